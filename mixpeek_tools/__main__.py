@@ -1,0 +1,3 @@
+from mixpeek_tools.cli.main import main
+
+main()

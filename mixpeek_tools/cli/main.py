@@ -1,0 +1,120 @@
+"""The ``mixpeek`` command: global options, command groups and the single error funnel.
+
+Every command raises :class:`~mixpeek_tools.errors.KitError` for problems the user can fix;
+:func:`main` is the one place that turns those into a paragraph on stderr and an exit code, so
+no command prints its own tracebacks or picks its own codes.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from mixpeek_tools import __version__
+from mixpeek_tools.cli.context import DEFAULT_BASE_URL, CliSettings
+from mixpeek_tools.cli.lazy import LazyGroup
+from mixpeek_tools.errors import ExitCode, KitError
+
+_C = "mixpeek_tools.cli.commands"
+
+PLUGIN_COMMANDS = {
+    "init": f"{_C}.scaffold:init_command",
+    "update": f"{_C}.scaffold:update_command",
+    "test": f"{_C}.check:test_command",
+    "validate": f"{_C}.check:validate_command",
+    "scan": f"{_C}.scan:scan_command",
+    "run": f"{_C}.run:run_command",
+    "serve": f"{_C}.serve:serve_command",
+    "publish": f"{_C}.publish:publish_command",
+    "list": f"{_C}.manage:list_command",
+    "show": f"{_C}.manage:show_command",
+    "delete": f"{_C}.manage:delete_command",
+    "deploy": f"{_C}.manage:deploy_command",
+}
+
+REGISTRY_COMMANDS = {
+    "serve": f"{_C}.registry:serve_command",
+    "add-key": f"{_C}.registry:add_key_command",
+}
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="mixpeek")
+@click.option("--api-key", envvar="MIXPEEK_API_KEY", help="API key (default: $MIXPEEK_API_KEY).")
+@click.option(
+    "--base-url",
+    envvar="MIXPEEK_BASE_URL",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="API base URL (default: $MIXPEEK_BASE_URL or production).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Show details, and tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, api_key: str | None, base_url: str, verbose: bool) -> None:
+    """Build, test, scan and publish custom Mixpeek feature-extractor plugins.
+
+    Exit codes: 0 success, 1 checks failed, 2 usage or bad input,
+    3 environment, network or server failure.
+    """
+    ctx.obj = CliSettings(api_key=api_key, base_url=base_url.rstrip("/"), verbose=verbose)
+
+
+@cli.group(cls=LazyGroup, lazy_commands=PLUGIN_COMMANDS)
+def plugin() -> None:
+    """Create, check, run and publish plugins."""
+
+
+@cli.group(cls=LazyGroup, lazy_commands=REGISTRY_COMMANDS)
+def registry() -> None:
+    """Run a local plugin registry that speaks the Mixpeek plugin API."""
+
+
+def _wants_traceback(argv: list[str]) -> bool:
+    return any(a in ("--verbose", "-v") for a in argv)
+
+
+def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
+    """Run a click command through the error funnel and return its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        command.main(args=argv, prog_name=command.name or "mixpeek", standalone_mode=False)
+    except KitError as err:
+        if _wants_traceback(argv):
+            traceback.print_exc()
+        click.echo(f"Error: {err.paragraph()}", err=True)
+        return int(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return int(ExitCode.BAD_INPUT)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the funnel's last resort: say what broke, never dump by default
+        if _wants_traceback(argv):
+            traceback.print_exc()
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in mixpeek-tools or "
+            "one of its plugins; run again with --verbose for the traceback and report it.",
+            err=True,
+        )
+        return int(ExitCode.ENVIRONMENT)
+    code = click.get_current_context(silent=True)
+    return 0 if code is None else 0
+
+
+def main() -> None:
+    """Console-script entry point for ``mixpeek``."""
+    sys.exit(run_cli(cli))
+
+
+if __name__ == "__main__":
+    main()
