@@ -12,9 +12,17 @@ import click
 
 
 class LazyGroup(click.Group):
-    """Group whose commands are ``{"name": "package.module:attr"}`` entries, imported on use."""
+    """Group whose commands are ``{"name": ("package.module:attr", "summary")}`` entries.
 
-    def __init__(self, *args: object, lazy_commands: dict[str, str] | None = None, **kwargs: object):
+    The module is imported only when the command runs; ``summary`` is what ``--help`` shows.
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        lazy_commands: dict[str, tuple[str, str]] | None = None,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.lazy_commands = dict(lazy_commands or {})
 
@@ -23,10 +31,11 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_commands:
-            module_name, attr = self.lazy_commands[cmd_name].split(":")
+            target = self.lazy_commands[cmd_name][0]
+            module_name, attr = target.split(":")
             command = getattr(importlib.import_module(module_name), attr)
             if not isinstance(command, click.Command):
-                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+                raise TypeError(f"{target} is not a click command")
             return command
         return super().get_command(ctx, cmd_name)
 
@@ -35,7 +44,7 @@ class LazyGroup(click.Group):
         rows = []
         for name in self.list_commands(ctx):
             if name in self.lazy_commands:
-                rows.append((name, COMMAND_SUMMARIES.get(name, "")))
+                rows.append((name, self.lazy_commands[name][1]))
             else:
                 cmd = super().get_command(ctx, name)
                 if cmd is not None and not cmd.hidden:
@@ -44,21 +53,3 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-
-# One-line summaries shown by --help; kept here so help never imports a command module.
-COMMAND_SUMMARIES: dict[str, str] = {
-    "init": "Create a new plugin from the Copier template.",
-    "update": "Pull template fixes into an existing plugin (copier update).",
-    "test": "Run every check: structure, schemas, pipeline, security, pytest, sample data.",
-    "validate": "Run the static checks only (no pytest, no sample data).",
-    "scan": "Security-scan files or folders for forbidden capabilities.",
-    "run": "Run a plugin's pipeline over a dataset, locally or on Ray.",
-    "serve": "Serve a plugin's realtime endpoint over HTTP.",
-    "publish": "Validate, scan, archive and upload a plugin to a namespace.",
-    "list": "List the plugins available in a namespace.",
-    "show": "Show one published plugin.",
-    "delete": "Delete one published plugin.",
-    "deploy": "Deploy one published plugin.",
-    "serve-registry": "Run the local plugin registry.",
-    "add-key": "Create an API key for a namespace of the local registry.",
-}

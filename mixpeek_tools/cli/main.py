@@ -19,28 +19,29 @@ from mixpeek_tools.errors import ExitCode, KitError
 
 _C = "mixpeek_tools.cli.commands"
 
+# name -> (module:attribute, one-line summary for --help); modules load only when their command runs.
 PLUGIN_COMMANDS = {
-    "init": f"{_C}.scaffold:init_command",
-    "update": f"{_C}.scaffold:update_command",
-    "test": f"{_C}.check:test_command",
-    "validate": f"{_C}.check:validate_command",
-    "scan": f"{_C}.scan:scan_command",
-    "run": f"{_C}.run:run_command",
-    "serve": f"{_C}.serve:serve_command",
-    "publish": f"{_C}.publish:publish_command",
-    "list": f"{_C}.manage:list_command",
-    "show": f"{_C}.manage:show_command",
-    "delete": f"{_C}.manage:delete_command",
-    "deploy": f"{_C}.manage:deploy_command",
+    "init": (f"{_C}.scaffold:init_command", "Create a new plugin from the Copier template."),
+    "update": (f"{_C}.scaffold:update_command", "Pull template fixes into a plugin (copier update)."),
+    "test": (f"{_C}.check:test_command", "Run every check, the plugin's tests and sample data."),
+    "validate": (f"{_C}.check:validate_command", "Run the static checks only (no pytest, no data)."),
+    "scan": (f"{_C}.scan:scan_command", "Security-scan files or folders for forbidden code."),
+    "run": (f"{_C}.run:run_command", "Run a plugin's pipeline over a dataset (local or Ray)."),
+    "serve": (f"{_C}.serve:serve_command", "Serve a plugin's realtime endpoint over HTTP."),
+    "publish": (f"{_C}.publish:publish_command", "Check, archive and upload a plugin."),
+    "list": (f"{_C}.manage:list_command", "List the plugins in a namespace."),
+    "show": (f"{_C}.manage:show_command", "Show one published plugin."),
+    "delete": (f"{_C}.manage:delete_command", "Delete one published plugin."),
+    "deploy": (f"{_C}.manage:deploy_command", "Deploy one published plugin."),
 }
 
 REGISTRY_COMMANDS = {
-    "serve": f"{_C}.registry:serve_command",
-    "add-key": f"{_C}.registry:add_key_command",
+    "serve": (f"{_C}.registry:serve_command", "Run the local registry (API + S3 endpoint)."),
+    "add-key": (f"{_C}.registry:add_key_command", "Create an API key for a namespace."),
 }
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="mixpeek", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="mixpeek")
 @click.option("--api-key", envvar="MIXPEEK_API_KEY", help="API key (default: $MIXPEEK_API_KEY).")
 @click.option(
@@ -107,8 +108,7 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
             err=True,
         )
         return int(ExitCode.ENVIRONMENT)
-    code = click.get_current_context(silent=True)
-    return 0 if code is None else 0
+    return int(ExitCode.OK)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Public helpers for plugin tests (the runtime helper fills this in)."""
