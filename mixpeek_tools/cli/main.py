@@ -80,7 +80,8 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
     """Run a click command through the error funnel and return its exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        command.main(args=argv, prog_name=command.name or "mixpeek", standalone_mode=False)
+        # With standalone_mode=False click catches Exit(code) itself and returns the code.
+        result = command.main(args=argv, prog_name=command.name or "mixpeek", standalone_mode=False)
     except KitError as err:
         if _wants_traceback(argv):
             traceback.print_exc()
@@ -108,6 +109,8 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
             err=True,
         )
         return int(ExitCode.ENVIRONMENT)
+    if isinstance(result, int) and not isinstance(result, bool):
+        return result
     return int(ExitCode.OK)
 
 

@@ -1,0 +1,120 @@
+"""Benchmark: publishing a 200 MB plugin to the local registry, against a bare requests upload.
+
+What it does, in one run against one ``mixpeek registry serve`` process (with its own S3):
+
+1. builds a plugin (the docs fixture plus a file of incompressible bytes, 200 MB by default);
+2. baseline: a child process uploads the very archive that publish will send with plain
+   ``requests.post(url, data=fields, files={"file": ...})`` to a presigned POST from the same
+   registry (the usual way to use a presigned POST, which builds the whole body in memory);
+3. ``mixpeek plugin publish`` in a child process: checks, archive, upload, confirm;
+4. prints the upload throughput of each (publish reports its own upload time) and the ratio,
+   and the peak RSS of each child process, measured by the kernel (``wait4``).
+
+Targets: publish's upload throughput at least 0.9x the bare upload's; publish's peak RSS under
+150 MB whatever the size. Run: ``.venv/bin/python benchmarks/bench_publish.py [--mb 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from mixpeek_tools.publishing.flow import prepare
+from mixpeek_tools.registry.launch import RunningRegistry, running_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "docs_plugin" / "my_extractor"
+
+BARE_UPLOAD = r"""
+import json, sys, time, requests
+upload = json.loads(sys.argv[1])
+with open(sys.argv[2], "rb") as fh:
+    start = time.perf_counter()
+    r = requests.post(upload["upload_url"], data=upload["fields"], files={"file": fh}, timeout=600)
+    took = time.perf_counter() - start
+assert r.status_code < 300, r.text
+print(took)
+"""
+
+
+def make_plugin(base: Path, name: str, megabytes: int) -> Path:
+    plugin = base / name
+    shutil.copytree(FIXTURE, plugin, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = plugin / "manifest.py"
+    manifest.write_text(re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text()))
+    (plugin / "data").mkdir()
+    with (plugin / "data" / "blob.bin").open("wb") as out:
+        for _ in range(megabytes):
+            out.write(os.urandom(1_000_000))
+    return plugin
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[int, str, str, float, float]:
+    """Run a child; return (exit code, stdout, stderr, seconds, peak RSS in MiB)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    return proc.returncode, out.read().decode(), err.read().decode(), took, usage.ru_maxrss / 1024
+
+
+def bare_upload(reg: RunningRegistry, archive: Path, sha256: str, size: int) -> tuple[float, float]:
+    api = f"{reg.base_url}/v1/namespaces/{reg.namespace}/plugins/uploads"
+    body = {"name": "bench_baseline", "version": f"b{time.time_ns()}", "file_size_bytes": size, "sha256": sha256}
+    upload = requests.post(api, json=body, headers={"Authorization": f"Bearer {reg.api_key}"}, timeout=60).json()
+    code, stdout, stderr, _, rss = run_measured(
+        [sys.executable, "-c", BARE_UPLOAD, json.dumps(upload), str(archive)], dict(os.environ)
+    )
+    if code != 0:
+        raise SystemExit(f"bare upload failed: {stderr}")
+    return float(stdout.strip()), rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200, help="size of the incompressible data file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
+        base = Path(tmp)
+        plugin = make_plugin(base, "bench_plugin", args.mb)
+        t0 = time.perf_counter()
+        prepared = prepare(plugin, run_checks=False)  # the exact archive publish will send
+        archive_s = time.perf_counter() - t0
+        size = prepared.archive.size
+        (base / "registry").mkdir()
+        with running_registry(base / "registry", namespace="ns_bench") as reg:
+            bare_s, bare_rss = bare_upload(reg, prepared.archive.path, prepared.archive.sha256, size)
+            code, stdout, stderr, total_s, pub_rss = run_measured(
+                [sys.executable, "-m", "mixpeek_tools", "plugin", "publish", "-p", str(plugin), "--yes"], reg.env()
+            )
+            if code != 0:
+                raise SystemExit(f"publish failed ({code}): {stderr}")
+        match = re.search(r"Uploaded [\d,]+ bytes in ([\d.]+) s", stderr)
+        assert match, stderr
+        upload_s = float(match.group(1))
+    bare_rate, pub_rate = size / bare_s / 1e6, size / upload_s / 1e6
+    print(f"archive: {size / 1e6:.1f} MB (built in {archive_s:.2f} s, gzip level 1)")
+    print(f"baseline  bare requests.post(files=...): {bare_rate:7.1f} MB/s, peak RSS {bare_rss:6.1f} MiB")
+    print(f"candidate mixpeek plugin publish upload: {pub_rate:7.1f} MB/s, peak RSS {pub_rss:6.1f} MiB")
+    print(f"  publish end to end (checks, archive, upload, server-side confirm): {total_s:.2f} s")
+    print(f"throughput ratio publish/bare: {pub_rate / bare_rate:.2f}x (target >= 0.9x)")
+    print(f"peak RSS ratio publish/bare:   {pub_rss / bare_rss:.2f}x (target: publish < 150 MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Example third-party check distribution for mixpeek-tools (entry point group ``mixpeek.checks``)."""

@@ -1,0 +1,167 @@
+"""``mixpeek plugin test`` and ``mixpeek plugin validate``: run the validator, print a report.
+
+The exit code is the verdict: 0 only when no error-severity finding remains, 1 when one does,
+2 for bad usage or unreadable input (raised as ``BadInput`` and printed by the error funnel).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mixpeek_tools.cli.context import settings
+from mixpeek_tools.errors import BadInput, ExitCode
+
+FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution adds)."
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    """``--select a,b --select c`` -> ``["a", "b", "c"]``."""
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def parse_params(params: str | None, params_file: Path | None) -> dict[str, Any] | None:
+    """The parameters from ``--params`` (JSON text) or ``--params-file`` (a JSON file)."""
+    if params is not None and params_file is not None:
+        raise BadInput(
+            "--params and --params-file cannot be used together",
+            hint="Pass the parameters one way only",
+        )
+    if params is None and params_file is None:
+        return None
+    where = "--params"
+    text = params or ""
+    if params_file is not None:
+        where = str(params_file)
+        try:
+            text = params_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot read the parameters file: {exc.strerror}", where=where) from exc
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"parameters are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            where=where,
+            hint='Pass a JSON object, e.g. --params \'{"threshold": 0.7}\'',
+        ) from exc
+    if not isinstance(value, dict):
+        raise BadInput(
+            f"parameters must be a JSON object, got {type(value).__name__}",
+            where=where,
+            hint='Pass a JSON object, e.g. {"threshold": 0.7}',
+        )
+    return value
+
+
+def _reporter(reporters: dict[str, Callable[..., str]], fmt: str) -> Callable[..., str]:
+    if fmt not in reporters:
+        raise BadInput(
+            f"unknown report format {fmt!r}",
+            where="--format",
+            hint=f"Use one of: {', '.join(sorted(reporters))}",
+        )
+    return reporters[fmt]
+
+
+def _emit(text: str, output: Path | None, summary: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write the report: {exc.strerror}", where=str(output)) from exc
+    click.echo(f"{summary} (report written to {output})")
+
+
+def execute(
+    *,
+    path: Path,
+    static_only: bool,
+    sample_data: Path | None = None,
+    params: dict[str, Any] | None = None,
+    select: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (),
+    fmt: str = "text",
+    output: Path | None = None,
+    verbose: bool = False,
+) -> None:
+    """Run the checks, print the chosen report, exit 1 when an error remains."""
+    from mixpeek_tools.validator import runner
+    from mixpeek_tools.validator.reporters import github
+
+    session = runner.Session()
+    render = _reporter(session.reporters(), fmt)
+    report = runner.run(
+        path, static_only=static_only, select=_names(select), skip=_names(skip),
+        sample_data=sample_data, params=params, session=session,
+    )
+    _emit(render(report, verbose=verbose), output, report.summary())
+    if github.enabled():
+        click.echo(github.render(report.findings, report.root), nl=False, err=fmt != "text" and output is None)
+    if report.failed:
+        raise click.exceptions.Exit(int(ExitCode.CHECKS_FAILED))
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--path", "-p", type=click.Path(path_type=Path), default=Path("."),
+                     show_default=True, help="Plugin directory."),
+        click.option("--select", multiple=True, metavar="CHECKS",
+                     help="Run only these checks (comma-separated or repeated); security always runs."),
+        click.option("--skip", multiple=True, metavar="CHECKS",
+                     help="Do not run these checks (security cannot be skipped)."),
+        click.option("--format", "fmt", default="text", show_default=True, help=FORMATS_HELP),
+        click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Write the report to this file instead of standard output."),
+        click.option("--verbose", "-v", is_flag=True,
+                     help="Show per-check timings and each sample row's output."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+@click.command(name="test")
+@_common
+@click.option("--sample-data", "-s", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sample rows (JSON list, JSON Lines or CSV) to run through the pipeline.")
+@click.option("--params", "params_json", metavar="JSON", help="Pipeline parameters as a JSON object.")
+@click.option("--params-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Pipeline parameters from a JSON file.")
+def test_command(
+    path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
+    verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
+) -> None:
+    """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
+    --sample-data, the sample rows through the real pipeline.
+
+    Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
+    """
+    execute(
+        path=path, static_only=False, sample_data=sample_data,
+        params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
+        output=output, verbose=verbose or settings().verbose,
+    )
+
+
+@click.command(name="validate")
+@_common
+def validate_command(
+    path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
+    verbose: bool,
+) -> None:
+    """Run the static checks only (structure, schemas, pipeline, security): no pytest, no data.
+
+    Exits 0 only when no error remains, 1 when one does, 2 for bad usage.
+    """
+    execute(
+        path=path, static_only=True, select=select, skip=skip, fmt=fmt, output=output,
+        verbose=verbose or settings().verbose,
+    )

@@ -1,0 +1,73 @@
+"""``mixpeek registry serve / add-key``: run the local registry and hand out API keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+DATA_DIR_HELP = "Registry data folder (default: $MIXPEEK_REGISTRY_DIR or ~/.mixpeek/registry)."
+
+
+@click.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help=DATA_DIR_HELP)
+@click.option("--s3-endpoint-url", envvar="MIXPEEK_S3_ENDPOINT_URL",
+              help="Use this S3-compatible endpoint (MinIO, real S3) instead of starting one on loopback.")  # fmt: skip
+@click.option(
+    "--s3-public-url",
+    help="The storage address clients use, when it differs from the registry's (a proxy).",
+)
+@click.option(
+    "--bucket", default="mixpeek-plugins", show_default=True, help="Bucket for uploaded archives."
+)
+def serve_command(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    s3_endpoint_url: str | None,
+    s3_public_url: str | None,
+    bucket: str,
+) -> None:
+    """Run a local registry that speaks the Mixpeek plugin API.
+
+    Metadata goes to SQLite in the data folder; archives go to S3 through presigned POSTs: by
+    default to an S3 endpoint the registry starts itself on loopback. The first start with an
+    empty data folder creates namespace ns_default and prints a key for it.
+    """
+    from mixpeek_tools.registry.server import ServeOptions, serve
+
+    options = ServeOptions(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        s3_endpoint_url=s3_endpoint_url,
+        s3_public_url=s3_public_url,
+        bucket=bucket,
+    )
+    serve(options, say=lambda text: click.echo(text, err=True))
+
+
+@click.command(name="add-key")
+@click.option(
+    "--namespace", "-n", required=True, help="Namespace id (created if new), e.g. ns_team."
+)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help=DATA_DIR_HELP)
+def add_key_command(namespace: str, data_dir: Path | None) -> None:
+    """Create an API key for a namespace; the key is printed alone on the last line."""
+    from mixpeek_tools.registry.server import add_key, default_data_dir
+
+    folder = (data_dir or default_data_dir()).expanduser().resolve()
+    key = add_key(folder, namespace)
+    click.echo(
+        f"New API key for namespace {namespace} (registry data: {folder}); it is shown only once:",
+        err=True,
+    )
+    click.echo(key)

@@ -1,0 +1,47 @@
+"""``mixpeek plugin serve``: run a plugin's realtime endpoint as a real HTTP server."""
+
+from __future__ import annotations
+
+import click
+
+from mixpeek_tools.cli.context import settings
+
+
+@click.command(name="serve")
+@click.option("--path", "-p", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Plugin directory.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: one uvicorn process; ray: Ray Serve with the service's serve_config.")
+def serve_command(path: str, host: str, port: int, engine: str) -> None:  # fmt: skip
+    """Serve the plugin's realtime.py over HTTP.
+
+    Endpoints: GET /health, POST /predict with {"inputs": {...}, "parameters": {...}}
+    (validated against the plugin's schemas; 422 with field errors on bad input),
+    GET /openapi.json and a GET /docs page. Stop with Ctrl+C.
+    """
+    verbose = settings().verbose
+    if engine == "ray":
+        from mixpeek_tools.runtime.serving.ray_serve import serve_with_ray
+
+        serve_with_ray(path, host, port, verbose=verbose, announce=_announce)
+        return
+    from mixpeek_tools.runtime.serving.endpoint import RealtimeEndpoint
+    from mixpeek_tools.runtime.serving.http_app import check_port_free, serve_local
+
+    endpoint = RealtimeEndpoint.from_path(path)
+    check_port_free(host, port)
+    _announce(endpoint.name, endpoint.version, host, port, "local")
+    serve_local(endpoint, host, port, verbose=verbose)
+
+
+def _announce(name: str, version: str, host: str, port: int, engine: str) -> None:
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"Serving {name} {version} ({engine} engine) at {base}\n"
+        f"  POST {base}/predict   GET {base}/health   docs: {base}/docs\n"
+        "Press Ctrl+C to stop.",
+        err=True,
+    )

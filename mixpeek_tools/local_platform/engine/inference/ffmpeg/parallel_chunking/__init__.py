@@ -1,0 +1,1 @@
+"""FFmpeg video segmentation into fixed-length chunks."""

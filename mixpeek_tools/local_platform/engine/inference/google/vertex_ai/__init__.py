@@ -1,0 +1,1 @@
+"""Google Vertex AI text generation over each row."""

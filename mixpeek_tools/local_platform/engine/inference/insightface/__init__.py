@@ -1,0 +1,1 @@
+"""Built-in services of one vendor (see docs/services.md)."""

@@ -1,0 +1,1 @@
+"""ArcFace face embeddings (512 dimensions) of face crops."""

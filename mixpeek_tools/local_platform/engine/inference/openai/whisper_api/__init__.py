@@ -1,0 +1,1 @@
+"""OpenAI Whisper API transcription."""

@@ -1,0 +1,1 @@
+"""Local stand-in for the platform's ``shared`` package (reached as ``shared.*`` via the alias finder)."""

@@ -1,0 +1,1 @@
+"""Config models of the built-in services (``shared.inference.<vendor>.<model>.models``)."""

@@ -1,0 +1,1 @@
+"""Face detection (bounding boxes, scores, five landmarks)."""

@@ -1,0 +1,1 @@
+"""E5 multilingual large instruct text embeddings (1024 dimensions)."""

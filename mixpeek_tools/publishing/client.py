@@ -1,0 +1,288 @@
+"""A small client for the Mixpeek plugin API (the real platform or the local registry).
+
+Why every call may be retried (see ``retry``): GET, DELETE and deploy are idempotent by nature;
+create-upload carries an ``Idempotency-Key`` that is fixed for one publish, so a retry after a
+lost answer gets the same upload back instead of a second one; confirm is idempotent on the
+server (confirming a confirmed upload returns the same plugin). A DELETE retried after a lost
+answer that then meets 404 counts as done.
+
+The API key goes only into the ``Authorization`` header. It is never formatted into a message,
+and every text that reaches the user is passed through :func:`redact` in case a server echoes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mixpeek_tools import __version__
+from mixpeek_tools.errors import BadInput, EnvironmentFailure, KitError
+from mixpeek_tools.publishing.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import requests
+
+DEFAULT_TIMEOUT = (10.0, 60.0)
+CONFIRM_TIMEOUT = (10.0, 600.0)  # the server downloads, unpacks, validates and scans first
+
+
+class ApiRejected(BadInput):
+    """The API answered with a 4xx the user can act on."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        error_type: str = "",
+        details: Any = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where=where, hint=hint)
+        self.status = status
+        self.error_type = error_type
+        self.details = details
+
+
+class ApiUnavailable(EnvironmentFailure):
+    """The API or the network failed, and retrying (if allowed) did not help."""
+
+    def __init__(self, message: str, *, status: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status
+
+
+@dataclass
+class ApiError:
+    """The parts of an error body, in either of the platform's two shapes."""
+
+    message: str
+    type: str = ""
+    details: Any = None
+
+    @property
+    def details_map(self) -> Mapping[str, Any]:
+        return self.details if isinstance(self.details, Mapping) else {}
+
+
+def parse_error(response: requests.Response) -> ApiError:
+    """Read ``{"error": {...}}`` or the older ``{"detail": {"error": {...}}}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return ApiError(text[:300] or response.reason or f"HTTP {response.status_code}")
+    if isinstance(body, dict):
+        err = body.get("error")
+        if err is None and isinstance(body.get("detail"), dict):
+            err = body["detail"].get("error")
+        if isinstance(err, dict):
+            return ApiError(
+                str(err.get("message") or ""), str(err.get("type") or ""), err.get("details")
+            )
+        if isinstance(body.get("detail"), str):
+            return ApiError(body["detail"])
+    return ApiError(f"HTTP {response.status_code}")
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` replaced; secrets never reach the terminal."""
+    if secret and len(secret) >= 4:
+        return text.replace(secret, "sk_***")
+    return text
+
+
+@dataclass
+class PluginApi:
+    """One namespace of the plugin API, over one ``requests.Session``."""
+
+    base_url: str
+    api_key: str
+    namespace: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    confirm_timeout: tuple[float, float] = CONFIRM_TIMEOUT
+    _session: requests.Session | None = field(default=None, init=False, repr=False)
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            session = requests.Session()
+            session.headers.update(
+                {
+                    "Authorization": f"Bearer {self.api_key}",
+                    "X-Namespace": self.namespace,
+                    "Accept": "application/json",
+                    "User-Agent": f"mixpeek-tools/{__version__}",
+                }
+            )
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def ns_url(self, suffix: str = "") -> str:
+        return f"{self.base_url.rstrip('/')}/v1/namespaces/{self.namespace}/plugins{suffix}"
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def create_upload(
+        self, body: Mapping[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Register an upload; the same ``idempotency_key`` always gets the same upload back."""
+        key = idempotency_key or uuid.uuid4().hex
+        return self.call(
+            "POST", self.ns_url("/uploads"), json=dict(body), headers={"Idempotency-Key": key}
+        )
+
+    def confirm_upload(self, upload_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call(
+            "POST",
+            self.ns_url(f"/uploads/{upload_id}/confirm"),
+            json=dict(body),
+            timeout=self.confirm_timeout,
+        )
+
+    def list_plugins(self, source: str = "all") -> list[dict[str, Any]]:
+        data = self.call("GET", self.ns_url(), params={"source": source})
+        plugins = data.get("plugins")
+        if not isinstance(plugins, list):
+            raise ApiUnavailable(
+                "the API's plugin list has no `plugins` array", where=self.ns_url()
+            )
+        return plugins
+
+    def get_plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("GET", self.ns_url(f"/{plugin_id}"))
+
+    def delete_plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("DELETE", self.ns_url(f"/{plugin_id}"), gone_is_done=True)
+
+    def deploy_plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("POST", self.ns_url(f"/{plugin_id}/deploy"))
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: tuple[float, float] | None = None,
+        gone_is_done: bool = False,
+    ) -> dict[str, Any]:
+        """One API call with the retry policy applied; returns the JSON body."""
+        import requests
+
+        waited = 0.0
+        retry = 0
+        while True:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout or self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                wait = self.policy.backoff(retry)
+                if not self.policy.allows(retry, waited, wait):
+                    raise self._unreachable(url, exc) from None
+            else:
+                if response.ok:
+                    return _json_body(response, url)
+                if gone_is_done and retry > 0 and response.status_code == 404:
+                    return {"deleted": True}
+                err = parse_error(response)
+                maybe = self.policy.wait_for_status(
+                    response.status_code, response.headers, err.details_map, retry, safe=True
+                )
+                if maybe is None or not self.policy.allows(retry, waited, maybe):
+                    raise self.to_error(response.status_code, err, url)
+                wait = maybe
+            self.policy.sleep(wait)
+            waited += wait
+            retry += 1
+
+    def _unreachable(self, url: str, exc: Exception) -> KitError:
+        kind = "timed out" if "timeout" in type(exc).__name__.lower() else "could not connect"
+        return ApiUnavailable(
+            redact(
+                f"the plugin API {kind} ({type(exc).__name__}), also after retrying", self.api_key
+            ),
+            where=url,
+            hint="Check MIXPEEK_BASE_URL / --base-url and your network, then try again",
+        )
+
+    def to_error(self, status: int, err: ApiError, url: str) -> KitError:
+        """The user-facing error for one HTTP status."""
+        text = redact(err.message.rstrip(".") or f"HTTP {status}", self.api_key)
+        hints = {
+            401: "The API key was rejected: set MIXPEEK_API_KEY (or --api-key) to a valid key",
+            403: f"Your API key has no access to namespace {self.namespace!r}: use a key of that "
+            "namespace, or the namespace your key belongs to (--namespace / MIXPEEK_NAMESPACE)",
+            404: f"Check the id and the namespace ({self.namespace}); `mixpeek plugin list` shows "
+            "what exists",
+            413: "The archive is over the 500 MB limit: list large data files in .mixpeekignore",
+            422: "The request was not accepted as sent; the message above names the field",
+        }
+        if 400 <= status < 500 and status != 429:
+            return ApiRejected(
+                f"the plugin API refused the request (HTTP {status}): {text}",
+                status=status,
+                error_type=err.type,
+                details=err.details,
+                where=url,
+                hint=hints.get(status),
+            )
+        return ApiUnavailable(
+            f"the plugin API failed (HTTP {status}): {text}",
+            status=status,
+            where=url,
+            hint="This is on the server's side; try again in a minute",
+        )
+
+
+def _json_body(response: requests.Response, url: str) -> dict[str, Any]:
+    if response.status_code == 204 or not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiUnavailable(
+            f"the plugin API answered HTTP {response.status_code} with a body that is not JSON",
+            where=url,
+            hint="Check that MIXPEEK_BASE_URL points at the plugin API",
+        ) from None
+    if not isinstance(body, dict):
+        raise ApiUnavailable("the plugin API answered with JSON that is not an object", where=url)
+    return body
+
+
+def connect(base_url: str, api_key: str | None, namespace: str | None) -> PluginApi:
+    """A client for the CLI's settings, or a clear error naming what is missing."""
+    if not api_key:
+        raise BadInput(
+            "no API key given",
+            where="--api-key / MIXPEEK_API_KEY",
+            hint="Set MIXPEEK_API_KEY (for the local registry, `mixpeek registry add-key` makes one)",
+        )
+    if not namespace:
+        raise BadInput(
+            "no namespace given",
+            where="--namespace / MIXPEEK_NAMESPACE",
+            hint="Pass --namespace ns_... or set MIXPEEK_NAMESPACE",
+        )
+    return PluginApi(base_url=base_url, api_key=api_key, namespace=namespace)

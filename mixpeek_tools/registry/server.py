@@ -1,0 +1,135 @@
+"""Start the local registry: data folder, first-run key, S3 endpoint, HTTP server.
+
+The data folder holds ``registry.sqlite3`` (metadata), ``archives/`` (every ``ready`` plugin's
+archive, so plugins survive a restart even though the built-in S3 endpoint keeps objects in
+memory) and ``tmp/`` (per-confirm scratch space).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mixpeek_tools.errors import BadInput, EnvironmentFailure
+
+if TYPE_CHECKING:
+    from mixpeek_tools.registry.storage import Storage
+    from mixpeek_tools.registry.store import Store
+
+DEFAULT_PORT = 8765
+DEFAULT_BUCKET = "mixpeek-plugins"
+DEFAULT_NAMESPACE = "ns_default"
+DB_NAME = "registry.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """``$MIXPEEK_REGISTRY_DIR``, else ``~/.mixpeek/registry`` (one private registry per user)."""
+    env = os.environ.get("MIXPEEK_REGISTRY_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".mixpeek" / "registry"
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path | None = None
+    s3_endpoint_url: str | None = None
+    s3_public_url: str | None = None
+    bucket: str = DEFAULT_BUCKET
+
+
+def open_store(data_dir: Path) -> Store:
+    from mixpeek_tools.registry.store import Store
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return Store(data_dir / DB_NAME)
+    except OSError as err:
+        raise EnvironmentFailure(
+            f"cannot create the registry's data folder: {err.strerror}",
+            where=str(data_dir),
+            hint="Pick a writable folder with --data-dir",
+        ) from None
+
+
+def add_key(data_dir: Path, namespace: str) -> str:
+    """A new API key for ``namespace`` (created if new)."""
+    from mixpeek_tools.publishing.manifest import NAME_RULE
+
+    if not namespace or not NAME_RULE.match(namespace):
+        raise BadInput(
+            f"{namespace!r} is not a usable namespace id",
+            where="--namespace",
+            hint="Use letters, digits and underscores, starting with a letter (e.g. ns_team)",
+        )
+    return open_store(data_dir).add_key(namespace)
+
+
+def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
+    """Run the registry until interrupted."""
+    import uvicorn
+
+    from mixpeek_tools.registry.app import Registry, create_app
+    from mixpeek_tools.registry.storage import LocalS3, Storage
+
+    data_dir = (options.data_dir or default_data_dir()).expanduser().resolve()
+    store = open_store(data_dir)
+    first_key = store.add_key(DEFAULT_NAMESPACE) if store.is_empty() else None
+    local_s3 = None if options.s3_endpoint_url else LocalS3()
+    endpoint = options.s3_endpoint_url if local_s3 is None else local_s3.start()
+    assert endpoint is not None  # nosec B101: one of the two branches always gives one
+    try:
+        storage = Storage(
+            endpoint,
+            options.bucket,
+            public_url=options.s3_public_url,
+            local_credentials=local_s3 is not None,
+        )
+        _ensure_bucket(storage, endpoint)
+        app = create_app(Registry(store=store, storage=storage, data_dir=data_dir))
+        base_url = f"http://{options.host}:{options.port}"
+        say(
+            f"Mixpeek local registry on {base_url} (data: {data_dir}, S3: {endpoint}, bucket: {options.bucket})"
+        )
+        if first_key:
+            say(_first_start(base_url, first_key))
+        config = uvicorn.Config(
+            app, host=options.host, port=options.port, log_level="warning", access_log=False
+        )
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise EnvironmentFailure(
+                "the registry could not start listening",
+                where=base_url,
+                hint="Is the port taken? Pick another with --port",
+            )
+    finally:
+        if local_s3 is not None:
+            local_s3.stop()
+
+
+def _ensure_bucket(storage: Storage, endpoint: str) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        storage.ensure_bucket()
+    except (BotoCoreError, ClientError) as err:
+        raise EnvironmentFailure(
+            f"the S3 endpoint did not accept the registry's bucket: {err}",
+            where=endpoint,
+            hint="Check --s3-endpoint-url, --bucket and the AWS_* credentials",
+        ) from None
+
+
+def _first_start(base_url: str, key: str) -> str:
+    return (
+        f"First start: created namespace {DEFAULT_NAMESPACE} and an API key for it. To use it:\n"
+        f"  export MIXPEEK_BASE_URL={base_url}\n"
+        f"  export MIXPEEK_NAMESPACE={DEFAULT_NAMESPACE}\n"
+        f"  export MIXPEEK_API_KEY={key}\n"
+        "The key is shown only this once; `mixpeek registry add-key` makes more."
+    )

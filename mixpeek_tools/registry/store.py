@@ -1,0 +1,240 @@
+"""The registry's metadata in SQLite: namespaces, API keys, uploads and plugins.
+
+API keys are stored as sha256 digests only, so a copied database leaks no usable key. Every
+operation opens its own short transaction under one process-wide lock: the registry is a
+developer tool with modest traffic, and this keeps SQLite's threading rules out of the way of
+the ASGI thread pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS namespaces (
+  namespace_id TEXT PRIMARY KEY,
+  created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  key_sha256 TEXT PRIMARY KEY,
+  namespace_id TEXT NOT NULL REFERENCES namespaces(namespace_id),
+  created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id TEXT PRIMARY KEY,
+  namespace_id TEXT NOT NULL,
+  idempotency_key TEXT,
+  request_sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  category TEXT NOT NULL,
+  file_size_bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  object_key TEXT NOT NULL,
+  response TEXT NOT NULL,
+  plugin_id TEXT,
+  created_at REAL NOT NULL,
+  expires_at REAL NOT NULL,
+  UNIQUE (namespace_id, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS plugins (
+  plugin_id TEXT PRIMARY KEY,
+  namespace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  category TEXT NOT NULL,
+  status TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  file_size_bytes INTEGER NOT NULL,
+  object_key TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  security_scan_passed INTEGER NOT NULL,
+  manifest_valid INTEGER NOT NULL,
+  violations TEXT NOT NULL,
+  validation_errors TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  deployed_at REAL,
+  UNIQUE (namespace_id, name, version)
+);
+"""
+
+PLUGIN_COLUMNS = (
+    "plugin_id", "namespace_id", "name", "version", "description", "category", "status", "sha256",
+    "file_size_bytes", "object_key", "upload_id", "security_scan_passed", "manifest_valid",
+    "violations", "validation_errors", "message", "created_at", "deployed_at",
+)  # fmt: skip
+
+
+def hash_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+def new_api_key() -> str:
+    return "sk_" + secrets.token_urlsafe(32)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+class Store:
+    """All reads and writes of the registry's metadata."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        with self.tx() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed on success and rolled back on any error."""
+        with self._lock:
+            db = sqlite3.connect(self.path, timeout=30)
+            db.row_factory = sqlite3.Row
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                with db:
+                    yield db
+            finally:
+                db.close()
+
+    # -- namespaces and keys -----------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self.tx() as db:
+            return db.execute("SELECT COUNT(*) FROM namespaces").fetchone()[0] == 0
+
+    def add_key(self, namespace_id: str) -> str:
+        """Create ``namespace_id`` if needed and a new key for it; returns the key (shown once)."""
+        key = new_api_key()
+        now = time.time()
+        with self.tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO namespaces (namespace_id, created_at) VALUES (?, ?)",
+                (namespace_id, now),
+            )
+            db.execute(
+                "INSERT INTO api_keys (key_sha256, namespace_id, created_at) VALUES (?, ?, ?)",
+                (hash_key(key), namespace_id, now),
+            )
+        return key
+
+    def namespace_of(self, api_key: str) -> str | None:
+        with self.tx() as db:
+            row = db.execute(
+                "SELECT namespace_id FROM api_keys WHERE key_sha256 = ?", (hash_key(api_key),)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- uploads -----------------------------------------------------------------------------
+
+    def upload_by_idempotency(self, namespace_id: str, key: str) -> sqlite3.Row | None:
+        with self.tx() as db:
+            row: sqlite3.Row | None = db.execute(
+                "SELECT * FROM uploads WHERE namespace_id = ? AND idempotency_key = ?",
+                (namespace_id, key),
+            ).fetchone()
+        return row
+
+    def add_upload(self, row: dict[str, Any]) -> None:
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.tx() as db:
+            db.execute(f"INSERT INTO uploads ({cols}) VALUES ({marks})", tuple(row.values()))  # nosec B608: column names are ours
+
+    def upload(self, namespace_id: str, upload_id: str) -> sqlite3.Row | None:
+        with self.tx() as db:
+            row: sqlite3.Row | None = db.execute(
+                "SELECT * FROM uploads WHERE namespace_id = ? AND upload_id = ?",
+                (namespace_id, upload_id),
+            ).fetchone()
+        return row
+
+    # -- plugins -----------------------------------------------------------------------------
+
+    def plugin_by_name(self, namespace_id: str, name: str, version: str) -> dict[str, Any] | None:
+        with self.tx() as db:
+            row = db.execute(
+                "SELECT * FROM plugins WHERE namespace_id = ? AND name = ? AND version = ?",
+                (namespace_id, name, version),
+            ).fetchone()
+        return None if row is None else _plugin(row)
+
+    def plugin(self, namespace_id: str, plugin_id: str) -> dict[str, Any] | None:
+        with self.tx() as db:
+            row = db.execute(
+                "SELECT * FROM plugins WHERE namespace_id = ? AND plugin_id = ?",
+                (namespace_id, plugin_id),
+            ).fetchone()
+        return None if row is None else _plugin(row)
+
+    def plugins(self, namespace_id: str) -> list[dict[str, Any]]:
+        with self.tx() as db:
+            rows = db.execute(
+                "SELECT * FROM plugins WHERE namespace_id = ? ORDER BY name, created_at",
+                (namespace_id,),
+            ).fetchall()
+        return [_plugin(r) for r in rows]
+
+    def record_plugin(self, plugin: dict[str, Any]) -> None:
+        """Store a confirmed plugin and tie its upload to it, in one transaction.
+
+        A ``failed`` plugin of the same name and version is replaced: a refused upload must not
+        block the corrected one.
+        """
+        row = {k: plugin[k] for k in PLUGIN_COLUMNS}
+        row["violations"] = json.dumps(row["violations"])
+        row["validation_errors"] = json.dumps(row["validation_errors"])
+        with self.tx() as db:
+            db.execute(
+                "DELETE FROM plugins WHERE namespace_id = ? AND name = ? AND version = ? "
+                "AND status = 'failed'",
+                (row["namespace_id"], row["name"], row["version"]),
+            )
+            db.execute(
+                f"INSERT INTO plugins ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",  # nosec B608: column names are ours
+                tuple(row.values()),
+            )
+            db.execute(
+                "UPDATE uploads SET plugin_id = ? WHERE upload_id = ?",
+                (row["plugin_id"], row["upload_id"]),
+            )
+
+    def set_status(self, plugin_id: str, status: str, *, deployed: bool = False) -> None:
+        with self.tx() as db:
+            db.execute(
+                "UPDATE plugins SET status = ?, deployed_at = COALESCE(deployed_at, ?) "
+                "WHERE plugin_id = ?",
+                (status, time.time() if deployed else None, plugin_id),
+            )
+
+    def delete_plugin(self, namespace_id: str, plugin_id: str) -> bool:
+        with self.tx() as db:
+            cur = db.execute(
+                "DELETE FROM plugins WHERE namespace_id = ? AND plugin_id = ?",
+                (namespace_id, plugin_id),
+            )
+        return cur.rowcount > 0
+
+
+def _plugin(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["violations"] = json.loads(data["violations"])
+    data["validation_errors"] = json.loads(data["validation_errors"])
+    data["security_scan_passed"] = bool(data["security_scan_passed"])
+    data["manifest_valid"] = bool(data["manifest_valid"])
+    return data

@@ -1,0 +1,261 @@
+"""Server-side verification of a confirmed upload: the gate, whatever the client did.
+
+Steps, each of which can only make things stricter:
+
+1. The object must exist, and its size, sha256 and (when the client sent one) ETag must match
+   what the upload declared. A mismatch is the *upload's* fault, answered with an error while
+   the upload stays open, so the client can upload again.
+2. The archive is unpacked by :mod:`unpack` (no traversal, no links, bounded size).
+3. The manifest's metadata is read statically and must match the upload's name and version.
+4. The security scanner runs in this process: it parses code with libcst and never executes it.
+5. Only when the scan is clean do the validator's static checks run, and they run in a child
+   process (``verify_worker``) because they import the plugin: with a minimal environment (none
+   of the registry's credentials), CPU, memory, file-size and wall-clock limits. Code the scanner
+   refused is therefore never imported anywhere. The limits protect the registry; they are not
+   a sandbox, which is why the scan comes first.
+
+Any finding of error severity makes the plugin ``failed``, stored with its violations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess  # nosec B404: runs our own checker module, never a shell
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mixpeek_tools.registry.storage import Storage
+from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+
+WORKER_TIMEOUT = 180
+WORKER_CPU_SECONDS = 120
+WORKER_MEMORY_BYTES = 8 * 1024**3
+WORKER_FILE_BYTES = 256 * 1024**2
+SECURITY_CATEGORIES = frozenset(
+    {"command_execution", "dynamic_code", "dynamic_import", "network_socket", "native_memory"}
+)
+
+
+class IntegrityError(Exception):
+    """The stored object does not match the upload; the upload stays open for another try."""
+
+    def __init__(
+        self, status: int, error_type: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.details = details or {}
+
+
+@dataclass
+class Verdict:
+    """What confirm records on the plugin."""
+
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    validation_errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def security_scan_passed(self) -> bool:
+        return not self.violations
+
+    @property
+    def manifest_valid(self) -> bool:
+        return not self.validation_errors
+
+    @property
+    def status(self) -> str:
+        return "ready" if self.security_scan_passed and self.manifest_valid else "failed"
+
+    def message(self) -> str:
+        if self.status == "ready":
+            return "Plugin validated, scanned and ready to deploy."
+        parts = []
+        if self.violations:
+            parts.append(f"{len(self.violations)} security violation(s)")
+        if self.validation_errors:
+            parts.append(f"{len(self.validation_errors)} validation error(s)")
+        return "Plugin refused: " + " and ".join(parts) + "."
+
+
+def fetch_checked(
+    storage: Storage, upload: dict[str, Any], claimed: dict[str, Any], dest: Path, limit: int
+) -> None:
+    """Download the upload's object to ``dest`` and check it against the declared digests."""
+    head = storage.head(upload["object_key"])
+    if head is None:
+        raise IntegrityError(
+            409,
+            "upload_incomplete",
+            "Nothing was uploaded for this upload yet; upload the file "
+            "to upload_url first, then confirm.",
+        )
+    size, etag = head
+    client_etag = str(claimed.get("etag") or "").strip('"')
+    if client_etag and etag and client_etag != etag:
+        raise IntegrityError(
+            422, "integrity_error", "The ETag sent does not match the stored object.",
+            {"etag_sent": client_etag, "etag_stored": etag},
+        )  # fmt: skip
+    if size != upload["file_size_bytes"]:
+        raise IntegrityError(
+            422, "integrity_error", f"The stored object has {size} bytes; the upload declared "
+            f"{upload['file_size_bytes']}. Upload the file again.",
+            {"stored_size": size, "declared_size": upload["file_size_bytes"]},
+        )  # fmt: skip
+    with dest.open("wb") as out:
+        digest = storage.download(upload["object_key"], out, limit)
+    if digest.sha256 != upload["sha256"]:
+        raise IntegrityError(
+            422, "integrity_error", "The stored object's sha256 does not match the upload's. "
+            "Upload the file again.", {"stored_sha256": digest.sha256, "declared_sha256": upload["sha256"]},
+        )  # fmt: skip
+
+
+def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdict:
+    """Unpack, read the manifest, scan, then validate in a child process."""
+    verdict = Verdict()
+    try:
+        unpacked = safe_unpack(archive, work / "unpacked")
+    except UnsafeArchive as err:
+        verdict.violations.append(err.violation())
+        return verdict
+    if unpacked.top != upload["name"]:
+        verdict.validation_errors.append(
+            _violation(
+                "archive.layout",
+                f"the archive's top folder is {unpacked.top!r}, expected "
+                f"the plugin name {upload['name']!r}",
+            )
+        )
+    _check_metadata(unpacked.root, upload, verdict)
+    _scan(unpacked.root, verdict)
+    if verdict.security_scan_passed:
+        _validate_in_child(unpacked.root, work, verdict)
+    return verdict
+
+
+def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> None:
+    from mixpeek_tools.errors import KitError
+    from mixpeek_tools.publishing.manifest import read_metadata
+
+    try:
+        meta = read_metadata(root)
+    except KitError as err:
+        verdict.validation_errors.append(
+            _violation("manifest.invalid", err.paragraph(), "manifest.py")
+        )
+        return
+    for key in ("name", "version"):
+        if getattr(meta, key) != upload[key]:
+            verdict.validation_errors.append(
+                _violation(
+                    "manifest.mismatch",
+                    f"manifest.py says {key} {getattr(meta, key)!r} "
+                    f"but the upload was for {upload[key]!r}",
+                    "manifest.py",
+                    meta.line,
+                )
+            )
+
+
+def _scan(root: Path, verdict: Verdict) -> None:
+    from mixpeek_tools.scanner import scan_paths
+
+    py_files = sorted(p for p in root.rglob("*.py") if p.is_file())
+    if not py_files:
+        return
+    for finding in scan_paths(py_files).findings:
+        data = _relative(finding.to_dict(), root)
+        (verdict.violations if finding.is_error else verdict.warnings).append(data)
+
+
+def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
+    out = work / "checks.json"
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "LANG": "C.UTF-8",
+    }
+    if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    try:
+        proc = subprocess.run(  # nosec B603: fixed argv, our own module
+            [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WORKER_TIMEOUT,
+            preexec_fn=_limits if os.name == "posix" else None,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        verdict.validation_errors.append(
+            _violation("checks.timeout", f"the checks ran past {WORKER_TIMEOUT} s")
+        )
+        return
+    try:
+        result = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        verdict.validation_errors.append(
+            _violation(
+                "checks.crashed", f"the checks exited with code {proc.returncode}: {' '.join(tail)}"
+            )
+        )
+        return
+    if result.get("error"):
+        verdict.validation_errors.append(_violation("checks.error", str(result["error"])))
+    for data in result.get("findings", []):
+        if data.get("severity") != "error":
+            verdict.warnings.append(data)
+        elif data.get("category") in SECURITY_CATEGORIES:
+            verdict.violations.append(data)
+        else:
+            verdict.validation_errors.append(data)
+
+
+def _limits() -> None:
+    """Runs in the child before exec: bound CPU, memory, file size and open files."""
+    import resource
+
+    for limit, value in (
+        (resource.RLIMIT_CPU, WORKER_CPU_SECONDS),
+        (resource.RLIMIT_AS, WORKER_MEMORY_BYTES),
+        (resource.RLIMIT_FSIZE, WORKER_FILE_BYTES),
+        (resource.RLIMIT_NOFILE, 512),
+    ):
+        resource.setrlimit(limit, (value, value))
+    os.setsid()
+
+
+def _violation(
+    rule: str, message: str, path: str | None = None, line: int | None = None
+) -> dict[str, Any]:
+    return {"rule": rule, "message": message, "path": path, "line": line, "severity": "error"}
+
+
+def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
+    path = data.get("path")
+    if path:
+        with contextlib.suppress(ValueError):
+            data["path"] = Path(path).resolve().relative_to(root.resolve().parent).as_posix()
+    return data
+
+
+def scratch_dir(data_dir: Path) -> tempfile.TemporaryDirectory[str]:
+    """A private working folder for one confirm, removed afterwards."""
+    base = data_dir / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=base, prefix="confirm-")

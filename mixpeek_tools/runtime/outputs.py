@@ -1,0 +1,162 @@
+"""Checking a run's output rows against the plugin's ``output_schema``.
+
+Plugins put their result in one of two shapes, both seen in the public docs: as top-level
+columns (``batch["sentiment"] = ...``) or as one object column (``batch["output"] = [{...}]``).
+A row's output object is therefore:
+
+1. its top-level columns, when every required field of ``output_schema`` is a column; else
+2. the first dict-valued column holding every required field, ``output`` tried first.
+
+A row that no step selected (its content type matched no step's ``RowCondition``) is not a
+failure: it is counted separately as *unprocessed*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass
+class OutputError:
+    """One field of one row that does not satisfy the output schema."""
+
+    row: int  # 1-based input row number
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}: {self.message}"
+
+
+@dataclass
+class OutputReport:
+    """Per-row, per-field outcome of validating a batch of output rows."""
+
+    checked: int = 0
+    valid: int = 0
+    unprocessed: list[int] = field(default_factory=list)
+    errors: list[OutputError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def merge(self, other: OutputReport) -> None:
+        self.checked += other.checked
+        self.valid += other.valid
+        self.unprocessed.extend(other.unprocessed)
+        self.errors.extend(other.errors)
+
+
+def required_fields(schema: Any) -> list[str]:
+    """Names of the required fields of a pydantic model class."""
+    fields = getattr(schema, "model_fields", None) or {}
+    return [name for name, info in fields.items() if info.is_required()]
+
+
+def all_fields(schema: Any) -> list[str]:
+    return list((getattr(schema, "model_fields", None) or {}).keys())
+
+
+def output_object(row: dict[str, Any], schema: Any) -> dict[str, Any] | None:
+    """The row's output object by the rule in the module docstring, or None."""
+    required = required_fields(schema)
+    names = all_fields(schema)
+    if required and all(_present(row.get(f)) for f in required):
+        return {k: row[k] for k in names if k in row and _present(row[k])}
+    if not required and any(_present(row.get(f)) for f in names):
+        return {k: row[k] for k in names if k in row and _present(row[k])}
+    candidates = ["output"] + [k for k in row if k != "output"]
+    for key in candidates:
+        value = row.get(key)
+        if (
+            isinstance(value, dict)
+            and all(f in value for f in required)
+            and (required or any(f in value for f in names))
+        ):
+            return value
+    return None
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        import pandas as pd
+
+        na = pd.isna(value)
+        return not (isinstance(na, bool) and na)
+    except (TypeError, ValueError):
+        return True
+
+
+def _rows(rows: pd.DataFrame | Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
+    if hasattr(rows, "to_dict") and hasattr(rows, "index"):
+        from mixpeek_tools.runtime.io import frame_records
+
+        return frame_records(rows), [_row_number(i, n) for n, i in enumerate(rows.index)]
+    records = list(rows)
+    return records, list(range(1, len(records) + 1))
+
+
+def _row_number(label: Any, position: int) -> int:
+    """1-based input row number from a frame index label (its position when not an integer)."""
+    try:
+        return int(label) + 1
+    except (TypeError, ValueError):
+        return position + 1
+
+
+def _missing_output_error(row: int, schema: Any) -> OutputError:
+    required = required_fields(schema)
+    return OutputError(
+        row,
+        ", ".join(required) or "output",
+        "no output found: neither top-level columns nor an object column (e.g. 'output') "
+        f"hold the required field(s) {', '.join(required)}",
+    )
+
+
+def validate_output_rows(
+    rows: pd.DataFrame | Iterable[dict[str, Any]],
+    output_schema: Any,
+    processed: Sequence[bool] | np.ndarray | None = None,
+) -> OutputReport:
+    """Validate every processed row against ``output_schema`` (a pydantic model class).
+
+    ``processed[i]`` false marks row ``i`` as one no step selected (reported in
+    ``unprocessed``). Row numbers are 1-based input positions (a frame's index + 1).
+    """
+    from pydantic import ValidationError
+
+    records, numbers = _rows(rows)
+    report = OutputReport()
+    if output_schema is None or not hasattr(output_schema, "model_validate"):
+        return report
+    for i, (record, number) in enumerate(zip(records, numbers, strict=True)):
+        if processed is not None and not processed[i]:
+            report.unprocessed.append(number)
+            continue
+        report.checked += 1
+        obj = output_object(record, output_schema)
+        if obj is None:
+            report.errors.append(_missing_output_error(number, output_schema))
+            continue
+        try:
+            output_schema.model_validate(obj)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err.get("loc", ())) or "output"
+                report.errors.append(OutputError(number, loc, err.get("msg", "invalid")))
+            continue
+        report.valid += 1
+    return report
+
+
+__all__ = ["OutputError", "OutputReport", "output_object", "validate_output_rows"]

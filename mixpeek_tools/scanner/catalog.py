@@ -1,0 +1,225 @@
+"""Lookup tables built from the rule modules: which qualified names are forbidden, and why.
+
+A qualified name is forbidden when it, or one of its dotted prefixes, is listed by a rule
+(``subprocess`` forbids ``subprocess.run``; ``os.system`` forbids only that attribute). The
+``Catalog`` also knows the "sensitive" modules on which a ``getattr`` with a name that cannot be
+folded must fail closed, and the trigger words the pre-filter looks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from mixpeek_tools.errors import BadInput
+from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITIES, CATEGORIES
+
+# Modules that are the same object under another name.
+MODULE_ALIASES = {"posix": "os", "nt": "os", "_pickle": "pickle", "cPickle": "pickle"}
+
+# Attributes of any module that hold these modules (``tempfile._os``, ``shutil.os``) are
+# followed to the module itself: a module's globals are reachable as its attributes.
+HOP_MODULES = frozenset(
+    {
+        "os",
+        "sys",
+        "subprocess",
+        "socket",
+        "_socket",
+        "ctypes",
+        "_ctypes",
+        "builtins",
+        "importlib",
+        "pty",
+        "socketserver",
+        "runpy",
+        "marshal",
+        "posix",
+        "nt",
+        "cffi",
+        "_posixsubprocess",
+        "zipimport",
+        "imp",
+        "_imp",
+        "_winapi",
+    }
+)
+
+# getattr(module, <unknown name>) on these fails closed: most of their dangerous members are
+# the point of the module, and legitimate code rarely looks them up by computed name.
+FAIL_CLOSED: dict[str, str] = {
+    "os": "command_execution",
+    "sys": "dynamic_import",
+    "builtins": "dynamic_code",
+    "asyncio": "command_execution",
+    "multiprocessing": "command_execution",
+    "pydoc": "command_execution",
+    "code": "dynamic_code",
+    "pdb": "dynamic_code",
+    "types": "dynamic_code",
+    "marshal": "dynamic_code",
+    "cProfile": "dynamic_code",
+    "profile": "dynamic_code",
+    "doctest": "dynamic_code",
+    "pkgutil": "dynamic_import",
+    "site": "dynamic_import",
+    "asyncio.AbstractEventLoop": "network_socket",
+}
+
+# Names whose lookup turns a string into an attribute (a "gateway").
+GATEWAYS = frozenset(
+    {
+        "builtins.getattr",
+        "builtins.vars",
+        "builtins.globals",
+        "builtins.locals",
+        "builtins.dir",
+        "operator.attrgetter",
+        "operator.methodcaller",
+        "_operator.attrgetter",
+        "_operator.methodcaller",
+        "inspect.getattr_static",
+        "inspect.getmembers",
+        "inspect.getmembers_static",
+        "builtins.object.__getattribute__",
+        "builtins.type.__getattribute__",
+    }
+)
+
+# Words the pre-filter needs besides the forbidden names' own parts: every route from a string
+# or a namespace to an attribute goes through one of them.
+GATEWAY_WORDS = (
+    "getattr",
+    "vars",
+    "globals",
+    "locals",
+    "__dict__",
+    "__getattribute__",
+    "__getattr__",
+    "attrgetter",
+    "methodcaller",
+    "getmembers",
+    "modules",
+    "builtins",
+    "__subclasses__",
+    "__globals__",
+    "f_globals",
+    "f_builtins",
+    "__loader__",
+    "__spec__",
+    "loader",
+    "pickle",
+    "loads",
+    "timeit",
+    "Timer",
+    "repeat",
+    "load_module",
+    "exec_module",
+    "breakpoint",
+)
+
+
+def canonical(qname: str) -> str:
+    """``posix.system`` -> ``os.system``; other names unchanged."""
+    head, _, rest = qname.partition(".")
+    alias = MODULE_ALIASES.get(head)
+    if alias is None:
+        return qname
+    return f"{alias}.{rest}" if rest else alias
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Forbidden qualified names (with their category) and the tables derived from them."""
+
+    forbidden: Mapping[str, str]
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def match(self, qname: str) -> tuple[str, str] | None:
+        """``(entry, category)`` when ``qname`` or a dotted prefix of it is forbidden."""
+        forbidden = self.forbidden
+        if qname in forbidden:
+            return qname, forbidden[qname]
+        idx = qname.find(".")
+        while idx != -1:
+            prefix = qname[:idx]
+            if prefix in forbidden:
+                return prefix, forbidden[prefix]
+            idx = qname.find(".", idx + 1)
+        return None
+
+    def fail_closed_category(self, qname: str) -> str | None:
+        """Category to report for a computed lookup on ``qname`` (``None``: not sensitive)."""
+        return FAIL_CLOSED.get(qname)
+
+    def trigger_pattern(self) -> re.Pattern[str]:
+        return _trigger_pattern(tuple(sorted(self.forbidden)))
+
+
+@lru_cache(maxsize=8)
+def _trigger_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
+    words: set[str] = set(GATEWAY_WORDS)
+    for entry in entries:
+        parts = entry.split(".")
+        words.add(parts[-1])
+        words.add(parts[0])
+    for alias in MODULE_ALIASES:
+        words.add(alias)
+    words.discard("builtins")
+    words.add("builtins")
+    # The forbidden builtins are reached by their bare names.
+    alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(alternation)
+
+
+def _base_table() -> tuple[dict[str, str], dict[str, str]]:
+    forbidden: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for spec in CAPABILITIES:
+        for qname, reason in spec.forbidden.items():
+            forbidden[qname] = spec.category
+            reasons[qname] = reason
+    return forbidden, reasons
+
+
+_BASE_FORBIDDEN, _BASE_REASONS = _base_table()
+DEFAULT_CATALOG = Catalog(_BASE_FORBIDDEN, _BASE_REASONS)
+
+ExtraForbidden = Iterable[str] | Mapping[str, str] | None
+
+
+def build_catalog(extra: ExtraForbidden = None) -> Catalog:
+    """The default catalog plus ``extra`` forbidden names.
+
+    ``extra`` is a mapping ``qualified name -> category`` or an iterable of ``"name"`` or
+    ``"name=category"`` strings; a name without a category gets ``dynamic_code``.
+    """
+    if not extra:
+        return DEFAULT_CATALOG
+    forbidden = dict(_BASE_FORBIDDEN)
+    reasons = dict(_BASE_REASONS)
+    items = extra.items() if isinstance(extra, Mapping) else (_split(e) for e in extra)
+    for qname, category in items:
+        qname = qname.strip()
+        if not qname or not all(part.isidentifier() for part in qname.split(".")):
+            raise BadInput(
+                f"extra forbidden name {qname!r} is not a dotted Python name",
+                where="extra_forbidden",
+                hint="Give qualified names such as `yaml.load` or `mylib.run=command_execution`",
+            )
+        if category not in BY_CATEGORY:
+            raise BadInput(
+                f"extra forbidden name {qname!r} has unknown category {category!r}",
+                where="extra_forbidden",
+                hint=f"Use one of: {', '.join(CATEGORIES)}",
+            )
+        forbidden[canonical(qname)] = category
+        reasons.setdefault(canonical(qname), "forbidden by this project's configuration")
+    return Catalog(forbidden, reasons)
+
+
+def _split(entry: str) -> tuple[str, str]:
+    name, sep, category = entry.partition("=")
+    return name, (category.strip() if sep else "dynamic_code")

@@ -1,0 +1,43 @@
+"""The kit's own checks and reporters, registered through the same hooks as third-party ones.
+
+Going through :mod:`~mixpeek_tools.validator.hookspecs` for the built-ins keeps the hooks honest:
+anything a built-in check can do, a team's own check distribution can do too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mixpeek_tools.validator.hookspecs import hookimpl
+from mixpeek_tools.validator.model import Check
+
+
+def builtin_checks() -> list[Check]:
+    """The six built-in checks, in the documented order."""
+    from mixpeek_tools.validator.checks import (
+        pipeline,
+        sample_data,
+        schemas,
+        security,
+        structure,
+        tests,
+    )
+
+    checks = [structure.CHECK, schemas.CHECK, pipeline.CHECK, security.CHECK, tests.CHECK,
+              sample_data.CHECK]
+    security.CHECK.rules = security.scanner_rules()
+    return checks
+
+
+@hookimpl
+def mixpeek_register_checks() -> list[Check]:
+    """Register structure, schemas, pipeline, security, tests and sample data."""
+    return builtin_checks()
+
+
+@hookimpl
+def mixpeek_register_reporters() -> dict[str, Any]:
+    """Register the text, json and sarif reporters."""
+    from mixpeek_tools.validator.reporters import json_report, sarif, text
+
+    return {"text": text.render, "json": json_report.render, "sarif": sarif.render}

@@ -1,0 +1,198 @@
+"""MP1xx structure: the files the platform expects, packages that import, code that parses.
+
+Everything here reads the file system only (no plugin import), so it is fast enough for the
+``mixpeek-check`` pre-commit hook; :func:`syntax_findings` works on one file so the hook can
+cache it by content hash.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterator
+from pathlib import Path
+
+from mixpeek_tools.findings import Finding
+from mixpeek_tools.validator.examples import SYNTAX_ERROR
+from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
+
+REQUIRED_FILES = ("__init__.py", "manifest.py", "pipeline.py")
+# Folders whose Python files are not part of the plugin package (tests are collected by pytest).
+NOT_PACKAGES = {"tests", "test", "__pycache__", "samples", "sample_data", "docs", "scripts"}
+
+
+class MissingRequiredFile(Rule):
+    """A file every plugin must have is missing.
+
+    Catches: a plugin directory without ``__init__.py``, ``manifest.py`` or ``pipeline.py``.
+    Why: the platform imports the directory as a package, reads metadata and schemas from
+    ``manifest.py`` and calls ``build_steps`` from ``pipeline.py``; without them the upload is
+    rejected. Fix: create the file (``mixpeek plugin init`` writes all of them) or point
+    ``--path`` at the plugin directory itself rather than its parent.
+    """
+
+    id = "MP101"
+    name = "missing-required-file"
+    check = "structure"
+    VALID = [Example({}, "the baseline has __init__.py, manifest.py and pipeline.py")]
+    INVALID = [
+        Example({"manifest.py": None}, "manifest.py deleted"),
+        Example({"__init__.py": None}, "__init__.py deleted"),
+    ]
+
+
+class MissingProcessors(Rule):
+    """The ``processors/`` package is missing.
+
+    Catches: a plugin without a ``processors/`` folder. Why: the platform's plugin layout keeps
+    the processing code in ``processors/`` and the scaffold, tests and docs all expect it there.
+    Fix: move the processor classes into ``processors/core.py`` with a ``processors/__init__.py``.
+    """
+
+    id = "MP102"
+    name = "missing-processors"
+    check = "structure"
+    VALID = [Example({}, "processors/core.py exists")]
+    INVALID = [
+        Example(
+            {
+                "processors/__init__.py": None,
+                "processors/core.py": None,
+                "pipeline.py": "def build_steps(extractor_request, **kwargs):\n    return {}\n",
+            },
+            "no processors/ folder at all",
+        )
+    ]
+
+
+class PackageWithoutInit(Rule):
+    """A folder holding plugin code has no ``__init__.py``.
+
+    Catches: e.g. ``processors/`` without ``processors/__init__.py`` (``tests/`` and other
+    non-package folders are exempt). Why: without it the folder is a namespace package, which the
+    platform's importer does not resolve the same way, and relative imports break. Fix: add an
+    empty ``__init__.py`` to the folder named.
+    """
+
+    id = "MP103"
+    name = "package-without-init"
+    check = "structure"
+    VALID = [Example({}, "processors/__init__.py exists")]
+    INVALID = [Example({"processors/__init__.py": None}, "processors/__init__.py deleted")]
+
+
+class SyntaxErrorRule(Rule):
+    """A Python file of the plugin does not parse.
+
+    Catches: syntax errors in any ``.py`` file, with the file, line and column. Why: the file
+    cannot be imported locally or on the platform. Fix: correct the code at the position named.
+    """
+
+    id = "MP104"
+    name = "syntax-error"
+    check = "structure"
+    VALID = [Example({}, "every file parses")]
+    INVALID = [Example(SYNTAX_ERROR, "pipeline.py has an extra parenthesis")]
+
+
+class DirectoryNotImportable(Rule):
+    """The plugin's directory name is not a valid Python package name.
+
+    Catches: directory names with hyphens, spaces, leading digits or Python keywords. Why: the
+    platform imports the plugin as a package named after its directory. Fix: rename the directory
+    (``my-extractor`` becomes ``my_extractor``) and use the same name in ``metadata["name"]``.
+    """
+
+    id = "MP105"
+    name = "directory-not-importable"
+    check = "structure"
+    VALID = [Example({}, "example_plugin is a valid package name")]
+    INVALID = [Example({}, "a hyphen in the directory name", directory="example-plugin")]
+
+
+RULES: tuple[type[Rule], ...] = (
+    MissingRequiredFile,
+    MissingProcessors,
+    PackageWithoutInit,
+    SyntaxErrorRule,
+    DirectoryNotImportable,
+)
+
+
+def syntax_findings(source: bytes, relpath: str) -> list[Finding]:
+    """MP104 findings for one file's content (cacheable: depends on the bytes only)."""
+    try:
+        compile(source, relpath, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = exc.lineno
+        column = exc.offset
+        text = (exc.text or "").rstrip("\n") or None
+        return [
+            SyntaxErrorRule.finding(
+                f"syntax error: {exc.msg}",
+                path=relpath,
+                line=line,
+                column=column,
+                source_line=text,
+                hint="Correct the code at this position; the file cannot be imported as it is",
+            )
+        ]
+    except ValueError as exc:  # e.g. null bytes in the source
+        return [SyntaxErrorRule.finding(f"file cannot be compiled: {exc}", path=relpath)]
+    return []
+
+
+def layout_findings(root: Path) -> Iterator[Finding]:
+    """MP101/MP102/MP103/MP105: what the directory tree itself gets wrong."""
+    name = root.name
+    if not name.isidentifier() or keyword.iskeyword(name):
+        suggestion = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+        if suggestion[:1].isdigit():
+            suggestion = "p_" + suggestion
+        yield DirectoryNotImportable.finding(
+            f"directory name '{name}' is not a valid Python package name",
+            path=".",
+            hint=f"Rename the directory, e.g. to '{suggestion}', and use that name in metadata",
+        )
+    for required in REQUIRED_FILES:
+        if not (root / required).is_file():
+            yield MissingRequiredFile.finding(
+                f"required file {required} is missing",
+                path=required,
+                hint=f"Create {required} in the plugin directory (mixpeek plugin init writes it)",
+            )
+    if not (root / "processors").is_dir():
+        yield MissingProcessors.finding(
+            "the processors/ package is missing", path="processors/"
+        )
+    yield from _packages_without_init(root)
+
+
+def _packages_without_init(root: Path) -> Iterator[Finding]:
+    for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
+        rel = folder.relative_to(root)
+        if any(part in NOT_PACKAGES or part.startswith(".") for part in rel.parts):
+            continue
+        if any(part in {"venv", "build", "dist", "node_modules"} for part in rel.parts):
+            continue
+        if any(folder.glob("*.py")) and not (folder / "__init__.py").is_file():
+            yield PackageWithoutInit.finding(
+                f"folder {rel.as_posix()}/ holds Python code but has no __init__.py",
+                path=f"{rel.as_posix()}/__init__.py",
+                hint=f"Create an empty {rel.as_posix()}/__init__.py",
+            )
+
+
+def run(ctx: CheckContext) -> Iterator[Finding]:
+    """The structure check: layout, then every file's syntax."""
+    yield from layout_findings(ctx.root)
+    for path in ctx.python_files():
+        yield from syntax_findings(path.read_bytes(), ctx.relpath(path))
+
+
+CHECK = Check(
+    name="structure",
+    run=run,
+    description="Required files exist, packages have __init__.py, every file parses.",
+    order=100,
+    rules=RULES,
+)

@@ -1,0 +1,182 @@
+"""MP5xx tests: the plugin's own pytest suite, run in a child process.
+
+A child process keeps the plugin's imports, monkeypatches and crashes out of the validator and
+matches how the author runs ``pytest`` themselves. The plugin's parent directory goes on
+``PYTHONPATH`` so ``import <plugin>`` works, and the kit's pytest plugin (registered through the
+``pytest11`` entry point) makes ``engine.*`` and ``shared.*`` importable. Failed ids come from a
+small reporting plugin, not from parsing pytest's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mixpeek_tools.findings import Finding, Severity
+from mixpeek_tools.validator.examples import TEST
+from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
+
+REPORT_PLUGIN = "mixpeek_tools.validator.checks._pytest_outcomes"
+DEFAULT_TIMEOUT = 900.0
+NO_TESTS_COLLECTED = 5
+
+
+class TestsFailed(Rule):
+    """The plugin's own tests fail.
+
+    Catches: failing tests, errors in fixtures and test modules that fail to import; each failing
+    test id is named with the file and line where it failed. Why: a plugin whose tests fail is
+    not ready to publish, whatever the other checks say. Fix: run ``pytest -x <test id>`` in the
+    plugin's parent directory and fix the test or the code.
+    """
+
+    id = "MP501"
+    name = "tests-failed"
+    check = "tests"
+    hint = "Run the failing test on its own (pytest <test id>) and fix it"
+    VALID = [Example({}, "the baseline's test passes")]
+    INVALID = [
+        Example(
+            {"tests/test_plugin.py": TEST.replace('"Processed: b"]', '"Processed: c"]')},
+            "the assertion expects the wrong output",
+        )
+    ]
+
+
+class NoTests(Rule):
+    """The plugin has no tests.
+
+    Catches: a plugin where pytest collects no test at all. Why: tests are how the author knows
+    the processor does what the metadata promises; the platform's docs expect
+    ``tests/test_plugin.py``. It is a warning, not an error. Fix: add tests under ``tests/``.
+    """
+
+    id = "MP502"
+    name = "no-tests"
+    check = "tests"
+    severity = Severity.WARNING
+    hint = "Add tests under tests/, e.g. tests/test_plugin.py"
+    VALID = [Example({}, "tests/test_plugin.py holds a test")]
+    INVALID = [Example({"tests/test_plugin.py": None}, "no tests at all")]
+
+
+class TestsCouldNotRun(Rule):
+    """pytest itself could not run the plugin's tests.
+
+    Catches: pytest usage errors (bad ``addopts`` in the plugin's configuration), an internal
+    error, an interrupted run or one that passed the time limit. Why: tests that did not run
+    have not passed. Fix: run ``python -m pytest`` in the plugin directory to see pytest's own
+    message; raise ``[tool.mixpeek] tests-timeout`` if the suite is simply slow.
+    """
+
+    id = "MP503"
+    name = "tests-could-not-run"
+    check = "tests"
+    hint = "Run python -m pytest in the plugin directory to see pytest's own message"
+    VALID = [Example({}, "pytest runs")]
+    INVALID = [
+        Example(
+            {"pytest.ini": "[pytest]\naddopts = --no-such-option-anywhere\n"},
+            "the plugin's pytest.ini passes an unknown option",
+        )
+    ]
+
+
+RULES: tuple[type[Rule], ...] = (TestsFailed, NoTests, TestsCouldNotRun)
+
+
+def pytest_command(root: Path) -> list[str]:
+    """The child pytest command line for the plugin at ``root``."""
+    target = root / "tests" if (root / "tests").is_dir() else root
+    return [
+        sys.executable, "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider",
+        "-p", REPORT_PLUGIN, "--rootdir", str(root), str(target),
+    ]
+
+
+def _env(root: Path, report_file: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(root.parent.resolve())]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["MIXPEEK_PYTEST_REPORT"] = str(report_file)
+    env["MIXPEEK_PLUGIN_ROOT"] = str(root.resolve())
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
+
+
+def _relative(path: str | None, root: Path) -> str | None:
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_absolute():
+        p = root / p
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def outcome_findings(data: dict[str, Any], root: Path) -> Iterator[Finding]:
+    """MP501 for each failed test in the child's report."""
+    for item in data.get("outcomes", []):
+        what = {"failed": "failed", "error": "errored", "collection": "could not be collected"}
+        yield TestsFailed.finding(
+            f"test {item['nodeid'] or '(session)'} {what.get(item['kind'], 'failed')}: "
+            f"{item['message']}",
+            path=_relative(item.get("path"), root),
+            line=item.get("line"),
+            extra={"nodeid": item["nodeid"]},
+        )
+
+
+def _tail(text: str, lines: int = 8) -> str:
+    return " | ".join(line for line in text.strip().splitlines()[-lines:] if line.strip())
+
+
+def run(ctx: CheckContext) -> Iterator[Finding]:
+    """The tests check: run pytest, translate its outcome into findings."""
+    root = ctx.root
+    timeout = float(ctx.config.options.get("tests-timeout", DEFAULT_TIMEOUT))
+    with tempfile.TemporaryDirectory(prefix="mixpeek-tests-") as tmp:
+        report_file = Path(tmp) / "outcomes.json"
+        try:
+            proc = subprocess.run(
+                pytest_command(root), cwd=root, env=_env(root, report_file),
+                capture_output=True, text=True, timeout=timeout, check=False,
+            )
+        except subprocess.TimeoutExpired:
+            yield TestsCouldNotRun.finding(f"the plugin's tests ran longer than {timeout:.0f}s")
+            return
+        data: dict[str, Any] = {}
+        if report_file.is_file():
+            data = json.loads(report_file.read_text(encoding="utf-8"))
+    failures = list(outcome_findings(data, root))
+    yield from failures
+    if proc.returncode == NO_TESTS_COLLECTED and not failures:
+        yield NoTests.finding("pytest found no tests in the plugin")
+    elif proc.returncode not in (0, 1, NO_TESTS_COLLECTED) or (proc.returncode == 1 and not failures):
+        yield TestsCouldNotRun.finding(
+            f"pytest exited with status {proc.returncode}: "
+            f"{_tail(proc.stderr or proc.stdout) or 'no output'}"
+        )
+    counts = data.get("counts")
+    if counts:
+        ctx.config.options.setdefault("_tests_counts", counts)
+
+
+CHECK = Check(
+    name="tests",
+    run=run,
+    description="The plugin's pytest suite passes (run in a child process).",
+    order=500,
+    rules=RULES,
+    static=False,
+)

@@ -1,0 +1,246 @@
+"""The validator's vocabulary: rules, checks, the per-run context and the report.
+
+Kept free of heavy imports: ``mixpeek-check`` builds these objects on every commit, so pydantic,
+pluggy and libcst stay out of this module. A third-party check only needs :class:`Check` and
+:class:`Rule` from here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mixpeek_tools.findings import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small plugin tree that shows a rule passing (VALID) or firing (INVALID).
+
+    ``files`` maps paths inside the plugin to their content and is laid over the baseline plugin
+    of :mod:`mixpeek_tools.validator.examples`; a value of ``None`` deletes that file. ``params``
+    and ``sample_rows`` feed the parameter and sample-data checks; ``directory`` renames the
+    plugin's directory (the baseline's is ``example_plugin``).
+    """
+
+    files: Mapping[str, str | None]
+    note: str = ""
+    params: Mapping[str, Any] | None = None
+    sample_rows: list[dict[str, Any]] | None = None
+    directory: str | None = None
+
+
+class Rule:
+    """One stable rule id that a check reports under.
+
+    Subclasses set ``id`` (``MP101``), ``name`` (``missing-required-file``), ``check`` (the
+    check that owns it), ``severity`` and the ``VALID``/``INVALID`` examples; the class docstring
+    says what it catches, why it matters and how to fix it (``docs/checks.md`` is generated from
+    it). Checks create findings with :meth:`finding` so ids never drift.
+    """
+
+    __test__ = False  # "TestsFailed" and friends are rules, not pytest test classes
+    id: ClassVar[str]
+    name: ClassVar[str]
+    check: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    hint: ClassVar[str | None] = None
+    VALID: ClassVar[list[Example]] = []
+    INVALID: ClassVar[list[Example]] = []
+
+    @classmethod
+    def finding(
+        cls,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        source_line: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding under this rule, with the rule's default hint and severity."""
+        return Finding(
+            rule=cls.id,
+            message=message,
+            severity=severity or cls.severity,
+            path=path,
+            line=line,
+            column=column,
+            hint=hint if hint is not None else cls.hint,
+            check=cls.check,
+            category=cls.name,
+            source_line=source_line,
+            extra=dict(extra or {}),
+        )
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's docstring, dedented (what it catches, why, the fix)."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+@dataclass
+class Check:
+    """A named group of rules that runs as one unit and can be selected or skipped.
+
+    ``run`` receives the :class:`CheckContext` and yields findings; it must never print.
+    ``order`` places it in the run (built-ins use 100 structure ... 600 sample data; third-party
+    checks default to 700, after them). ``static`` checks run under ``validate``; the others
+    (tests, sample data) only under ``test``. ``needs_import`` checks are skipped with one
+    MP003 finding when the plugin cannot be imported. ``mandatory`` checks cannot be skipped.
+    ``not_applicable`` may return why the check has nothing to do in this run (e.g. no sample
+    file given); the check is then reported as skipped with that reason.
+    """
+
+    name: str
+    run: Callable[[CheckContext], Iterable[Finding]]
+    description: str = ""
+    order: int = 700
+    rules: tuple[type[Rule], ...] = ()
+    static: bool = True
+    needs_import: bool = False
+    mandatory: bool = False
+    source: str = "mixpeek-tools"
+    not_applicable: Callable[[RunConfig], str | None] | None = None
+
+
+@dataclass
+class RunConfig:
+    """What a run will do, after options and ``[tool.mixpeek]`` are merged.
+
+    Hook implementations of ``mixpeek_configure`` may change it before any check runs, e.g. add
+    ``extra_forbidden`` names for the security scanner or override severities.
+    """
+
+    root: Path
+    static_only: bool = False
+    select: set[str] = field(default_factory=set)
+    skip: set[str] = field(default_factory=set)
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    disabled_rules: set[str] = field(default_factory=set)
+    extra_forbidden: list[str] = field(default_factory=list)
+    sample_data: Path | None = None
+    sample_rows: list[dict[str, Any]] | None = None
+    params: dict[str, Any] | None = None
+    for_publish: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SampleRow:
+    """One sample row's output, kept for ``--verbose``."""
+
+    number: int
+    output: dict[str, Any]
+
+
+class CheckContext:
+    """Everything a check may look at, with the plugin imported at most once per run."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.root = config.root
+        self.sample_outputs: list[SampleRow] = []
+        self._plugin: Any = None
+        self._load_error: Exception | None = None
+        self._loaded = False
+
+    @property
+    def package_name(self) -> str:
+        return self.root.name
+
+    def relpath(self, path: str | Path) -> str:
+        """``path`` relative to the plugin root when inside it (stable across machines)."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def python_files(self) -> list[Path]:
+        """Every ``.py`` file of the plugin, skipping caches, virtualenvs and hidden folders."""
+        skip = {"__pycache__", ".venv", "venv", "build", "dist", "node_modules"}
+        out = []
+        for path in sorted(self.root.rglob("*.py")):
+            parts = path.relative_to(self.root).parts
+            if any(p in skip or p.startswith(".") for p in parts[:-1]):
+                continue
+            out.append(path)
+        return out
+
+    def load_plugin(self) -> Any:
+        """The imported plugin (``LoadedPlugin``); raises the loader's error, cached per run."""
+        if not self._loaded:
+            self._loaded = True
+            from mixpeek_tools.plugin.loader import load_plugin
+
+            try:
+                self._plugin = load_plugin(self.root)
+            except Exception as exc:
+                self._load_error = exc
+        if self._load_error is not None:
+            raise self._load_error
+        return self._plugin
+
+    @property
+    def import_attempted(self) -> bool:
+        """Whether some check already tried to import the plugin in this run."""
+        return self._loaded
+
+    @property
+    def load_error(self) -> Exception | None:
+        """The import failure, once :meth:`load_plugin` has been tried."""
+        return self._load_error
+
+
+@dataclass
+class CheckResult:
+    """What one check produced, how long it took and whether it ran."""
+
+    name: str
+    findings: list[Finding]
+    seconds: float
+    status: str = "ran"  # ran | skipped | not-run
+    reason: str = ""
+
+
+@dataclass
+class CheckReport:
+    """The outcome of :func:`mixpeek_tools.validator.run_checks`.
+
+    ``failed`` is true exactly when an error-severity finding remains after severity overrides;
+    ``timings`` maps each check's name to seconds; ``results`` keeps per-check detail for
+    reporters, ``sample_outputs`` the per-row outputs shown with ``--verbose``.
+    """
+
+    findings: list[Finding]
+    failed: bool
+    timings: dict[str, float]
+    root: Path | None = None
+    results: list[CheckResult] = field(default_factory=list)
+    sample_outputs: list[SampleRow] = field(default_factory=list)
+    rules: dict[str, type[Rule]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def summary(self) -> str:
+        """One line: how many checks ran and how many errors and warnings remain."""
+        ran = sum(1 for r in self.results if r.status == "ran")
+        verdict = "FAILED" if self.failed else "passed"
+        return (
+            f"{verdict}: {ran} check{'s' if ran != 1 else ''} ran, "
+            f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''}, "
+            f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
+        )

@@ -1,0 +1,288 @@
+"""One validator run: configure, pick the checks, run them in order, apply severities, report.
+
+:class:`Session` owns the fresh plugin manager of one run; the CLI keeps it to find the
+reporter for ``--format``, :func:`run` (behind ``run_checks``) makes one and discards it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mixpeek_tools.errors import BadInput
+from mixpeek_tools.findings import Finding, Severity
+from mixpeek_tools.validator import config as config_mod
+from mixpeek_tools.validator.checks.meta import CheckCrashed, PluginImportFailed
+from mixpeek_tools.validator.checks.pipeline import exception_location
+from mixpeek_tools.validator.manager import Manager, build_manager
+from mixpeek_tools.validator.model import (
+    Check,
+    CheckContext,
+    CheckReport,
+    CheckResult,
+    Rule,
+    RunConfig,
+)
+
+SECURITY = "security"
+
+
+def _describe(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def import_failure_finding(exc: Exception, root: Path) -> Finding:
+    """MP003 from the loader's error: its path/line/column when it has them."""
+    path = getattr(exc, "path", None)
+    line = getattr(exc, "line", None)
+    column = getattr(exc, "column", None)
+    if path is None and isinstance(exc, SyntaxError):
+        path, line, column = exc.filename, exc.lineno, exc.offset
+    if path is None:
+        path, line = exception_location(exc, root)
+    if path is not None:
+        path = _plugin_relative(Path(path), root)
+    message = getattr(exc, "message", None) or _describe(exc)
+    return PluginImportFailed.finding(
+        f"the plugin cannot be imported: {message}",
+        path=path,
+        line=line,
+        column=column,
+        hint=getattr(exc, "hint", None) or PluginImportFailed.hint,
+    )
+
+
+def _plugin_relative(path: Path, root: Path) -> str:
+    """``path`` relative to the plugin root; relative inputs may be from root or its parent."""
+    candidates = [path] if path.is_absolute() else [root.parent / path, root / path]
+    for candidate in candidates:
+        try:
+            rel = candidate.resolve().relative_to(root.resolve())
+        except ValueError:
+            continue
+        if candidate.exists():
+            return rel.as_posix()
+    return path.as_posix()
+
+
+class Session:
+    """A fresh plugin manager plus the checks and reporters registered with it."""
+
+    def __init__(self, *, entry_points: bool = True) -> None:
+        self.manager: Manager = build_manager(entry_points=entry_points)
+        self.checks: list[Check] = self.manager.checks()
+
+    def reporters(self) -> dict[str, Callable[..., str]]:
+        return self.manager.reporters()
+
+    def rules(self) -> dict[str, type[Rule]]:
+        """Every rule id known to this run (for SARIF rule metadata and docs)."""
+        from mixpeek_tools.validator.checks.meta import RULES as META
+
+        out = {r.id: r for r in META}
+        for check in self.checks:
+            out.update({r.id: r for r in check.rules})
+        return out
+
+    def configure(
+        self,
+        root: Path,
+        *,
+        static_only: bool,
+        select: Iterable[str] | None,
+        skip: Iterable[str] | None,
+        sample_data: Path | None,
+        params: Mapping[str, Any] | None,
+        for_publish: bool,
+    ) -> RunConfig:
+        """Merge options, ``[tool.mixpeek]`` and ``mixpeek_configure`` hooks into a RunConfig."""
+        config = RunConfig(
+            root=root,
+            static_only=static_only,
+            select=set(select or ()),
+            skip=set(skip or ()),
+            sample_data=sample_data,
+            params=dict(params) if params is not None else None,
+            for_publish=for_publish,
+        )
+        table, pyproject = config_mod.read_table(root)
+        config_mod.apply_table(config, table, pyproject)
+        self._check_names(config, pyproject if table else None)
+        self.manager.call_each("mixpeek_configure", config=config)
+        if for_publish:
+            config.skip.discard(SECURITY)
+        return config
+
+    def _check_names(self, config: RunConfig, pyproject: Path | None) -> None:
+        known = {c.name for c in self.checks}
+        for kind, names in (("select", config.select), ("skip", config.skip)):
+            unknown = sorted(names - known)
+            if unknown:
+                raise BadInput(
+                    f"unknown check {', '.join(repr(n) for n in unknown)} in {kind}",
+                    where=str(pyproject) if pyproject else f"--{kind}",
+                    hint=f"Known checks: {', '.join(c.name for c in self.checks)}",
+                )
+        mandatory = sorted(c.name for c in self.checks if c.mandatory and c.name in config.skip)
+        if mandatory:
+            raise BadInput(
+                f"the {', '.join(mandatory)} check cannot be skipped",
+                where=str(pyproject) if pyproject else "--skip",
+                hint="Remove it from skip; downgrade single rules with [tool.mixpeek.severity]",
+            )
+
+    def selected(self, config: RunConfig) -> list[tuple[Check, str]]:
+        """Each check with ``""`` when it runs, or the reason it does not."""
+        out = []
+        for check in self.checks:
+            reason = ""
+            if check.mandatory:
+                reason = ""
+            elif check.name in config.skip:
+                reason = "skipped (--skip or [tool.mixpeek] skip)"
+            elif config.select and check.name not in config.select:
+                reason = "not selected"
+            elif config.static_only and not check.static:
+                reason = "not run by validate (static checks only)"
+            elif check.not_applicable is not None:
+                reason = check.not_applicable(config) or ""
+            out.append((check, reason))
+        return out
+
+    def run(self, config: RunConfig) -> CheckReport:
+        """Run the selected checks in order and build the report."""
+        ctx = CheckContext(config)
+        results: list[CheckResult] = []
+        findings: list[Finding] = list(self.manager.findings)
+        self.manager.findings.clear()
+        for check, reason in self.selected(config):
+            if reason:
+                results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
+                continue
+            result = self._run_one(check, ctx)
+            result.findings = self._adjust(result.findings, config)
+            results.append(result)
+            findings.extend(result.findings)
+            self.manager.call_each(
+                "mixpeek_check_finished", check=check, findings=result.findings,
+                seconds=result.seconds,
+            )
+            findings.extend(self._drain())
+        findings = self._adjust(findings, config) if findings else findings
+        report = CheckReport(
+            findings=_dedupe(findings),
+            failed=False,
+            timings={r.name: r.seconds for r in results if r.status == "ran"},
+            root=config.root,
+            results=results,
+            sample_outputs=ctx.sample_outputs,
+            rules=self.rules(),
+        )
+        self.manager.call_each("mixpeek_run_finished", report=report)
+        report.findings.extend(self._drain())
+        report.failed = any(f.severity is Severity.ERROR for f in report.findings)
+        return report
+
+    def _drain(self) -> list[Finding]:
+        out = list(self.manager.findings)
+        self.manager.findings.clear()
+        return out
+
+    def _run_one(self, check: Check, ctx: CheckContext) -> CheckResult:
+        start = time.perf_counter()
+        found: list[Finding] = []
+        if check.needs_import:
+            first_try = not ctx.import_attempted
+            try:
+                ctx.load_plugin()
+            except Exception as exc:
+                if first_try:
+                    found.append(import_failure_finding(exc, ctx.root))
+                    return CheckResult(check.name, found, time.perf_counter() - start)
+                return CheckResult(
+                    check.name, [], time.perf_counter() - start, "not-run",
+                    "the plugin cannot be imported (see MP003)",
+                )
+        try:
+            for finding in check.run(ctx):
+                found.append(finding if finding.check else dataclasses.replace(finding, check=check.name))
+        except Exception as exc:
+            found.append(
+                CheckCrashed.finding(
+                    f"check '{check.name}' from {check.source} crashed: {_describe(exc)}",
+                    extra={"source": check.source, "check": check.name},
+                )
+            )
+        return CheckResult(check.name, found, time.perf_counter() - start)
+
+    def _adjust(self, findings: list[Finding], config: RunConfig) -> list[Finding]:
+        """Apply ``off`` and severity overrides; security keeps its severity when publishing."""
+        out = []
+        for finding in findings:
+            protected = config.for_publish and finding.check == SECURITY
+            if finding.rule in config.disabled_rules and not protected:
+                continue
+            level = config.severity_overrides.get(finding.rule)
+            downgrade = level is not None and level.rank < finding.severity.rank
+            if level is not None and level is not finding.severity and not (protected and downgrade):
+                finding = finding.with_severity(level)
+            out.append(finding)
+        return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.path, f.line, f.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def read_sample_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of the sample file through the runtime's readers (malformed input is BadInput)."""
+    if not path.is_file():
+        raise BadInput(
+            "sample data file not found",
+            where=str(path),
+            hint="Pass a JSON, JSON Lines or CSV file with --sample-data",
+        )
+    from mixpeek_tools.runtime import io as runtime_io
+
+    return runtime_io.read_records(path)
+
+
+def run(
+    root: Path,
+    *,
+    static_only: bool = False,
+    select: Iterable[str] | None = None,
+    skip: Iterable[str] | None = None,
+    sample_data: Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    for_publish: bool = False,
+    session: Session | None = None,
+) -> CheckReport:
+    """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`)."""
+    root = root.expanduser()
+    if not root.is_dir():
+        raise BadInput(
+            "plugin directory not found",
+            where=str(root),
+            hint="Pass the plugin's directory with --path (the folder holding manifest.py)",
+        )
+    root = root.resolve()
+    session = session or Session()
+    config = session.configure(
+        root, static_only=static_only, select=select, skip=skip, sample_data=sample_data,
+        params=params, for_publish=for_publish,
+    )
+    if sample_data is not None and not static_only:
+        config.sample_rows = read_sample_rows(sample_data)
+    return session.run(config)

@@ -1,0 +1,76 @@
+"""The registry unpacks uploads without trusting them: every trick ends as a named violation."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+
+
+def tar_gz(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in members:
+            if data is not None:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def regular(name: str, data: bytes = b"x = 1\n") -> tuple[tarfile.TarInfo, bytes]:
+    return tarfile.TarInfo(name), data
+
+
+def link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tuple[tarfile.TarInfo, None]:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, None
+
+
+def test_a_well_formed_archive_unpacks_under_its_one_top_folder(tmp_path: Path) -> None:
+    archive = tar_gz(
+        tmp_path / "a.tar.gz", [regular("plug/manifest.py"), regular("plug/sub/core.py")]
+    )
+    out = safe_unpack(archive, tmp_path / "out")
+    assert out.top == "plug" and out.files == 2
+    assert (out.root / "sub" / "core.py").read_bytes() == b"x = 1\n"
+
+
+@pytest.mark.parametrize(
+    ("members", "rule"),
+    [
+        ([regular("plug/../../etc/evil.py")], "archive.traversal"),
+        ([regular("/etc/evil.py")], "archive.traversal"),
+        ([regular("plug/a.py"), link("plug/b.py", "/etc/passwd")], "archive.link"),
+        ([regular("plug/a.py"), link("plug/b.py", "plug/a.py", tarfile.LNKTYPE)], "archive.link"),
+        ([regular("plug/a.py"), regular("other/b.py")], "archive.layout"),
+        ([regular("plug/a.py"), regular("plug/a.py")], "archive.duplicate"),
+    ],
+)
+def test_unsafe_archives_are_refused_with_a_rule(tmp_path: Path, members: list, rule: str) -> None:
+    archive = tar_gz(tmp_path / "a.tar.gz", members)
+    with pytest.raises(UnsafeArchive) as err:
+        safe_unpack(archive, tmp_path / "out")
+    assert err.value.rule == rule
+    assert not (tmp_path / "etc").exists()
+
+
+def test_a_decompression_bomb_stops_at_the_size_limit(tmp_path: Path) -> None:
+    archive = tar_gz(tmp_path / "a.tar.gz", [regular("plug/zeros.bin", b"\0" * 3_000_000)])
+    assert archive.stat().st_size < 50_000
+    with pytest.raises(UnsafeArchive) as err:
+        safe_unpack(archive, tmp_path / "out", max_bytes=1_000_000)
+    assert err.value.rule == "archive.too_large"
+
+
+def test_garbage_is_reported_as_unreadable(tmp_path: Path) -> None:
+    bad = tmp_path / "a.tar.gz"
+    bad.write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(UnsafeArchive) as err:
+        safe_unpack(bad, tmp_path / "out")
+    assert err.value.rule == "archive.unreadable"
+    assert err.value.violation()["severity"] == "error"

@@ -1,0 +1,150 @@
+"""`mixpeek-check`, the pre-commit hook: finds plugins from file names, fast checks, cached."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mixpeek_tools.cli.precommit import plugin_roots
+from mixpeek_tools.validator.examples import BASELINE, CORE, write_tree
+
+from .helpers import REPO
+
+FORBIDDEN = {"processors/core.py": "import subprocess\n" + CORE}
+
+
+def mixpeek_check(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MIXPEEK_CACHE_DIR=str(cache))
+    return subprocess.run([sys.executable, "-m", "mixpeek_tools.cli.precommit", *args],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def test_files_map_to_the_plugins_that_contain_them(tmp_path: Path) -> None:
+    one = write_tree(tmp_path / "plugins", {}, name="one")
+    two = write_tree(tmp_path / "plugins", {}, name="two")
+    (tmp_path / "README.md").write_text("not in a plugin")
+    roots = plugin_roots(["plugins/one/processors/core.py", "plugins/two/manifest.py",
+                          "plugins/one/pipeline.py", "README.md"], tmp_path)
+    assert roots == [one.resolve(), two.resolve()]
+    assert sorted(plugin_roots([], tmp_path)) == sorted([one.resolve(), two.resolve()])
+    assert plugin_roots([], one) == [one.resolve()]
+
+
+def test_a_clean_plugin_passes_silently(tmp_path: Path) -> None:
+    write_tree(tmp_path, {})
+    result = mixpeek_check("example_plugin/manifest.py", cwd=tmp_path, cache=tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_a_forbidden_import_fails_with_file_and_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, FORBIDDEN)
+    result = mixpeek_check("example_plugin/processors/core.py", cwd=tmp_path, cache=tmp_path / "c")
+    assert result.returncode == 1
+    assert "example_plugin/processors/core.py:1" in result.stdout
+    assert "subprocess" in result.stdout and "MP4" in result.stdout
+    assert "FAILED" in result.stdout.splitlines()[-1]
+
+
+def test_structure_and_syntax_problems_are_reported(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pipeline.py": None, "processors/core.py": "def broken(:\n"})
+    result = mixpeek_check(cwd=tmp_path / "example_plugin", cache=tmp_path / "c")
+    assert result.returncode == 1
+    assert "MP101 required file pipeline.py is missing" in result.stdout
+    assert "processors/core.py:1:12: error MP104" in result.stdout
+
+
+def test_several_plugins_in_one_repository(tmp_path: Path) -> None:
+    write_tree(tmp_path, {}, name="good")
+    write_tree(tmp_path, FORBIDDEN, name="bad")
+    result = mixpeek_check("good/manifest.py", "bad/manifest.py", cwd=tmp_path, cache=tmp_path / "c")
+    assert result.returncode == 1
+    assert "bad/processors/core.py:1" in result.stdout and "good/" not in result.stdout
+    assert "2 plugin(s)" in result.stdout
+
+
+def test_plugin_configuration_applies(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": '[tool.mixpeek]\nextra-forbidden = ["json.loads"]\n',
+                          "processors/core.py": "import json\njson.loads('1')\n" + CORE})
+    result = mixpeek_check(cwd=tmp_path / "example_plugin", cache=tmp_path / "c")
+    assert result.returncode == 1 and "json.loads" in result.stdout
+
+
+def test_bad_configuration_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[tool.mixpeek\n"})
+    result = mixpeek_check(cwd=tmp_path / "example_plugin", cache=tmp_path / "c")
+    assert result.returncode == 2
+    assert "pyproject.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+PROBE = """
+import json, sys
+from mixpeek_tools.cli.precommit import run
+code = run(sys.argv[1:])
+print(json.dumps({"code": code, "libcst": "libcst" in sys.modules,
+                  "pydantic": "pydantic" in sys.modules, "pandas": "pandas" in sys.modules}))
+"""
+
+
+def _probe(tmp_path: Path, cache: Path, *files: str) -> dict[str, object]:
+    env = dict(os.environ, MIXPEEK_CACHE_DIR=str(cache))
+    result = subprocess.run([sys.executable, "-c", PROBE, *files], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_warm_run_on_unchanged_files_does_not_import_libcst(tmp_path: Path) -> None:
+    write_tree(tmp_path, FORBIDDEN)
+    cache = tmp_path / "cache"
+    cold = _probe(tmp_path, cache, "example_plugin/manifest.py")
+    warm = _probe(tmp_path, cache, "example_plugin/manifest.py")
+    assert cold["code"] == warm["code"] == 1  # the cached result still fails the commit
+    assert cold["libcst"] is True
+    assert warm == {"code": 1, "libcst": False, "pydantic": False, "pandas": False}
+    (tmp_path / "example_plugin" / "processors" / "core.py").write_text(CORE)
+    changed = _probe(tmp_path, cache, "example_plugin/processors/core.py")
+    assert changed["code"] == 0  # the edited file was re-scanned, not served stale
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_runs_the_hook_for_real(tmp_path: Path) -> None:
+    """pre-commit installs the kit from a git copy of this repository and runs mixpeek-check."""
+    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    assert pre_commit, "pre-commit is part of the dev extras"
+    kit = tmp_path / "kit"
+    shutil.copytree(REPO, kit, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", "tests",
+        "benchmarks", "docs", ".pytest_cache"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], cwd=kit, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=kit, check=True)
+    subprocess.run([*git, "commit", "-qm", "kit"], cwd=kit, check=True)
+
+    repo = tmp_path / "plugins"
+    write_tree(repo, {})
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pc-home"),
+               MIXPEEK_CACHE_DIR=str(tmp_path / "cache"))
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([pre_commit, "try-repo", str(kit), "mixpeek-check", "--all-files"],
+                              cwd=repo, capture_output=True, text=True, env=env, timeout=900)
+
+    clean = try_repo()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "mixpeek plugin checks" in clean.stdout and "Passed" in clean.stdout
+
+    core = repo / "example_plugin" / "processors" / "core.py"
+    core.write_text("import subprocess\n" + BASELINE["processors/core.py"])
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    dirty = try_repo()
+    assert dirty.returncode == 1, dirty.stdout + dirty.stderr
+    assert "Failed" in dirty.stdout and "example_plugin/processors/core.py:1" in dirty.stdout
