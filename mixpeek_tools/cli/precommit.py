@@ -50,6 +50,34 @@ def _not_hidden(path: Path, base: Path) -> bool:
     return not any(p.startswith(".") or p in {"node_modules", "venv", "build", "dist"} for p in parts)
 
 
+# The folders the scanner (mixpeek_tools.scanner.sources.SKIP_DIRS) and the archive builder skip;
+# repeated here so a warm run need not import the scanner package. A test keeps them equal.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+    ".tox", ".nox", ".ipynb_checkpoints", ".venv", "venv", "env", "build", "dist", ".mixpeek",
+    "node_modules",
+})
+SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
+BIG_FILE = 1 << 20  # above this, the key is the file's size and first megabyte (model weights)
+
+
+def plugin_files(root: Path) -> list[Path]:
+    """Every file the security scan of a publish would cover, in a stable order."""
+    out: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        out.extend(Path(folder) / n for n in sorted(names) if not n.endswith(SKIP_FILE_SUFFIXES))
+    return out
+
+
+def _content(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size <= BIG_FILE:
+        return path.read_bytes()
+    with open(path, "rb") as handle:
+        return f"{size}\0".encode() + handle.read(BIG_FILE)
+
+
 def file_findings(root: Path, files: Sequence[Path], extra_forbidden: list[str],
                   cache: object | None) -> list[Finding]:
     """Syntax and security findings per file; unchanged files come from the cache."""
@@ -60,7 +88,7 @@ def file_findings(root: Path, files: Sequence[Path], extra_forbidden: list[str],
     out: list[Finding] = []
     todo: list[tuple[Path, str, str | None, bytes]] = []
     for path in files:
-        content = path.read_bytes()
+        content = _content(path)
         rel = path.relative_to(root).as_posix()
         key = cache.key(content) if cache is not None else None
         hit = cache.get(key, rel) if cache is not None and key is not None else None
@@ -77,8 +105,12 @@ def file_findings(root: Path, files: Sequence[Path], extra_forbidden: list[str],
     for finding in scanned:
         by_rel.setdefault(finding.path, []).append(finding)
     unavailable = by_rel.pop(None, [])
-    for _path, rel, key, content in todo:
-        found = syntax_findings(content, rel) + by_rel.get(rel, [])
+    for path, rel, key, content in todo:
+        found = by_rel.get(rel, [])
+        if path.suffix == ".py":
+            syntax = syntax_findings(content, rel)
+            # the scanner reports the same syntax error as MP413; one message is enough
+            found = syntax + [f for f in found if not (syntax and f.rule == "MP413")]
         if cache is not None and key is not None and not unavailable:
             cache.put(key, found)
         out.extend(found)
@@ -90,7 +122,7 @@ def check_plugin(root: Path, cache_dir: Path | None) -> list[Finding]:
     from mixpeek_tools.validator import config as config_mod
     from mixpeek_tools.validator.cache import FileCache
     from mixpeek_tools.validator.checks.structure import layout_findings
-    from mixpeek_tools.validator.model import CheckContext, RunConfig
+    from mixpeek_tools.validator.model import RunConfig
 
     config = RunConfig(root=root, static_only=True)
     table, pyproject = config_mod.read_table(root)
@@ -99,9 +131,14 @@ def check_plugin(root: Path, cache_dir: Path | None) -> list[Finding]:
     if "structure" not in config.skip:
         findings.extend(layout_findings(root))
     extra = sorted(set(config.extra_forbidden))
-    cache = FileCache(cache_dir, salt="\0".join(extra)) if cache_dir is not None else None
-    files = CheckContext(config).python_files()
-    for finding in file_findings(root, files, extra, cache):
+    cache = None
+    if cache_dir is not None:
+        cache = FileCache(cache_dir, salt="\0".join(extra), scope=str(root))
+    files = plugin_files(root)
+    per_file = file_findings(root, files, extra, cache)
+    if cache is not None:
+        cache.save()
+    for finding in per_file:
         if finding.check == "structure" and "structure" in config.skip:
             continue
         findings.append(finding)

@@ -13,7 +13,7 @@ and every text that reaches the user is passed through :func:`redact` in case a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +105,7 @@ class PluginApi:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     confirm_timeout: tuple[float, float] = CONFIRM_TIMEOUT
+    notify: Callable[[str], None] | None = field(default=None, repr=False)
     _session: requests.Session | None = field(default=None, init=False, repr=False)
 
     @property
@@ -185,7 +186,7 @@ class PluginApi:
         import requests
 
         waited = 0.0
-        retry = 0
+        retry = failures = 0
         while True:
             try:
                 response = self.session.request(
@@ -197,9 +198,11 @@ class PluginApi:
                     timeout=timeout or self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
+                failures += 1
                 wait = self.policy.backoff(retry)
-                if not self.policy.allows(retry, waited, wait):
+                if not self.policy.allows_after_network_error(failures, retry, waited, wait):
                     raise self._unreachable(url, exc) from None
+                reason = type(exc).__name__
             else:
                 if response.ok:
                     return _json_body(response, url)
@@ -212,6 +215,9 @@ class PluginApi:
                 if maybe is None or not self.policy.allows(retry, waited, maybe):
                     raise self.to_error(response.status_code, err, url)
                 wait = maybe
+                reason = f"HTTP {response.status_code}"
+            if self.notify is not None:
+                self.notify(f"{method} {url}: {reason}; retrying in {wait:.1f} s")
             self.policy.sleep(wait)
             waited += wait
             retry += 1
@@ -271,7 +277,12 @@ def _json_body(response: requests.Response, url: str) -> dict[str, Any]:
     return body
 
 
-def connect(base_url: str, api_key: str | None, namespace: str | None) -> PluginApi:
+def connect(
+    base_url: str,
+    api_key: str | None,
+    namespace: str | None,
+    notify: Callable[[str], None] | None = None,
+) -> PluginApi:
     """A client for the CLI's settings, or a clear error naming what is missing."""
     if not api_key:
         raise BadInput(
@@ -285,4 +296,4 @@ def connect(base_url: str, api_key: str | None, namespace: str | None) -> Plugin
             where="--namespace / MIXPEEK_NAMESPACE",
             hint="Pass --namespace ns_... or set MIXPEEK_NAMESPACE",
         )
-    return PluginApi(base_url=base_url, api_key=api_key, namespace=namespace)
+    return PluginApi(base_url=base_url, api_key=api_key, namespace=namespace, notify=notify)

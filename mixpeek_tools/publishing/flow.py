@@ -129,7 +129,9 @@ def publish(
     )
     say(f"Uploading {archive.size:,} bytes...")
     started = time.perf_counter()
-    etag = upload_archive(api.session, target, archive, policy=api.policy, progress=progress)
+    etag = upload_archive(
+        api.session, target, archive, policy=api.policy, progress=progress, notify=api.notify
+    )
     took = max(time.perf_counter() - started, 1e-9)
     say(f"Uploaded {archive.size:,} bytes in {took:.2f} s ({archive.size / took / 1e6:.1f} MB/s).")
     say("Confirming...")
@@ -165,7 +167,7 @@ def _create_upload(api: PluginApi, request: dict[str, Any], meta: PluginMetadata
             raise BadInput(
                 f"{meta.name} version {meta.version} is already published in namespace "
                 f"{api.namespace}",
-                where=f"manifest.py:{meta.line} (metadata.version)",
+                where=f"{meta.manifest}:{meta.line} (metadata.version)",
                 hint=f"Bump the version (for example {_next_version(meta.version)!r}) and publish "
                 "again, or delete the published one first with `mixpeek plugin delete`",
             ) from None

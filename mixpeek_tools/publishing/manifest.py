@@ -31,6 +31,7 @@ class PluginMetadata:
     description: str
     category: str
     line: int
+    manifest: str = "manifest.py"
 
     def as_request(self) -> dict[str, str]:
         return {
@@ -135,7 +136,7 @@ def _check_fields(value: dict[str, Any], where: str, line: int) -> PluginMetadat
             where=f"{where} (metadata.category)",
             hint="Pick the category that matches the content your plugin reads",
         )
-    return PluginMetadata(name, version, description, category, line)
+    return PluginMetadata(name, version, description, category, line, where.rsplit(":", 1)[0])
 
 
 def _text(value: dict[str, Any], key: str, where: str) -> str:

@@ -6,7 +6,8 @@ The rules follow the platform's own SDK so that the kit behaves the same under l
   ``Retry-After`` header, else the body's ``retry_after_seconds``, else 2 s doubling each time.
 - Other 5xx answers, connection errors and timeouts are retried with the same doubling backoff,
   but only for calls that are safe to repeat (every call the kit makes is, by design: see
-  ``client``), with +-25% jitter so that many clients do not retry in lock step.
+  ``client``), with +-25% jitter so that many clients do not retry in lock step. Network
+  errors get at most ``max_connection_retries`` retries, so a wrong URL fails in seconds.
 - One wait is never longer than 30 s, and retrying stops once the waits would pass 180 s.
 """
 
@@ -31,6 +32,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_total: float = 180.0
     max_attempts: int = 8
+    max_connection_retries: int = 3
     jitter: float = 0.25
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
@@ -38,7 +40,7 @@ class RetryPolicy:
         """The jittered wait before retry number ``retry_index`` (0-based)."""
         raw = min(self.base_delay * (2**retry_index), self.max_delay)
         spread = raw * self.jitter
-        return max(0.0, min(self.max_delay, raw + random.uniform(-spread, spread)))  # nosec B311: jitter, not security
+        return max(0.0, min(self.max_delay, raw + random.uniform(-spread, spread)))  # nosec B311  # jitter, not security
 
     def wait_for_status(
         self,
@@ -66,6 +68,16 @@ class RetryPolicy:
     def allows(self, retry_index: int, waited: float, wait: float) -> bool:
         """Whether one more retry fits the attempt and total-wait budgets."""
         return retry_index + 1 < self.max_attempts and waited + wait <= self.max_total
+
+    def allows_after_network_error(
+        self, failures: int, retry_index: int, waited: float, wait: float
+    ) -> bool:
+        """Connection errors and timeouts get a smaller budget (about 14 s by default).
+
+        A server that asks for patience (429/503) gets the full 180 s; a wrong URL or a dead
+        network should not keep the user waiting for minutes.
+        """
+        return failures <= self.max_connection_retries and self.allows(retry_index, waited, wait)
 
 
 def _number(value: Any) -> float | None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree  # nosec B405: parses S3's error answer, never plugin data
+from xml.etree import ElementTree  # nosec B405  # parses S3's error answer, never plugin data
 
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 from mixpeek_tools.publishing.archive import ArchiveInfo
@@ -97,19 +97,21 @@ def upload_archive(
     policy: RetryPolicy | None = None,
     progress: bool | None = None,
     timeout: tuple[float, float] = UPLOAD_TIMEOUT,
+    notify: Callable[[str], None] | None = None,
 ) -> str | None:
     """Upload ``archive`` to ``target``, retrying transient failures; returns the ETag if given."""
     import requests
 
     policy = policy or RetryPolicy()
     waited = 0.0
-    retry = 0
+    retry = failures = 0
     while True:
         try:
             response = _send_once(session, target, archive, progress, timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
+            failures += 1
             wait = policy.backoff(retry)
-            if not policy.allows(retry, waited, wait):
+            if not policy.allows_after_network_error(failures, retry, waited, wait):
                 raise EnvironmentFailure(
                     f"uploading the archive failed ({type(exc).__name__}), also after retrying",
                     where=_public_url(target.url),
@@ -126,6 +128,8 @@ def upload_archive(
             if maybe is None or not policy.allows(retry, waited, maybe):
                 raise _upload_error(response.status_code, code, message, target.url)
             wait = maybe
+        if notify is not None:
+            notify(f"upload to {_public_url(target.url)} failed; retrying in {wait:.1f} s")
         policy.sleep(wait)
         waited += wait
         retry += 1
@@ -167,7 +171,7 @@ def _send_once(
 def _s3_error(response: requests.Response) -> tuple[str, str]:
     """``(Code, Message)`` from S3's XML error answer (empty strings when it is not XML)."""
     try:
-        root = ElementTree.fromstring(response.content)  # nosec B314: S3's answer
+        root = ElementTree.fromstring(response.content)  # nosec B314  # S3's answer
     except ElementTree.ParseError:
         return "", response.text[:200]
     return root.findtext("Code") or "", root.findtext("Message") or ""

@@ -422,12 +422,12 @@ async def deploy_plugin(request: Request) -> JSONResponse:
 
 
 async def on_failure(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiFailure)  # nosec B101: registered for ApiFailure only
+    assert isinstance(exc, ApiFailure)  # nosec B101  # registered for ApiFailure only
     return error_response(exc.status, exc.error_type, exc.message, exc.details)
 
 
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)  # nosec B101: registered for HTTPException only
+    assert isinstance(exc, HTTPException)  # nosec B101  # registered for HTTPException only
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return error_response(exc.status_code, kind, str(exc.detail), {})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess  # nosec B404: starts our own CLI with a fixed argv
+import subprocess  # nosec B404  # starts our own CLI with a fixed argv
 import sys
 import time
 import urllib.error
@@ -79,7 +79,9 @@ def running_registry(
     log = data_dir / "registry.log"
     with log.open("wb") as log_file:
         proc = subprocess.Popen(  # nosec B603
-            _cli("registry", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args),
+            _cli(
+                "registry", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args
+            ),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -100,9 +102,11 @@ def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: Path, timeo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise EnvironmentFailure(f"the registry exited at start: {log.read_text(errors='replace')}")
+            raise EnvironmentFailure(
+                f"the registry exited at start: {log.read_text(errors='replace')}"
+            )
         try:
-            with urllib.request.urlopen(base_url + "/health", timeout=1):  # nosec B310: loopback URL we built
+            with urllib.request.urlopen(base_url + "/health", timeout=1):  # nosec B310  # loopback URL we built
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)

@@ -80,7 +80,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     first_key = store.add_key(DEFAULT_NAMESPACE) if store.is_empty() else None
     local_s3 = None if options.s3_endpoint_url else LocalS3()
     endpoint = options.s3_endpoint_url if local_s3 is None else local_s3.start()
-    assert endpoint is not None  # nosec B101: one of the two branches always gives one
+    assert endpoint is not None  # nosec B101  # one of the two branches always gives one
     try:
         storage = Storage(
             endpoint,

@@ -15,7 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-LOCAL_CREDENTIALS = {"aws_access_key_id": "mixpeek-local", "aws_secret_access_key": "mixpeek-local"}
+# Dummy credentials for the loopback S3 that the registry itself starts; never real ones.
+LOCAL_CREDENTIALS = {
+    "aws_access_key_id": "mixpeek-local",
+    "aws_secret_access_key": "mixpeek-local",  # nosec B105
+}
 _CHUNK = 1024 * 1024
 
 

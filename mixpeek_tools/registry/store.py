@@ -154,7 +154,7 @@ class Store:
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self.tx() as db:
-            db.execute(f"INSERT INTO uploads ({cols}) VALUES ({marks})", tuple(row.values()))  # nosec B608: column names are ours
+            db.execute(f"INSERT INTO uploads ({cols}) VALUES ({marks})", tuple(row.values()))  # nosec B608  # column names are ours
 
     def upload(self, namespace_id: str, upload_id: str) -> sqlite3.Row | None:
         with self.tx() as db:
@@ -206,7 +206,7 @@ class Store:
                 (row["namespace_id"], row["name"], row["version"]),
             )
             db.execute(
-                f"INSERT INTO plugins ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",  # nosec B608: column names are ours
+                f"INSERT INTO plugins ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",  # nosec B608  # column names are ours
                 tuple(row.values()),
             )
             db.execute(

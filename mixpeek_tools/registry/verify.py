@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess  # nosec B404: runs our own checker module, never a shell
+import subprocess  # nosec B404  # runs our own checker module, never a shell
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -190,7 +190,7 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     try:
-        proc = subprocess.run(  # nosec B603: fixed argv, our own module
+        proc = subprocess.run(  # nosec B603  # fixed argv, our own module
             [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
             cwd=work,
             env=env,

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure
+from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure, KitError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -145,12 +145,19 @@ class RunStats:
 
 @dataclass
 class RunOptions:
-    """How to run. ``batch_size`` overrides every step's batch size; ``cpu_threads`` > 1 runs
-    CPU/GPU steps in that many threads (API steps always use their concurrency in threads)."""
+    """How to run.
+
+    ``batch_size`` overrides every step's batch size. API steps always run ``concurrency``
+    batches at a time in threads. ``cpu_threads`` > 1 runs CPU/GPU steps in that many threads
+    (helps when the processor releases the GIL: NumPy, Pillow, native models);
+    ``cpu_processes`` > 1 runs CPU steps in that many worker processes instead (pure-Python
+    processors; each process rebuilds the plan and creates its own service once).
+    """
 
     on_error: str = "stop"  # stop | continue
     batch_size: int | None = None
     cpu_threads: int = 1
+    cpu_processes: int = 0
     max_api_threads: int = 32
     placeholder_services: bool = False
     on_progress: Callable[[int], None] | None = None
@@ -423,11 +430,17 @@ def _call_service(service: Any, step: PipelineStep, batch: pd.DataFrame) -> pd.D
 def _call_isolating(
     service: Any, step: PipelineStep, batch: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[RowFailure]]:
-    """Run the batch; if it raises, re-run row by row to find exactly which rows fail."""
+    """Run the batch; if it raises, re-run row by row to find exactly which rows fail.
+
+    A :class:`KitError` (e.g. a built-in service that cannot run on this machine) is not a row
+    failure: it stops the run with its own message and exit code.
+    """
     import pandas as pd
 
     try:
         return _call_service(service, step, batch), []
+    except KitError:
+        raise  # the kit's own services explain themselves (e.g. a model that cannot run here)
     except Exception as batch_exc:
         if len(batch) == 1:
             return batch.iloc[:0], [
@@ -548,47 +561,127 @@ def _workers(step: PipelineStep, options: RunOptions) -> int:
     return max(1, min(step.concurrency, options.cpu_threads))
 
 
-def _stage(
-    step: PipelineStep, chunks: Iterator[Chunk], options: RunOptions, stats: RunStats
-) -> Iterator[Chunk]:
-    """One step over the stream; threads when the step's workers > 1, order always kept."""
-    note = check_resources(step, options)
-    if note:
-        stats.notes.append(note)
-    service = instantiate(step)
-    step_stats = stats.step(step.name)
-    size = options.batch_size or step.batch_size
-    workers = _workers(step, options)
+def uses_processes(step: PipelineStep, plan: PipelinePlan, options: RunOptions) -> bool:
+    """CPU steps go to worker processes when asked (``cpu_processes`` > 1) and the plan can be
+    rebuilt in another process (it came from a plugin folder)."""
+    from mixpeek_tools.local_platform.engine.plugins.extractors.pipeline import ResourceType
+
+    return (
+        options.cpu_processes > 1
+        and step.resource_type is ResourceType.CPU
+        and plan.factory is not None
+    )
+
+
+# Worker-process state: the plan rebuilt from its factory and each step's service, created once
+# per process (like one Ray actor per worker).
+_WORKER: dict[str, Any] = {}
+
+
+def _init_process_worker(factory: PlanFactory, placeholders: bool) -> None:
+    if placeholders:
+        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
+    _WORKER["plan"] = factory()
+    _WORKER["services"] = {}
+
+
+def _process_work(
+    index: int, frame: pd.DataFrame, processed: np.ndarray
+) -> tuple[StepOutcome, float]:
+    """Run step ``index`` on one batch inside a worker process (failures returned, not raised)."""
+    t0 = time.perf_counter()
+    step = _WORKER["plan"].steps[index]
+    services = _WORKER["services"]
+    if index not in services:
+        services[index] = instantiate(step)
+    outcome = apply_step(step, services[index], frame, processed, on_error="continue")
+    return outcome, time.perf_counter() - t0
+
+
+def _ordered(
+    chunks: Iterator[Chunk],
+    submit: Callable[[Chunk], Future[tuple[StepOutcome, float]]],
+    window: int,
+) -> Iterator[tuple[Chunk, StepOutcome, float]]:
+    """Keep up to ``window`` batches in flight and hand results back in input order."""
+    pending: deque[tuple[Chunk, Future[tuple[StepOutcome, float]]]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, submit(chunk)))
+        if len(pending) >= window:
+            done, fut = pending.popleft()
+            yield (done, *fut.result())
+    while pending:
+        done, fut = pending.popleft()
+        yield (done, *fut.result())
+
+
+def _outcomes(
+    index: int,
+    step: PipelineStep,
+    service: Any,
+    chunks: Iterator[Chunk],
+    plan: PipelinePlan,
+    options: RunOptions,
+) -> Iterator[tuple[Chunk, StepOutcome, float]]:
+    """Every batch's outcome, in order: inline, in threads or in worker processes."""
 
     def work(chunk: Chunk) -> tuple[StepOutcome, float]:
         t0 = time.perf_counter()
         outcome = apply_step(step, service, chunk.frame, chunk.processed, on_error=options.on_error)
         return outcome, time.perf_counter() - t0
 
-    def record(chunk: Chunk, outcome: StepOutcome, seconds: float) -> Chunk:
+    if uses_processes(step, plan, options):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        factory = plan.factory
+        assert factory is not None
+        with ProcessPoolExecutor(
+            max_workers=options.cpu_processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_process_worker,
+            initargs=(factory, options.placeholder_services),
+        ) as procs:
+            for chunk, outcome, seconds in _ordered(
+                chunks,
+                lambda c: procs.submit(_process_work, index, c.frame, c.processed),
+                options.cpu_processes * 2,
+            ):
+                if outcome.failures and options.on_error == "stop":
+                    raise RowsFailed(outcome.failures)
+                yield chunk, outcome, seconds
+        return
+    workers = _workers(step, options)
+    if workers == 1:
+        for chunk in chunks:
+            yield (chunk, *work(chunk))
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"step-{step.name}") as pool:
+        yield from _ordered(chunks, lambda c: pool.submit(work, c), workers * 2)
+
+
+def _stage(
+    index: int,
+    plan: PipelinePlan,
+    service: Any,
+    chunks: Iterator[Chunk],
+    options: RunOptions,
+    stats: RunStats,
+) -> Iterator[Chunk]:
+    """One step over the stream, re-chunked to its batch size; order always kept."""
+    step = plan.steps[index]
+    step_stats = stats.steps[index]
+    size = options.batch_size or step.batch_size
+    for chunk, outcome, seconds in _outcomes(
+        index, step, service, _rechunk(chunks, size), plan, options
+    ):
         step_stats.rows_seen += len(chunk.frame)
         step_stats.rows_processed += outcome.selected - len(outcome.failures)
         step_stats.rows_failed += len(outcome.failures)
         step_stats.batches += 1
         step_stats.seconds += seconds
         stats.failures.extend(outcome.failures)
-        return Chunk(outcome.frame, outcome.processed)
-
-    if workers == 1:
-        for chunk in _rechunk(chunks, size):
-            outcome, seconds = work(chunk)
-            yield record(chunk, outcome, seconds)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"step-{step.name}") as pool:
-        pending: deque[tuple[Chunk, Future[tuple[StepOutcome, float]]]] = deque()
-        for chunk in _rechunk(chunks, size):
-            pending.append((chunk, pool.submit(work, chunk)))
-            if len(pending) >= workers * 2:
-                done, fut = pending.popleft()
-                yield record(done, *fut.result())
-        while pending:
-            done, fut = pending.popleft()
-            yield record(done, *fut.result())
+        yield Chunk(outcome.frame, outcome.processed)
 
 
 def _input_chunks(
@@ -627,9 +720,10 @@ def run_chunks(
     options = options or RunOptions()
     stats = stats if stats is not None else RunStats()
     _apply_placeholder_option(options)
+    services = start_services(plan, options, stats)
     chunks: Iterator[Chunk] = _input_chunks(plan, batches, stats)
-    for step in plan.steps:
-        chunks = _stage(step, chunks, options, stats)
+    for index, service in enumerate(services):
+        chunks = _stage(index, plan, service, chunks, options, stats)
     try:
         for chunk in chunks:
             stats.rows_out += len(chunk.frame)
@@ -638,6 +732,44 @@ def run_chunks(
             yield chunk
     finally:
         stats.finished = time.perf_counter()
+
+
+def start_services(
+    plan: PipelinePlan, options: RunOptions | None = None, stats: RunStats | None = None
+) -> list[Any]:
+    """Check every step's resources, then create each service once, in step order, before any
+    row is read (a GPU or constructor problem surfaces before the input is touched)."""
+    options = options or RunOptions()
+    notes = [check_resources(step, options) for step in plan.steps]
+    if stats is not None:
+        stats.notes.extend(n for n in notes if n)
+    services = [
+        None if uses_processes(step, plan, options) else instantiate(step) for step in plan.steps
+    ]
+    if stats is not None:
+        stats.steps = [StepStats(step.name) for step in plan.steps]
+    return services
+
+
+class ProcessedFlags:
+    """Per-row flags kept in ``DataFrame.attrs``: compares as a bool and is never deep-copied,
+    so pandas operations on the frame (``concat``, copies) stay cheap and do not fail."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __eq__(self, other: object) -> bool:
+        import numpy as np
+
+        return isinstance(other, ProcessedFlags) and bool(np.array_equal(self.values, other.values))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ProcessedFlags:
+        return self
 
 
 def _apply_placeholder_option(options: RunOptions) -> None:
@@ -656,17 +788,19 @@ def run_batches(
     """Like :func:`run_chunks` but yields DataFrames; each carries its processed flags in
     ``df.attrs["mixpeek_processed"]`` (read them with :func:`processed_flags`)."""
     for chunk in run_chunks(plan, batches, options, stats):
-        chunk.frame.attrs[PROCESSED_ATTR] = chunk.processed
+        chunk.frame.attrs[PROCESSED_ATTR] = ProcessedFlags(chunk.processed)
         yield chunk.frame
 
 
 def processed_flags(df: pd.DataFrame) -> np.ndarray | None:
     """Which rows of an output batch some step processed (None when the engine did not say)."""
-    flags = df.attrs.get(PROCESSED_ATTR)
-    if flags is None or len(flags) != len(df):
-        return None
     import numpy as np
 
+    flags = df.attrs.get(PROCESSED_ATTR)
+    if isinstance(flags, ProcessedFlags):
+        flags = flags.values
+    if flags is None or len(flags) != len(df):
+        return None
     return np.asarray(flags, dtype=bool)
 
 

@@ -66,23 +66,8 @@ def format_of(path: str | Path) -> str:
 def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open("r", encoding="utf-8", errors="strict") as fh:
         for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadInput(
-                    f"invalid JSON: {exc.msg}",
-                    where=f"{path}:{lineno}:{exc.colno}",
-                    hint="Each line of a JSON Lines file must be one complete JSON object",
-                ) from None
-            if not isinstance(record, dict):
-                raise BadInput(
-                    f"expected a JSON object, got {type(record).__name__}",
-                    where=f"{path}:{lineno}:1",
-                    hint='Write one object per line, e.g. {"text": "hello"}',
-                )
-            yield lineno, record
+            if line.strip():
+                yield lineno, _decode_line(path, lineno, line)
 
 
 def _iter_json(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -196,6 +181,7 @@ def _parquet_records(path: Path) -> Iterator[dict[str, Any]]:
 
 def _existing(path: str | Path) -> Path:
     p = Path(path)
+    format_of(p)
     if not p.is_file():
         raise BadInput(
             "input file not found",
@@ -297,20 +283,104 @@ def iter_frames(
         yield from _parquet_batches(p, batch_size, limit, resolve_files)
         return
     base = p.resolve().parent
-    records: list[dict[str, Any]] = []
     start = 0
-    for count, (lineno, record) in enumerate(iter_records(p)):
-        if limit is not None and count >= limit:
-            break
-        if resolve_files:
-            resolve_record(record, base, f"{p}:{lineno}")
+    for linenos, records in _record_batches(p, batch_size, limit):
+        df = _frame(records, start)
+        if resolve_files and any(is_file_field(str(c)) for c in df.columns):
+            for lineno, record in zip(linenos, records, strict=True):
+                resolve_record(record, base, f"{p}:{lineno}")
+            df = _frame(records, start)
+        start += len(records)
+        yield df
+
+
+def _record_batches(
+    path: Path, batch_size: int, limit: int | None
+) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    """(line numbers, records) in groups of ``batch_size``, stopping after ``limit`` records."""
+    source = (
+        _jsonl_batches(path, batch_size)
+        if format_of(path) == "jsonl"
+        else _grouped(iter_records(path), batch_size)
+    )
+    seen = 0
+    for linenos, records in source:
+        if limit is not None and seen + len(records) > limit:
+            linenos, records = linenos[: limit - seen], records[: limit - seen]
+        if records:
+            yield linenos, records
+        seen += len(records)
+        if limit is not None and seen >= limit:
+            return
+
+
+def _grouped(
+    pairs: Iterator[tuple[int, dict[str, Any]]], size: int
+) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    linenos: list[int] = []
+    records: list[dict[str, Any]] = []
+    for lineno, record in pairs:
+        linenos.append(lineno)
         records.append(record)
-        if len(records) >= batch_size:
-            yield _frame(records, start)
-            start += len(records)
-            records = []
+        if len(records) >= size:
+            yield linenos, records
+            linenos, records = [], []
     if records:
-        yield _frame(records, start)
+        yield linenos, records
+
+
+def _jsonl_batches(path: Path, size: int) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    """JSON Lines decoded a batch at a time: one ``json.loads`` over the joined lines (about 3x
+    faster than a call per line); a batch that fails is re-read line by line to name the line."""
+    with path.open("r", encoding="utf-8", errors="strict") as fh:
+        linenos: list[int] = []
+        lines: list[str] = []
+        for lineno, line in enumerate(fh, start=1):
+            if line.isspace() or not line:
+                continue
+            linenos.append(lineno)
+            lines.append(line)
+            if len(lines) >= size:
+                yield linenos, _decode_lines(path, linenos, lines)
+                linenos, lines = [], []
+        if lines:
+            yield linenos, _decode_lines(path, linenos, lines)
+
+
+def _decode_lines(path: Path, linenos: list[int], lines: list[str]) -> list[dict[str, Any]]:
+    try:
+        records = json.loads("[" + ",".join(lines) + "]")
+    except json.JSONDecodeError:
+        records = None
+    if (
+        isinstance(records, list)
+        and len(records) == len(lines)
+        and all(type(r) is dict for r in records)
+    ):
+        return records
+    # Locate the exact problem (or a line holding two values) with the line-by-line reader.
+    out = []
+    for lineno, line in zip(linenos, lines, strict=True):
+        out.append(_decode_line(path, lineno, line))
+    return out
+
+
+def _decode_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"invalid JSON: {exc.msg}",
+            where=f"{path}:{lineno}:{exc.colno}",
+            hint="Each line of a JSON Lines file must be one complete JSON object",
+        ) from None
+    if not isinstance(record, dict):
+        raise BadInput(
+            f"expected a JSON object, got {type(record).__name__}",
+            where=f"{path}:{lineno}:1",
+            hint='Write one object per line, e.g. {"text": "hello"}',
+        )
+    return record
 
 
 def _parquet_batches(

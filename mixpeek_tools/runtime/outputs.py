@@ -123,6 +123,50 @@ def _missing_output_error(row: int, schema: Any) -> OutputError:
     )
 
 
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(schema: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    if schema not in _ADAPTERS:
+        _ADAPTERS[schema] = TypeAdapter(list[schema])
+    return _ADAPTERS[schema]
+
+
+def _fast_report(
+    df: pd.DataFrame, schema: Any, processed: Sequence[bool] | np.ndarray | None
+) -> OutputReport | None:
+    """Validate a whole batch in one pydantic call when every row has the same, valid shape.
+
+    Returns None whenever anything is off; the row-by-row path then finds the exact rows and
+    fields. Keeps validation of million-row runs to a small share of the run time.
+    """
+    import numpy as np
+    from pydantic import ValidationError
+
+    required = required_fields(schema)
+    if not required:
+        return None
+    flags = np.ones(len(df), dtype=bool) if processed is None else np.asarray(processed, bool)
+    selected = df[flags] if not flags.all() else df
+    if all(f in df.columns for f in required):
+        names = [f for f in all_fields(schema) if f in df.columns]
+        objs = selected[names].to_dict("records")
+    elif "output" in df.columns:
+        objs = selected["output"].tolist()
+        if not all(isinstance(o, dict) for o in objs):
+            return None
+    else:
+        return None
+    try:
+        _adapter(schema).validate_python(objs)
+    except ValidationError:
+        return None
+    skipped = [_row_number(label, n) for n, label in enumerate(df.index) if not flags[n]]
+    return OutputReport(checked=len(objs), valid=len(objs), unprocessed=skipped)
+
+
 def validate_output_rows(
     rows: pd.DataFrame | Iterable[dict[str, Any]],
     output_schema: Any,
@@ -135,10 +179,14 @@ def validate_output_rows(
     """
     from pydantic import ValidationError
 
+    if output_schema is None or not hasattr(output_schema, "model_validate"):
+        return OutputReport()
+    if hasattr(rows, "columns"):
+        fast = _fast_report(rows, output_schema, processed)
+        if fast is not None:
+            return fast
     records, numbers = _rows(rows)
     report = OutputReport()
-    if output_schema is None or not hasattr(output_schema, "model_validate"):
-        return report
     for i, (record, number) in enumerate(zip(records, numbers, strict=True)):
         if processed is not None and not processed[i]:
             report.unprocessed.append(number)

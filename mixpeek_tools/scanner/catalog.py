@@ -88,10 +88,11 @@ GATEWAYS = frozenset(
     }
 )
 
-# Words the pre-filter needs besides the forbidden names' own parts: every route from a string
-# or a namespace to an attribute goes through one of them.
+# Identifiers the pre-filter needs besides the last part of every forbidden name: every route
+# from a string, a namespace or an object graph to an attribute goes through one of them.
 GATEWAY_WORDS = (
     "getattr",
+    "getattr_static",
     "vars",
     "globals",
     "locals",
@@ -101,24 +102,35 @@ GATEWAY_WORDS = (
     "attrgetter",
     "methodcaller",
     "getmembers",
+    "getmembers_static",
     "modules",
+    "__builtins__",
     "builtins",
     "__subclasses__",
     "__globals__",
+    "func_globals",
     "f_globals",
     "f_builtins",
     "__loader__",
     "__spec__",
-    "loader",
-    "pickle",
-    "loads",
-    "timeit",
-    "Timer",
-    "repeat",
     "load_module",
     "exec_module",
     "breakpoint",
+    "import_module",
+    "__import__",
+    "get_ipython",
+    "pickle",
+    "_pickle",
+    "cPickle",
+    "dill",
+    "cloudpickle",
+    "jsonpickle",
+    "timeit",
+    "create_connection",
+    "create_server",
 )
+# Last parts that are only reachable through another trigger word (``__spec__.loader``).
+_IMPLIED_WORDS = frozenset({"loader"})
 
 
 def canonical(qname: str) -> str:
@@ -160,18 +172,21 @@ class Catalog:
 
 @lru_cache(maxsize=8)
 def _trigger_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex matching any identifier a forbidden capability cannot be reached without.
+
+    A Python file reaches a forbidden name either by writing its last part (``system`` in
+    ``os.system``, ``subprocess`` in ``import subprocess``, ``eval``), or through a gateway word
+    (``getattr``, ``__dict__``, ``modules``, ``__builtins__``...). Identifiers are whole
+    ``\\w+`` tokens, so word boundaries are exact; the text is NFKC-normalised first when it is not
+    ASCII, as Python does with identifiers.
+    """
     words: set[str] = set(GATEWAY_WORDS)
     for entry in entries:
-        parts = entry.split(".")
-        words.add(parts[-1])
-        words.add(parts[0])
-    for alias in MODULE_ALIASES:
-        words.add(alias)
-    words.discard("builtins")
-    words.add("builtins")
-    # The forbidden builtins are reached by their bare names.
+        last = entry.rsplit(".", 1)[-1]
+        if last not in _IMPLIED_WORDS:
+            words.add(last)
     alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-    return re.compile(alternation)
+    return re.compile(rf"\b(?:{alternation})\b")
 
 
 def _base_table() -> tuple[dict[str, str], dict[str, str]]:

@@ -14,7 +14,7 @@ import binascii
 import codecs
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_LEN = 4096
 _FOLDABLE = (str, bytes, int, bool, float, tuple, type(None))
@@ -88,8 +88,20 @@ def unop(op: str, value: Any) -> Any:
     return None
 
 
+class SliceKey(NamedTuple):
+    """A folded ``a:b:c`` (``slice`` itself is unhashable before Python 3.12)."""
+
+    start: int | None
+    stop: int | None
+    step: int | None
+
+
 def subscript(value: Any, index: Any) -> Any:
-    """``value[index]`` where index is an int or a ``slice`` of ints."""
+    """``value[index]`` where index is an int or a :class:`SliceKey`."""
+    if isinstance(index, SliceKey):
+        index = slice(index.start, index.stop, index.step)
+    elif not isinstance(index, int):
+        return None
     try:
         if isinstance(value, (str, bytes, tuple)):
             return guard(value[index])

@@ -55,7 +55,13 @@ def run_plugin(
     Processor failures raise ``AssertionError`` listing each failing row number (1-based),
     step and error. The frame's ``attrs["mixpeek_processed"]`` says which rows a step selected.
     """
-    from mixpeek_tools.runtime.executor import RowsFailed, RunOptions, plan_pipeline, run_frame
+    from mixpeek_tools.runtime.executor import (
+        ProcessedFlags,
+        RowsFailed,
+        RunOptions,
+        plan_pipeline,
+        run_frame,
+    )
 
     plugin = plugin_dir if isinstance(plugin_dir, LoadedPlugin) else load_plugin(plugin_dir)
     df = _frame(rows)
@@ -68,7 +74,7 @@ def run_plugin(
             f"{len(exc.failures)} row(s) failed in the pipeline:\n{lines}"
         ) from exc
     frame = result.frame
-    frame.attrs[_LAST_FLAGS] = result.processed
+    frame.attrs[_LAST_FLAGS] = ProcessedFlags(result.processed)
     return frame
 
 

@@ -28,38 +28,61 @@ def default_cache_dir() -> Path:
 
 
 class FileCache:
-    """Findings per (content hash, salt); paths are stored relative and re-applied on read."""
+    """Findings per (content hash, salt) for the files of one plugin, kept in one JSON file.
 
-    def __init__(self, directory: Path, salt: str = "") -> None:
+    One file per plugin (named by a hash of its path) means one read on a warm run and one
+    atomic write after a cold one, instead of a file per source file. Only the keys used in the
+    run are written back, so entries of deleted or edited files do not pile up. Paths are
+    stored relative and re-applied on read.
+    """
+
+    def __init__(self, directory: Path, salt: str = "", scope: str = "") -> None:
         self.directory = directory
         self.salt = f"{__version__}\0{salt}"
+        self.file = directory / f"{hashlib.sha256(scope.encode()).hexdigest()[:24]}.json"
         self.hits = 0
         self.misses = 0
+        self._entries: dict[str, list[dict[str, object]]] | None = None
+        self._used: dict[str, list[dict[str, object]]] = {}
 
     def key(self, content: bytes) -> str:
         return hashlib.sha256(self.salt.encode() + b"\0" + content).hexdigest()
 
-    def _file(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _load(self) -> dict[str, list[dict[str, object]]]:
+        if self._entries is None:
+            try:
+                data = json.loads(self.file.read_text(encoding="utf-8"))
+                self._entries = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._entries = {}
+        return self._entries
 
     def get(self, key: str, relpath: str) -> list[Finding] | None:
         """The cached findings for ``key`` with their path set to ``relpath``, or ``None``."""
+        raw = self._load().get(key)
         try:
-            data = json.loads(self._file(key).read_text(encoding="utf-8"))
-            findings = [Finding.from_dict({**item, "path": relpath}) for item in data]
-        except (OSError, ValueError, TypeError, KeyError):
+            if raw is None:
+                raise KeyError(key)
+            findings = [Finding.from_dict({**item, "path": relpath}) for item in raw]
+        except (TypeError, ValueError, KeyError):
             self.misses += 1
             return None
         self.hits += 1
+        self._used[key] = raw
         return findings
 
     def put(self, key: str, findings: list[Finding]) -> None:
-        """Store ``findings``; a read-only or full disk only costs the cache, never the run."""
-        target = self._file(key)
+        """Remember ``findings`` for ``key`` (written by :meth:`save`)."""
+        self._used[key] = [f.to_dict() for f in findings]
+
+    def save(self) -> None:
+        """Write the entries used in this run; a read-only or full disk only costs the cache."""
+        if self._used == self._entries:
+            return
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps([f.to_dict() for f in findings]), encoding="utf-8")
-            os.replace(tmp, target)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self._used), encoding="utf-8")
+            os.replace(tmp, self.file)
         except OSError:
             pass

@@ -13,8 +13,9 @@ import argparse
 import difflib
 import inspect
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from mixpeek_tools.validator import config as config_mod
 from mixpeek_tools.validator import hookspecs
@@ -99,7 +100,9 @@ def checks_markdown(checks: Iterable[Check], meta: Iterable[type[Rule]]) -> str:
         lines.append(f"| {check.order} | `{check.name}` | {where} | {check.description} |")
     lines.extend(["", "## Configuration", "", "```toml"])
     lines.extend(_config_example())
-    lines.extend(["```", "", "## Examples", ""])
+    lines.extend(["```", "", "## Pre-commit hook", ""])
+    lines.extend(_precommit_doc())
+    lines.extend(["", "## Examples", ""])
     lines.append(
         f"Every rule's examples are laid over one baseline plugin (package `{examples.PACKAGE}`) "
         "and only the files they change are shown. The baseline's files are "
@@ -111,20 +114,64 @@ def checks_markdown(checks: Iterable[Check], meta: Iterable[type[Rule]]) -> str:
         lines.extend([f"## {check.name}", "", check.description, ""])
         if check.mandatory:
             lines.extend(["This check cannot be skipped.", ""])
-        if not check.rules:
-            lines.extend(
-                [
-                    "Its rule ids (MP4xx) belong to the security scanner and are listed by",
-                    "`mixpeek plugin scan --help`.",
-                    "",
-                ]
-            )
+        if check.name == "security" and not check.rules:
+            lines.extend(_scanner_rules())
         for rule in check.rules:
             lines.extend(rule_section(rule))
     lines.extend(["## meta", "", "Problems with the run itself rather than with one rule.", ""])
     for rule in meta:
         lines.extend(rule_section(rule))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _scanner_rules() -> list[str]:
+    """The scanner's own rule table (ids MP4xx belong to :mod:`mixpeek_tools.scanner.rules`)."""
+    lines = [
+        "The rules (MP4xx) belong to the security scanner (`mixpeek_tools/scanner/rules/`, where",
+        "each has its own VALID/INVALID examples); this check runs it over the whole plugin.",
+        "",
+    ]
+    try:
+        from mixpeek_tools.scanner import rules
+    except ImportError:
+        return [*lines, "(The scanner is not installed in this environment.)", ""]
+    for spec in getattr(rules, "CAPABILITIES", ()):
+        lines.extend([f"### {spec.id} `{spec.category}`", "", "Severity: **error**.", ""])
+        lines.extend([f"Catches: code that {spec.title}. Fix: {spec.hint}.", ""])
+        for kind, sources in (("Fires on", spec.invalid[:1]), ("Passes", spec.valid[:1])):
+            for source in sources:
+                lines.extend([f"**{kind}**:", "", "```python", source.rstrip("\n"), "```", ""])
+    policy = getattr(rules, "POLICY", None)
+    entries = sorted(
+        (value for value in vars(policy).values()
+         if isinstance(value, tuple) and len(value) == 3 and str(value[0]).startswith("MP4")),
+    ) if policy is not None else []
+    if entries:
+        lines.extend(["### File policy rules", "", "| id | category | fix |", "|---|---|---|"])
+        lines.extend(f"| {rid} | {category} | {hint} |" for rid, category, hint in entries)
+        lines.append("")
+    return lines
+
+
+def _precommit_doc() -> list[str]:
+    """The ``mixpeek-check`` docstring, plus how to wire it into pre-commit."""
+    from mixpeek_tools.cli import precommit
+
+    doc = (inspect.getdoc(precommit) or "").replace("``", "`")
+    return [
+        *doc.splitlines(),
+        "",
+        "In a plugin repository's `.pre-commit-config.yaml` (hook id `mixpeek-check`, defined in",
+        "this repository's `.pre-commit-hooks.yaml`):",
+        "",
+        "```yaml",
+        "repos:",
+        "  - repo: https://github.com/mixpeek/mixpeek-tools",
+        "    rev: v0.1.0",
+        "    hooks:",
+        "      - id: mixpeek-check",
+        "```",
+    ]
 
 
 def _config_example() -> list[str]:
@@ -155,7 +202,7 @@ def hooks_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def hook_functions() -> list[tuple[str, object]]:
+def hook_functions() -> list[tuple[str, Callable[..., Any]]]:
     """Every hookspec function of :mod:`hookspecs`, in source order."""
     found = [
         (name, func)
@@ -163,7 +210,7 @@ def hook_functions() -> list[tuple[str, object]]:
         if name.startswith("mixpeek_") and callable(func)
         and hasattr(func, f"{hookspecs.PROJECT}_spec")
     ]
-    return sorted(found, key=lambda item: inspect.getsourcelines(item[1])[1])  # type: ignore[arg-type]
+    return sorted(found, key=lambda item: inspect.getsourcelines(item[1])[1])
 
 
 def generate() -> dict[Path, str]:

@@ -147,9 +147,14 @@ class CheckContext:
         self.config = config
         self.root = config.root
         self.sample_outputs: list[SampleRow] = []
+        self.notes: list[str] = []
         self._plugin: Any = None
         self._load_error: Exception | None = None
         self._loaded = False
+
+    def note(self, text: str) -> None:
+        """A short remark the text report shows next to the running check (e.g. "5 passed")."""
+        self.notes.append(text)
 
     @property
     def package_name(self) -> str:
@@ -208,6 +213,7 @@ class CheckResult:
     seconds: float
     status: str = "ran"  # ran | skipped | not-run
     reason: str = ""
+    note: str = ""
 
 
 @dataclass

@@ -163,7 +163,9 @@ class Session:
             if reason:
                 results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
                 continue
+            ctx.notes.clear()
             result = self._run_one(check, ctx)
+            result.note = "; ".join(ctx.notes)
             result.findings = self._adjust(result.findings, config)
             results.append(result)
             findings.extend(result.findings)
@@ -258,6 +260,19 @@ def read_sample_rows(path: Path) -> list[dict[str, Any]]:
     return runtime_io.read_records(path)
 
 
+def _refuse_parent_of_plugins(root: Path) -> None:
+    """A folder holding plugins rather than being one is a usage mistake, not a broken plugin."""
+    if any((root / name).exists() for name in ("manifest.py", "pipeline.py", "__init__.py")):
+        return
+    children = sorted(p.parent.name for p in root.glob("*/manifest.py"))
+    if children:
+        raise BadInput(
+            "this folder is not a plugin but holds plugin(s): " + ", ".join(children),
+            where=str(root),
+            hint=f"Pass the plugin itself, e.g. --path {root / children[0]}",
+        )
+
+
 def run(
     root: Path,
     *,
@@ -278,6 +293,7 @@ def run(
             hint="Pass the plugin's directory with --path (the folder holding manifest.py)",
         )
     root = root.resolve()
+    _refuse_parent_of_plugins(root)
     session = session or Session()
     config = session.configure(
         root, static_only=static_only, select=select, skip=skip, sample_data=sample_data,

@@ -205,3 +205,26 @@ def test_tampered_uploads_are_refused_and_left_open(
         f"{api}/uploads", json={**body, "name": "bad-name"}, headers=auth, timeout=30
     )
     assert bad_name.status_code == 422 and bad_name.json()["error"]["details"]["field"] == "name"
+
+
+def test_a_plugin_rendered_by_plugin_init_publishes_and_lists(
+    registry: RunningRegistry, tmp_path: Path, cli: Cli
+) -> None:
+    rendered = cli(
+        "plugin",
+        "init",
+        "rendered_plugin",
+        "--category",
+        "image",
+        "--author",
+        "Tester",
+        "-o",
+        str(tmp_path),
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    plugin = tmp_path / "rendered_plugin"
+    done = cli("plugin", "publish", "-p", str(plugin), "-y", env=registry.env())
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(cli("plugin", "list", "-s", "custom", "--json", env=registry.env()).stdout)
+    mine = [p for p in listed["plugins"] if p["name"] == "rendered_plugin"]
+    assert [(p["status"], p["category"]) for p in mine] == [("ready", "image")]

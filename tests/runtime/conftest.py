@@ -12,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DOCS_PLUGIN = REPO / "tests" / "fixtures" / "docs_plugin" / "my_extractor"
 
-MANIFEST = '''
+MANIFEST = """
 from pydantic import BaseModel, Field
 
 class Input(BaseModel):
@@ -32,7 +32,7 @@ metadata = {"name": "NAME", "version": "v1", "description": "test plugin", "cate
 input_schema = Input
 output_schema = Output
 parameter_schema = Params
-'''
+"""
 
 PROCESSORS = '''
 import threading
@@ -110,15 +110,17 @@ def write_plugin(
     return plugin
 
 
-PIPELINE_HEADER = '''
+PIPELINE_HEADER = """
 from engine.plugins.extractors.pipeline import (
     PipelineDefinition, ResourceType, RowCondition, StepDefinition, build_pipeline_steps,
 )
 from .manifest import Params
 from .processors.core import Cfg, Labeler, ConfigOnly, NoArgs
-'''
+"""
 
-SIMPLE_PIPELINE = PIPELINE_HEADER + '''
+SIMPLE_PIPELINE = (
+    PIPELINE_HEADER
+    + """
 LAST_REQUEST = []
 
 def build_steps(extractor_request, container=None, base_steps=None, dataset_size=None,
@@ -131,7 +133,8 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
     pipeline = PipelineDefinition(name="simple", version="v1", steps=steps)
     return {"steps": (base_steps or []) + build_pipeline_steps(pipeline, dataset_size=dataset_size),
             "prepare": lambda ds: ds}
-'''
+"""
+)
 
 
 @pytest.fixture

@@ -178,3 +178,8 @@ def test_github_actions_annotations(make_plugin: MakePlugin) -> None:
     result = run_mixpeek("plugin", "validate", "-p", str(root), cwd=root.parent,
                          env={"GITHUB_ACTIONS": "true"})
     assert "::error file=example_plugin/processors/__init__.py,title=MP103::" in result.stdout
+
+
+def test_pointing_at_the_folder_above_a_plugin_is_bad_usage_with_a_suggestion() -> None:
+    result = run_mixpeek("plugin", "validate", "--path", str(DOCS_PLUGIN.parent))
+    assert_clean_failure(result, "holds plugin(s): my_extractor", "--path", code=2)

@@ -148,3 +148,17 @@ def test_pre_commit_try_repo_runs_the_hook_for_real(tmp_path: Path) -> None:
     dirty = try_repo()
     assert dirty.returncode == 1, dirty.stdout + dirty.stderr
     assert "Failed" in dirty.stdout and "example_plugin/processors/core.py:1" in dirty.stdout
+
+
+def test_the_hook_walks_the_same_files_as_the_scanner(tmp_path: Path) -> None:
+    """The hook repeats the scanner's skip list so a warm run need not import the scanner."""
+    from mixpeek_tools.cli import precommit
+    from mixpeek_tools.scanner import sources
+
+    assert precommit.SKIP_DIRS == sources.SKIP_DIRS
+    root = write_tree(tmp_path, {".venv/lib/x.py": "import subprocess\n", "data/model.bin": "x",
+                                 "processors/__pycache__/core.cpython-311.pyc": "x"})
+    walked = {p.relative_to(root).as_posix() for p in precommit.plugin_files(root)}
+    scanned = {Path(s.path).relative_to(root).as_posix() for s in sources.iter_files(root, str(root))}
+    assert walked == scanned
+    assert "data/model.bin" in walked and ".venv/lib/x.py" not in walked

@@ -58,7 +58,7 @@ def test_json_report_carries_every_finding_and_the_verdict(failing_report: Check
     assert {"MP103", "MP104"} <= rules
     syntax = next(f for f in data["findings"] if f["rule"] == "MP104")
     assert syntax["path"] == "pipeline.py" and syntax["line"] > 0 and syntax["severity"] == "error"
-    assert [c["name"] for c in data["checks"]][0] == "structure"
+    assert next(c["name"] for c in data["checks"]) == "structure"
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(failing_report: CheckReport) -> None:

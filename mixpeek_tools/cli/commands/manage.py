@@ -26,7 +26,9 @@ def _api(namespace: str | None) -> PluginApi:
     from mixpeek_tools.publishing.client import connect
 
     opts = settings()
-    return connect(opts.base_url, opts.api_key, namespace)
+    return connect(
+        opts.base_url, opts.api_key, namespace, notify=lambda text: click.echo(text, err=True)
+    )
 
 
 def resolve(api: PluginApi, ref: str) -> str:
@@ -132,7 +134,7 @@ def delete_command(namespace: str | None, plugin: str, yes: bool) -> None:
     try:
         plugin_id = resolve(api, plugin)
         if not yes and settings().may_prompt:
-            click.confirm(f"Delete {plugin_id} from {api.namespace}?", abort=True)
+            click.confirm(f"Delete plugin {plugin_id} in namespace {api.namespace}?", abort=True)
         api.delete_plugin(plugin_id)
     finally:
         api.close()

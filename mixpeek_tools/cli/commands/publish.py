@@ -31,7 +31,7 @@ def publish_command(path: Path, namespace: str | None, dry_run: bool, yes: bool)
     from mixpeek_tools.publishing.flow import prepare, publish
 
     opts = settings()
-    api = None if dry_run else connect(opts.base_url, opts.api_key, namespace)
+    api = None if dry_run else connect(opts.base_url, opts.api_key, namespace, notify=_say)
     prepared = prepare(path, say=_say)
     for finding in prepared.warnings:
         _say(f"warning: {finding.location()} {finding.rule}: {finding.message}")

@@ -177,6 +177,13 @@ def _summary(
     show_default=True,
     help="Threads for CPU/GPU steps on the local engine (API steps use their concurrency).",
 )
+@click.option(
+    "--cpu-processes",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for CPU steps on the local engine (0: run them in this process).",
+)
 def run_command(
     path: str,
     input_path: str,
@@ -189,6 +196,7 @@ def run_command(
     on_error: str,
     placeholder_services: bool,
     cpu_threads: int,
+    cpu_processes: int,
 ) -> None:
     """Run the plugin's pipeline over a dataset file and write the results.
 
@@ -216,6 +224,7 @@ def run_command(
         on_error=on_error,
         batch_size=batch_size,
         cpu_threads=cpu_threads,
+        cpu_processes=cpu_processes,
         placeholder_services=placeholder_services,
         on_progress=progress.update,
     )

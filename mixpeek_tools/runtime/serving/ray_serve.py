@@ -107,7 +107,10 @@ def _block_until_stopped() -> None:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         while True:
-            time.sleep(1)
+            time.sleep(0.5)
+            # Ray's core worker may install its own C-level SIGTERM handler (which aborts the
+            # process) after start-up; taking the signal back each tick keeps shutdown clean.
+            signal.signal(signal.SIGTERM, stop)
     except KeyboardInterrupt:
         pass
     finally:

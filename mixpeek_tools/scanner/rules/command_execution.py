@@ -22,6 +22,7 @@ HINT = (
 _OS_EXEC = [f"os.exec{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")]
 _OS_SPAWN = [f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")]
 _LOOP = "asyncio.AbstractEventLoop"
+_IPY = "IPython.core.interactiveshell.InteractiveShell"
 
 FORBIDDEN: dict[str, str] = {
     "subprocess": "the subprocess module starts programs",
@@ -64,6 +65,10 @@ FORBIDDEN: dict[str, str] = {
     "invoke": "runs shell commands",
     "fabric": "runs shell commands locally or over SSH",
     "paramiko": "opens SSH sessions that run commands",
+    f"{_IPY}.system": "runs a shell command (IPython)",
+    f"{_IPY}.system_raw": "runs a shell command (IPython)",
+    f"{_IPY}.system_piped": "runs a shell command (IPython)",
+    f"{_IPY}.getoutput": "runs a shell command (IPython)",
 }
 
 VALID: list[str] = [
@@ -140,4 +145,7 @@ INVALID: list[str] = [
     "import os\nrun = (lambda m=os: m.system)()\n",
     "import asyncio.subprocess as asp\n",
     "import importlib\nimportlib.import_module('subprocess')",
+    "import sys\ngetattr(sys, 'mod' + 'ules')['os'].system('id')",
+    "get_ipython().system('ls')",
+    "ip = get_ipython()\nip.getoutput('id')",
 ]

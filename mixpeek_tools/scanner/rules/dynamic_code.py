@@ -14,6 +14,8 @@ allowed; ``pickle.load`` of a file is allowed (loading model weights is ordinary
 
 from __future__ import annotations
 
+_IPY = "IPython.core.interactiveshell.InteractiveShell"
+
 RULE_ID = "MP402"
 CATEGORY = "dynamic_code"
 TITLE = "executes dynamically built code"
@@ -52,6 +54,12 @@ FORBIDDEN: dict[str, str] = {
     "_interpreters": "runs source strings in a sub-interpreter",
     "interpreters": "runs source strings in a sub-interpreter",
     "concurrent.interpreters": "runs source strings in a sub-interpreter",
+    f"{_IPY}.run_cell": "executes a string as Python (IPython)",
+    f"{_IPY}.run_line_magic": "runs IPython magics, including shell commands",
+    f"{_IPY}.run_cell_magic": "runs IPython magics, including shell commands",
+    f"{_IPY}.ex": "executes a string as Python (IPython)",
+    f"{_IPY}.ev": "evaluates a string as Python (IPython)",
+    f"{_IPY}.safe_execfile": "executes a file (IPython)",
 }
 
 VALID: list[str] = [
@@ -113,5 +121,5 @@ INVALID: list[str] = [
     "eval('1')\ndef eval(x):\n    return x",
     "import builtins\nb = builtins\nname = 'ex' + 'ec'\ngetattr(b, name)('x=1')",
     "import builtins\ngetattr(builtins, input())('1')",
-    "x = locals()['__builtins__']",
+    "locals()['__builtins__'].exec('x = 1')",
 ]

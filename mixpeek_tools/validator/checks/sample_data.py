@@ -212,6 +212,7 @@ def pipeline_findings(
         yield _failure_finding(exc, ctx)
         return
     report = outputs.validate_output_rows(result.frame, plugin.output_schema, result.processed)
+    ctx.note(f"{len(rows)} row(s) in, {report.valid} valid output(s)")
     _keep_outputs(ctx, result, plugin.output_schema)
     if rows and report.checked == 0:
         what = "no step selected any of them" if report.unprocessed else "none came out"

@@ -1,8 +1,9 @@
 """MP4xx security: the libcst scanner (:mod:`mixpeek_tools.scanner`) run as a check.
 
 The scanner owns the MP4xx rule ids and their documentation; this module only feeds it the
-plugin's files, adds the run's extra forbidden names, and caches per-file results by content
-hash when a cache is given (the pre-commit hook), so that an unchanged file never imports libcst.
+plugin's files and adds the run's extra forbidden names; the pre-commit hook
+(:mod:`mixpeek_tools.cli.precommit`) calls :func:`scan_files` for the files its content-hash
+cache does not already hold, so an unchanged file never imports libcst.
 The check is mandatory: it cannot be skipped, and severity overrides cannot downgrade it when
 publishing.
 """
@@ -15,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mixpeek_tools.findings import Finding
-from mixpeek_tools.validator.cache import FileCache
 from mixpeek_tools.validator.checks.meta import CheckUnavailable
 from mixpeek_tools.validator.model import Check, CheckContext, Rule
 
@@ -49,51 +49,45 @@ def _scan(files: list[Path], extra_forbidden: list[str]) -> dict[Path, list[Find
 
 
 def scan_files(
-    root: Path,
-    files: Iterable[Path],
-    *,
-    extra_forbidden: list[str] | None = None,
-    cache: FileCache | None = None,
+    root: Path, files: Iterable[Path], *, extra_forbidden: list[str] | None = None
 ) -> list[Finding]:
-    """Security findings for ``files`` (paths made relative to ``root``), cached when asked."""
-    extra = sorted(set(extra_forbidden or []))
-    out: list[Finding] = []
-    todo: list[tuple[Path, str, str | None]] = []
-    for path in files:
-        rel = _relative(path, root)
-        key = None
-        if cache is not None:
-            key = cache.key(path.read_bytes())
-            hit = cache.get(key, rel)
-            if hit is not None:
-                out.extend(hit)
-                continue
-        todo.append((path, rel, key))
-    if not todo:
-        return out
+    """Security findings for exactly ``files`` (the pre-commit hook's cache misses).
+
+    Paths come back relative to ``root``. A scanner that cannot be imported is one MP004
+    finding without a path, never an exception.
+    """
+    files = list(files)
+    if not files:
+        return []
     try:
-        by_file = _scan([p for p, _, _ in todo], extra)
+        by_file = _scan(files, sorted(set(extra_forbidden or [])))
     except ImportError as exc:
-        missing = CheckUnavailable.finding(
-            f"the security scanner could not be imported ({exc}); the plugin was not scanned"
-        )
-        return [*out, missing]
-    for path, rel, key in todo:
-        found = [
-            dataclasses.replace(f, path=rel, check="security")
-            for f in by_file.get(path.resolve(), [])
+        return [
+            CheckUnavailable.finding(
+                f"the security scanner could not be imported ({exc}); the plugin was not scanned"
+            )
         ]
-        if cache is not None and key is not None:
-            cache.put(key, found)
-        out.extend(found)
-    return out
+    return [
+        dataclasses.replace(f, path=_relative(path, root), check="security")
+        for path in files
+        for f in by_file.get(path.resolve(), [])
+    ]
 
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
-    """The security check over every Python file of the plugin."""
-    yield from scan_files(
-        ctx.root, ctx.python_files(), extra_forbidden=list(ctx.config.extra_forbidden)
-    )
+    """The security check over every file that would be published (the scanner walks the tree)."""
+    try:
+        from mixpeek_tools.scanner import scan_paths
+    except ImportError as exc:
+        yield CheckUnavailable.finding(
+            f"the security scanner could not be imported ({exc}); the plugin was not scanned"
+        )
+        return
+    extra = sorted(set(ctx.config.extra_forbidden)) or None
+    result = scan_paths([ctx.root], extra_forbidden=extra)
+    for finding in result.findings:
+        rel = _relative(Path(finding.path), ctx.root) if finding.path else None
+        yield dataclasses.replace(finding, path=rel, check="security")
 
 
 CHECK = Check(

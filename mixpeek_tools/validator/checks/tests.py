@@ -167,9 +167,10 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
             f"pytest exited with status {proc.returncode}: "
             f"{_tail(proc.stderr or proc.stdout) or 'no output'}"
         )
-    counts = data.get("counts")
-    if counts:
-        ctx.config.options.setdefault("_tests_counts", counts)
+    counts = data.get("counts") or {}
+    shown = [f"{counts[k]} {k}" for k in ("passed", "failed", "errors", "skipped") if counts.get(k)]
+    if shown:
+        ctx.note(", ".join(shown))
 
 
 CHECK = Check(

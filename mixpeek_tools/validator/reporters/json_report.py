@@ -27,6 +27,7 @@ def to_dict(report: CheckReport, *, verbose: bool = False) -> dict[str, Any]:
                 "status": r.status,
                 "reason": r.reason or None,
                 "seconds": round(r.seconds, 4),
+                "note": r.note or None,
                 "findings": len(r.findings),
             }
             for r in report.results

@@ -42,7 +42,8 @@ def _status(result: CheckResult, verbose: bool) -> str:
         word = f"ok with {warnings} warning{'s' if warnings != 1 else ''}"
     else:
         word = "ok"
-    return word + timing
+    note = f" [{result.note}]" if result.note else ""
+    return word + note + timing
 
 
 def _orphans(report: CheckReport) -> list[Finding]:

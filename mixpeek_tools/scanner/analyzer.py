@@ -1,0 +1,135 @@
+"""Analyse one Python source text: parse with libcst once, resolve, and turn reports into findings.
+
+Positions come from libcst's PositionProvider, computed only for files that have findings
+(``unsafe_skip_copy`` keeps node identity, so the reports' nodes can be looked up).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from mixpeek_tools.findings import Finding
+from mixpeek_tools.scanner.catalog import Catalog
+from mixpeek_tools.scanner.resolve import Evaluator, Report
+from mixpeek_tools.scanner.rules import BY_CATEGORY, POLICY
+from mixpeek_tools.scanner.scopes import bind_module
+
+
+def parse(text: str) -> cst.Module:
+    """Parse ``text`` with libcst (raises ``libcst.ParserSyntaxError``)."""
+    return cst.parse_module(text)
+
+
+def analyze_module(module: cst.Module, catalog: Catalog) -> list[Report]:
+    """All reports for a parsed module, in one binding pass and one evaluation pass."""
+    binder = bind_module(module)
+    return Evaluator(binder, catalog).run()
+
+
+def capability_finding(
+    category: str,
+    message: str,
+    *,
+    path: str | None,
+    line: int | None,
+    column: int | None,
+    source_line: str | None,
+    extra: dict[str, object] | None = None,
+) -> Finding:
+    """A finding under the capability rule of ``category`` (MP401..MP405)."""
+    spec = BY_CATEGORY[category]
+    return Finding(
+        rule=spec.id,
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        hint=spec.hint,
+        check="security",
+        category=category,
+        source_line=source_line,
+        extra=dict(extra or {}),
+    )
+
+
+def policy_finding(
+    kind: str,
+    message: str,
+    *,
+    path: str | None,
+    line: int | None = None,
+    column: int | None = None,
+    source_line: str | None = None,
+) -> Finding:
+    """A finding under one of the MP41x file-policy rules."""
+    rule, category, hint = POLICY.RULES[kind]
+    return Finding(
+        rule=rule,
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        hint=hint,
+        check="security",
+        category=category,
+        source_line=source_line,
+    )
+
+
+def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:
+    """Findings for one Python source text (a parse failure is an MP413 finding)."""
+    try:
+        module = parse(text)
+    except cst.ParserSyntaxError as err:
+        return [_syntax_finding(text, path, err.raw_line, err.raw_column, str(err.message))]
+    except (RecursionError, MemoryError) as err:
+        return [_syntax_finding(text, path, 1, 0, f"too deeply nested to parse ({type(err).__name__})")]
+    reports = analyze_module(module, catalog)
+    if not reports:
+        return []
+    return _to_findings(module, text, path, reports)
+
+
+def _syntax_finding(text: str, path: str | None, line: int, column: int, why: str) -> Finding:
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else None
+    return policy_finding(
+        "unparsable",
+        f"the file does not parse as Python ({why.strip().splitlines()[0] if why.strip() else 'syntax error'}), "
+        "so it cannot be scanned",
+        path=path,
+        line=line,
+        column=column + 1,
+        source_line=source,
+    )
+
+
+def _to_findings(module: cst.Module, text: str, path: str | None, reports: list[Report]) -> list[Finding]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    lines = text.splitlines()
+    seen: set[tuple[int, int, str, str]] = set()
+    findings: list[Finding] = []
+    for report in reports:
+        where = positions.get(report.node)
+        line = where.start.line if where is not None else 1
+        column = where.start.column + 1 if where is not None else 1
+        key = (line, column, report.category, report.qname or report.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        source = lines[line - 1].rstrip() if 0 < line <= len(lines) else None
+        findings.append(
+            capability_finding(
+                report.category,
+                report.message,
+                path=path,
+                line=line,
+                column=column,
+                source_line=source,
+                extra={"qualified_name": report.qname} if report.qname and ":" not in report.qname else None,
+            )
+        )
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    return findings

@@ -1,0 +1,1148 @@
+"""Pass two: what each expression can be, and which of them reach a forbidden capability.
+
+The :class:`Evaluator` computes, lazily and once per node, the set of abstract values an
+expression can take (see :mod:`mixpeek_tools.scanner.values`), following names through the
+scopes built by :mod:`mixpeek_tools.scanner.scopes`. Whenever an expression can be a forbidden
+qualified name it reports it, at that expression: so an alias (``e = eval``), a value passed as
+a callback (``map(os.system, ...)``), a default argument or a container entry is caught where
+the forbidden thing is touched, and again wherever an alias of it is used. String-to-attribute
+gateways (``getattr``, ``vars``, ``__dict__``, ``attrgetter``, ``sys.modules``, ``globals()``)
+are followed through folded constants, and fail closed on a sensitive module when the name
+cannot be folded.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from mixpeek_tools.scanner import folding
+from mixpeek_tools.scanner.catalog import HOP_MODULES, Catalog, canonical
+from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
+from mixpeek_tools.scanner.values import (
+    EMPTY,
+    UNKNOWN,
+    UNKNOWN_SET,
+    AttrGetter,
+    BoundGetattribute,
+    ClassV,
+    Const,
+    DictLit,
+    Func,
+    Instance,
+    MethodCaller,
+    Namespace,
+    Ref,
+    Seq,
+    Value,
+    capped,
+)
+
+_NOFOLD = object()
+_MAX_OPTIONS = 16
+
+# Calls whose result is a known kind of object.
+RETURNS: dict[str, str] = {
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.BaseEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.base_events.BaseEventLoop": "asyncio.AbstractEventLoop",
+    "uvloop.new_event_loop": "asyncio.AbstractEventLoop",
+    "uvloop.Loop": "asyncio.AbstractEventLoop",
+    "multiprocessing.get_context": "multiprocessing",
+    "builtins.object": "builtins.object",
+    "builtins.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+    "IPython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+    "IPython.core.getipython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+}
+
+# Method names that only event loops have: flagged on any receiver.
+LOOP_ONLY_METHODS: dict[str, str] = {
+    "subprocess_exec": "command_execution",
+    "subprocess_shell": "command_execution",
+    "create_datagram_endpoint": "network_socket",
+    "sock_connect": "network_socket",
+    "sock_accept": "network_socket",
+    "create_unix_connection": "network_socket",
+    "create_unix_server": "network_socket",
+    "connect_accepted_socket": "network_socket",
+}
+# Common method names flagged only when the receiver is named like an event loop.
+LOOP_NAMED_METHODS = {"create_connection": "network_socket", "create_server": "network_socket"}
+LOADER_METHODS = {"load_module", "exec_module"}
+FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins"}
+GADGET_BASES = {"__class__", "__base__", "__bases__", "__mro__"}
+PICKLE_LOADS = {
+    "pickle.loads",
+    "pickle._loads",
+    "dill.loads",
+    "cloudpickle.loads",
+    "jsonpickle.decode",
+}
+TIMEIT = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
+GETATTR_LIKE = {"builtins.getattr", "inspect.getattr_static"}
+NAMESPACE_METHODS = {"get", "__getitem__", "pop", "setdefault"}
+
+
+def attribute_qname(base: str, attr: str) -> str:
+    """The qualified name of ``base.attr``, following module attributes that hold modules.
+
+    ``tempfile._os`` is the ``os`` module, so ``tempfile._os.system`` is ``os.system``.
+    """
+    if base != "builtins" and not base.startswith("."):
+        if attr in HOP_MODULES:
+            return canonical(attr)
+        stripped = attr.lstrip("_")
+        if stripped != attr and stripped in HOP_MODULES:
+            return canonical(stripped)
+    return canonical(f"{base}.{attr}")
+
+
+@dataclass
+class Report:
+    """A raw finding: the node it is at, its category and what to say."""
+
+    node: cst.CSTNode
+    category: str
+    qname: str | None
+    message: str
+
+
+class Evaluator:
+    """Computes values of expressions (memoised per node) and collects reports."""
+
+    def __init__(self, binder: Binder, catalog: Catalog) -> None:
+        self.binder = binder
+        self.catalog = catalog
+        self.module_scope = binder.module_scope
+        self.memo: dict[int, frozenset[Value]] = {}
+        self.reports: dict[tuple[int, str, str], Report] = {}
+        self._active: set[int] = set()
+        self._bind_active: set[int] = set()
+        self._handlers: dict[type, Callable[[Any, Scope], frozenset[Value]]] = {
+            cst.Name: self._name,
+            cst.Attribute: self._attribute,
+            cst.Call: self._call,
+            cst.Subscript: self._subscript,
+            cst.SimpleString: self._literal,
+            cst.Integer: self._literal,
+            cst.Float: self._literal,
+            cst.ConcatenatedString: self._concat,
+            cst.FormattedString: self._fstring,
+            cst.BinaryOperation: self._binop,
+            cst.UnaryOperation: self._unop,
+            cst.BooleanOperation: self._boolop,
+            cst.IfExp: self._ifexp,
+            cst.Tuple: self._sequence,
+            cst.List: self._sequence,
+            cst.Set: self._sequence,
+            cst.Dict: self._dict,
+            cst.NamedExpr: self._walrus,
+            cst.Lambda: self._lambda,
+            cst.GeneratorExp: self._comprehension,
+            cst.ListComp: self._comprehension,
+            cst.SetComp: self._comprehension,
+        }
+        self._specials: dict[str, Callable[[cst.Call, list[frozenset[Value]], dict[str, frozenset[Value]], Scope], frozenset[Value] | None]] = {
+            "builtins.getattr": self._call_getattr,
+            "inspect.getattr_static": self._call_getattr,
+            "builtins.vars": self._call_vars,
+            "builtins.globals": self._call_globals,
+            "builtins.locals": self._call_locals,
+            "builtins.__import__": self._call_dunder_import,
+            "importlib.import_module": self._call_import_module,
+            "operator.attrgetter": self._call_attrgetter,
+            "_operator.attrgetter": self._call_attrgetter,
+            "operator.methodcaller": self._call_methodcaller,
+            "_operator.methodcaller": self._call_methodcaller,
+            "inspect.getmembers": self._call_getmembers,
+            "inspect.getmembers_static": self._call_getmembers,
+            "builtins.dict": self._call_dict,
+            "builtins.type": self._call_type,
+            "builtins.map": self._call_map,
+            "builtins.next": self._call_next,
+            "builtins.iter": self._call_first_arg,
+        }
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def run(self) -> list[Report]:
+        for node, scope in self.binder.roots:
+            self.ev(node, scope)
+        for use in self.binder.imports:
+            self._check_qname(use.node, use.qname)
+        return list(self.reports.values())
+
+    def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]:
+        key = id(node)
+        cached = self.memo.get(key)
+        if cached is not None:
+            return cached
+        handler = self._handlers.get(type(node))
+        if handler is None:
+            return UNKNOWN_SET
+        if key in self._active:
+            return UNKNOWN_SET
+        self._active.add(key)
+        try:
+            values = capped(handler(node, scope))
+        finally:
+            self._active.discard(key)
+        self.memo[key] = values
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            self._check(node, values)
+        return values
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def report(self, node: cst.CSTNode, category: str, message: str, qname: str | None = None) -> None:
+        key = (id(node), category, qname or message)
+        if key not in self.reports:
+            self.reports[key] = Report(node, category, qname, message)
+
+    def _check(self, node: cst.CSTNode, values: frozenset[Value]) -> None:
+        for value in values:
+            if isinstance(value, Ref):
+                self._check_qname(node, value.qname)
+
+    def _check_qname(self, node: cst.CSTNode, qname: str) -> None:
+        hit = self.catalog.match(qname)
+        if hit is not None:
+            entry, category = hit
+            reason = self.catalog.reasons.get(entry, "forbidden")
+            self.report(node, category, f"`{_display(qname)}` is forbidden: {reason}", qname)
+
+    def fail_closed(self, node: cst.CSTNode, target: Value, how: str) -> None:
+        qname = target.qname if isinstance(target, Ref) else None
+        category = self.catalog.fail_closed_category(qname) if qname else None
+        if isinstance(target, Namespace):
+            if target.sys_modules:
+                qname, category = "sys.modules", "dynamic_import"
+            elif target.scope is not None:
+                qname, category = "globals()", "dynamic_code"
+            elif target.owner is not None:
+                qname = target.owner.qname
+                category = self.catalog.fail_closed_category(qname)
+        if category is None or qname is None:
+            return
+        self.report(
+            node,
+            category,
+            f"{how} on `{_display(qname)}` with a name that cannot be determined statically; "
+            "it could reach a forbidden capability (the scan fails closed)",
+            f"{qname}:dynamic",
+        )
+
+    def _sensitive(self, value: Value) -> bool:
+        if isinstance(value, Ref):
+            return self.catalog.fail_closed_category(value.qname) is not None
+        if isinstance(value, Namespace):
+            if value.sys_modules or value.scope is not None:
+                return True
+            return value.owner is not None and self._sensitive(value.owner)
+        return False
+
+    # -- names and bindings ----------------------------------------------------------------
+
+    def _name(self, node: cst.Name, scope: Scope) -> frozenset[Value]:
+        return self.lookup(ident(node.value), scope, node)
+
+    def lookup(self, name: str, scope: Scope, node: cst.CSTNode | None = None) -> frozenset[Value]:
+        start = scope
+        current: Scope | None = scope
+        if name in scope.global_names:
+            current = self.module_scope
+        elif name in scope.nonlocal_names and scope.parent is not None:
+            current = scope.parent
+        found: set[Value] = set()
+        while current is not None:
+            if current.kind == "class" and current is not start:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings is not None:
+                found |= self.binding_values(bindings)
+                if current.kind == "module":
+                    top = self.binder.tops.get(id(node)) if node is not None else None
+                    if top is not None and current.first_top.get(name, top) >= top:
+                        found |= self.fallback(name)
+                    return frozenset(found)
+                if current.kind != "class":
+                    return frozenset(found)
+            current = current.parent
+        return frozenset(found | self.fallback(name))
+
+    def fallback(self, name: str) -> frozenset[Value]:
+        """What an unbound name is: a star-imported attribute or a builtin."""
+        if name == "__builtins__":
+            return frozenset({Ref("builtins")})
+        if name == "True":
+            return frozenset({Const(True)})
+        if name == "False":
+            return frozenset({Const(False)})
+        if name == "None":
+            return frozenset({Const(None)})
+        values: set[Value] = {Ref(f"builtins.{name}")}
+        for module in self.module_scope.stars:
+            values.add(Ref(attribute_qname(module, name)))
+        return frozenset(values)
+
+    def binding_values(self, bindings: list[Binding]) -> frozenset[Value]:
+        out: set[Value] = set()
+        for binding in bindings:
+            out |= self._binding(binding)
+        return frozenset(out)
+
+    def _binding(self, binding: Binding) -> frozenset[Value]:
+        kind = binding[0]
+        if kind == "v":
+            return binding[1]  # type: ignore[no-any-return]
+        key = id(binding)
+        if key in self._bind_active:
+            return UNKNOWN_SET
+        self._bind_active.add(key)
+        try:
+            if kind == "e":
+                return self.ev(binding[1], binding[2])
+            if kind == "it":
+                return self.elements(self.ev(binding[1], binding[2]))
+            if kind == "un":
+                return self._unpack(self.ev(binding[1], binding[2]), binding[3])
+            if kind == "ann":
+                return frozenset(v for v in self.ev(binding[1], binding[2]) if isinstance(v, Ref)) | UNKNOWN_SET
+            if kind == "p":
+                return self._param(binding[1], binding[2])
+        finally:
+            self._bind_active.discard(key)
+        return UNKNOWN_SET
+
+    def _param(self, scope: Scope, name: str) -> frozenset[Value]:
+        """A parameter: unknown, its default, its annotation's type, and call-site arguments."""
+        out: set[Value] = {UNKNOWN}
+        if scope.self_name == name and scope.cls is not None:
+            out.add(Instance(scope.cls))
+        param = scope.params.get(name)
+        parent = scope.parent or self.module_scope
+        if param is not None:
+            if param.default is not None:
+                out |= self.ev(param.default, parent)
+            if param.annotation is not None:
+                out |= {v for v in self.ev(param.annotation.annotation, parent) if isinstance(v, Ref)}
+        func_name = _function_name(scope)
+        if func_name is not None and param is not None and not (isinstance(param.star, str) and param.star):
+            index = scope.param_index.get(name, -1)
+            if scope.self_name is not None:
+                index -= 1
+            for call, call_scope in self.binder.calls.get(func_name, [])[:32]:
+                out |= self._argument(call, call_scope, name, index)
+        return frozenset(out)
+
+    def _argument(self, call: cst.Call, scope: Scope, name: str, index: int) -> frozenset[Value]:
+        position = 0
+        for arg in call.args:
+            if arg.keyword is not None:
+                if ident(arg.keyword.value) == name:
+                    return self.ev(arg.value, scope)
+                continue
+            if arg.star:
+                return EMPTY
+            if position == index:
+                return self.ev(arg.value, scope)
+            position += 1
+        return EMPTY
+
+    def elements(self, values: frozenset[Value]) -> frozenset[Value]:
+        """What iterating over ``values`` yields."""
+        out: set[Value] = set()
+        for value in values:
+            if isinstance(value, Seq):
+                for item in value.items:
+                    out |= item
+            elif isinstance(value, Const) and isinstance(value.value, (str, bytes, tuple)):
+                items = value.value[:64]
+                out |= {Const(c) for c in items}
+            elif isinstance(value, DictLit):
+                out |= {Const(k) for k, _ in value.entries if k is not _NOFOLD}
+                out.add(UNKNOWN)
+            else:
+                out.add(UNKNOWN)
+        return frozenset(out) or UNKNOWN_SET
+
+    def _unpack(self, values: frozenset[Value], path: tuple[int, ...]) -> frozenset[Value]:
+        current = values
+        for index in path:
+            nxt: set[Value] = set()
+            for value in current:
+                if isinstance(value, Seq) and value.exact and index < len(value.items):
+                    nxt |= value.items[index]
+                elif isinstance(value, Seq):
+                    for item in value.items:
+                        nxt |= item
+                    nxt.add(UNKNOWN)
+                elif isinstance(value, Const) and isinstance(value.value, (tuple, str, bytes)):
+                    try:
+                        nxt.add(Const(value.value[index]))
+                    except IndexError:
+                        nxt.add(UNKNOWN)
+                else:
+                    nxt.add(UNKNOWN)
+            current = frozenset(nxt)
+        return current
+
+    # -- attributes --------------------------------------------------------------------------
+
+    def _attribute(self, node: cst.Attribute, scope: Scope) -> frozenset[Value]:
+        attr = ident(node.attr.value)
+        base = self.ev(node.value, scope)
+        if attr in FRAME_GLOBALS:
+            self.report(
+                node,
+                "dynamic_code",
+                f"`.{attr}` reads another function's or frame's globals, a route to eval/exec "
+                "and to any module",
+                f"attr:{attr}",
+            )
+        elif attr == "__subclasses__" and self._gadget_receiver(node.value, base):
+            self.report(
+                node,
+                "dynamic_code",
+                "`__subclasses__()` on a built-in base class lists every loaded class, a known "
+                "route to os/subprocess internals",
+                "attr:__subclasses__",
+            )
+        elif attr == "__loader__" or (attr == "loader" and _is_spec(node.value)):
+            self.report(
+                node,
+                "dynamic_import",
+                f"`.{attr}` is a module loader, which can load and execute code",
+                f"attr:{attr}",
+            )
+        out: set[Value] = set()
+        for value in base:
+            out |= self.attr_of(value, attr)
+        return frozenset(out)
+
+    @staticmethod
+    def _gadget_receiver(node: cst.BaseExpression, values: frozenset[Value]) -> bool:
+        if any(isinstance(v, Ref) and v.qname in ("builtins.object", "builtins.type") for v in values):
+            return True
+        while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+            if isinstance(node, cst.Attribute) and node.attr.value in GADGET_BASES:
+                return True
+            node = node.func if isinstance(node, cst.Call) else node.value
+        return False
+
+    def attr_of(self, value: Value, attr: str) -> frozenset[Value]:
+        if attr == "__builtins__":
+            return frozenset({Ref("builtins")})
+        if isinstance(value, Ref):
+            if attr in ("__getattribute__", "__getattr__"):
+                return frozenset({BoundGetattribute(frozenset({value})), Ref(f"{value.qname}.{attr}")})
+            if attr == "__dict__":
+                return frozenset({Namespace(owner=value)})
+            if value.qname == "sys" and attr == "modules":
+                return frozenset({Namespace(sys_modules=True)})
+            return frozenset({Ref(attribute_qname(value.qname, attr))})
+        if isinstance(value, (Instance, ClassV)):
+            cls = value.cls if isinstance(value, Instance) else value
+            found: set[Value] = set()
+            bindings = cls.scope.bindings.get(attr)
+            if bindings:
+                found |= self.binding_values(bindings)
+            self_bindings = cls.scope.self_attrs.get(attr)
+            if self_bindings:
+                found |= self.binding_values(self_bindings)
+            if attr in ("__getattribute__", "__getattr__"):
+                found.add(BoundGetattribute(frozenset({value})))
+            return frozenset(found) or UNKNOWN_SET
+        if isinstance(value, Namespace) and attr in ("__getitem__", "get"):
+            return UNKNOWN_SET
+        return UNKNOWN_SET
+
+    def read(self, node: cst.CSTNode, targets: frozenset[Value], names: frozenset[Value], how: str) -> frozenset[Value]:
+        """``getattr(target, name)`` for every combination; fail closed on unknown names."""
+        out: set[Value] = set()
+        options = self.const_options(names)
+        for target in targets:
+            if options is None:
+                if self._sensitive(target):
+                    self.fail_closed(node, target, how)
+                out.add(UNKNOWN)
+                continue
+            for name in options:
+                if isinstance(name, str):
+                    for part_values in [self.attr_chain(target, name)]:
+                        out |= part_values
+                else:
+                    out.add(UNKNOWN)
+        return frozenset(out) or UNKNOWN_SET
+
+    def attr_chain(self, target: Value, dotted_name: str) -> frozenset[Value]:
+        current: frozenset[Value] = frozenset({target})
+        for part in dotted_name.split("."):
+            nxt: set[Value] = set()
+            for value in current:
+                nxt |= self.attr_of(value, part)
+            current = frozenset(nxt)
+        return current
+
+    # -- subscripts --------------------------------------------------------------------------
+
+    def _subscript(self, node: cst.Subscript, scope: Scope) -> frozenset[Value]:
+        base = self.ev(node.value, scope)
+        if len(node.slice) != 1:
+            return UNKNOWN_SET
+        element = node.slice[0].slice
+        if isinstance(element, cst.Index):
+            keys = self.ev(element.value, scope)
+        else:
+            keys = self._slice(element, scope)
+        return self.index(node, base, keys)
+
+    def _slice(self, element: cst.Slice, scope: Scope) -> frozenset[Value]:
+        parts = []
+        for part in (element.lower, element.upper, element.step):
+            if part is None:
+                parts.append(None)
+                continue
+            value = self.single_const(self.ev(part, scope))
+            if value is _NOFOLD or not (value is None or isinstance(value, int)):
+                return UNKNOWN_SET
+            parts.append(value)
+        return frozenset({Const(folding.SliceKey(*parts))})
+
+    def index(self, node: cst.CSTNode, bases: frozenset[Value], keys: frozenset[Value]) -> frozenset[Value]:
+        out: set[Value] = set()
+        options = self.const_options(keys)
+        for base in bases:
+            if isinstance(base, Namespace):
+                out |= self.namespace_get(node, base, options)
+            elif isinstance(base, Ref) and base.qname == "builtins":
+                if options is None:
+                    self.fail_closed(node, base, "a subscript")
+                    out.add(UNKNOWN)
+                else:
+                    out |= {Ref(f"builtins.{k}") if isinstance(k, str) else UNKNOWN for k in options}
+            elif isinstance(base, Const):
+                if options is None:
+                    out.add(UNKNOWN)
+                else:
+                    for key in options:
+                        folded = folding.subscript(base.value, key)
+                        out.add(UNKNOWN if folded is None else Const(folded))
+            elif isinstance(base, Seq):
+                out |= self._seq_index(base, options)
+            elif isinstance(base, DictLit):
+                out |= self._dict_get(base, options)
+            else:
+                out.add(UNKNOWN)
+        return frozenset(out) or UNKNOWN_SET
+
+    @staticmethod
+    def _seq_index(base: Seq, options: list[Any] | None) -> set[Value]:
+        out: set[Value] = set()
+        if options is not None and base.exact and all(isinstance(k, int) and not isinstance(k, bool) for k in options):
+            for key in options:
+                try:
+                    out |= base.items[key]
+                except IndexError:
+                    out.add(UNKNOWN)
+            return out
+        for item in base.items:
+            out |= item
+        out.add(UNKNOWN)
+        return out
+
+    @staticmethod
+    def _dict_get(base: DictLit, options: list[Any] | None) -> set[Value]:
+        out: set[Value] = set()
+        if options is not None:
+            matched = False
+            for key in options:
+                for entry_key, entry_values in base.entries:
+                    if entry_key is _NOFOLD or entry_key == key:
+                        out |= entry_values
+                        matched = matched or entry_key == key
+            if matched:
+                return out
+        for _, entry_values in base.entries:
+            out |= entry_values
+        out.add(UNKNOWN)
+        return out
+
+    def namespace_get(self, node: cst.CSTNode, ns: Namespace, options: list[Any] | None) -> set[Value]:
+        if options is None:
+            if self._sensitive(ns):
+                self.fail_closed(node, ns, "a namespace lookup")
+            return {UNKNOWN}
+        out: set[Value] = set()
+        for key in options:
+            if not isinstance(key, str):
+                out.add(UNKNOWN)
+            elif ns.sys_modules:
+                out.add(Ref(canonical(key)))
+            elif ns.scope is not None:
+                out |= self.lookup(key, ns.scope)
+            elif ns.owner is not None:
+                out |= self.attr_of(ns.owner, key)
+        return out
+
+    # -- constants ---------------------------------------------------------------------------
+
+    def _literal(self, node: cst.SimpleString | cst.Integer | cst.Float, scope: Scope) -> frozenset[Value]:
+        try:
+            value = ast.literal_eval(node.value)
+        except (ValueError, SyntaxError, MemoryError):
+            return UNKNOWN_SET
+        return frozenset({Const(value)}) if folding.ok(value) else UNKNOWN_SET
+
+    def _concat(self, node: cst.ConcatenatedString, scope: Scope) -> frozenset[Value]:
+        return self._fold_binop("Add", self.ev(node.left, scope), self.ev(node.right, scope))
+
+    def _fstring(self, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
+        pieces: list[str] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                try:
+                    text = ast.literal_eval(f'"""{part.value}"""') if "\\" in part.value and "r" not in node.prefix.lower() else part.value
+                except (ValueError, SyntaxError):
+                    return UNKNOWN_SET
+                pieces.append(text.replace("{{", "{").replace("}}", "}") if not isinstance(text, str) else text)
+                continue
+            value = self.single_const(self.ev(part.expression, scope))
+            if value is _NOFOLD:
+                return UNKNOWN_SET
+            spec = ""
+            if part.format_spec:
+                if not all(isinstance(p, cst.FormattedStringText) for p in part.format_spec):
+                    return UNKNOWN_SET
+                spec = "".join(p.value for p in part.format_spec)  # type: ignore[union-attr]
+            try:
+                if part.conversion == "r":
+                    value = repr(value)
+                elif part.conversion == "s":
+                    value = str(value)
+                elif part.conversion == "a":
+                    value = ascii(value)
+                pieces.append(format(value, spec))
+            except (ValueError, TypeError):
+                return UNKNOWN_SET
+        text = "".join(pieces)
+        return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
+
+    def _binop(self, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
+        return self._fold_binop(type(node.operator).__name__, self.ev(node.left, scope), self.ev(node.right, scope))
+
+    def _fold_binop(self, op: str, left: frozenset[Value], right: frozenset[Value]) -> frozenset[Value]:
+        lefts = self.const_options(left)
+        rights = self.const_options(right)
+        if lefts is None or rights is None:
+            return UNKNOWN_SET
+        out: set[Value] = set()
+        for a, b in itertools.islice(itertools.product(lefts, rights), _MAX_OPTIONS):
+            if op == "Modulo" and isinstance(a, str) and isinstance(b, tuple):
+                folded = folding.binop(op, a, b)
+            else:
+                folded = folding.binop(op, a, b)
+            out.add(UNKNOWN if folded is None else Const(folded))
+        return frozenset(out)
+
+    def _unop(self, node: cst.UnaryOperation, scope: Scope) -> frozenset[Value]:
+        options = self.const_options(self.ev(node.expression, scope))
+        if options is None:
+            return UNKNOWN_SET
+        op = type(node.operator).__name__
+        out: set[Value] = set()
+        for value in options:
+            folded = folding.unop(op, value)
+            out.add(UNKNOWN if folded is None else Const(folded))
+        return frozenset(out)
+
+    def _boolop(self, node: cst.BooleanOperation, scope: Scope) -> frozenset[Value]:
+        return self.ev(node.left, scope) | self.ev(node.right, scope)
+
+    def _ifexp(self, node: cst.IfExp, scope: Scope) -> frozenset[Value]:
+        self.ev(node.test, scope)
+        return self.ev(node.body, scope) | self.ev(node.orelse, scope)
+
+    def _walrus(self, node: cst.NamedExpr, scope: Scope) -> frozenset[Value]:
+        return self.ev(node.value, scope)
+
+    def _lambda(self, node: cst.Lambda, scope: Scope) -> frozenset[Value]:
+        inner = self.binder.scope_of.get(id(node))
+        return frozenset({Func(inner)}) if inner is not None else UNKNOWN_SET
+
+    def _sequence(self, node: cst.Tuple | cst.List | cst.Set, scope: Scope) -> frozenset[Value]:
+        items: list[frozenset[Value]] = []
+        exact = not isinstance(node, cst.Set)
+        for element in node.elements:
+            values = self.ev(element.value, scope)
+            if isinstance(element, cst.StarredElement):
+                exact = False
+                items.append(self.elements(values))
+            else:
+                items.append(values)
+        return frozenset({Seq(tuple(items[:256]), exact and len(items) <= 256)})
+
+    def _dict(self, node: cst.Dict, scope: Scope) -> frozenset[Value]:
+        entries: list[tuple[Any, frozenset[Value]]] = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = self.single_const(self.ev(element.key, scope))
+                entries.append((key, self.ev(element.value, scope)))
+            else:
+                entries.append((_NOFOLD, self.elements(self.ev(element.value, scope))))
+        return frozenset({DictLit(tuple(entries[:256]))})
+
+    def _comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
+        inner = self.binder.scope_of.get(id(node), scope)
+        comp = node.for_in
+        folded = self._fold_comprehension(node, inner)
+        if folded is not None:
+            return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
+        del comp
+        return frozenset({Seq((self.ev(node.elt, inner),), exact=False)})
+
+    def _fold_comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
+        comp = node.for_in
+        if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.target, cst.Name):
+            return None
+        iterable = self.single_const(self.ev(comp.iter, scope))
+        if iterable is _NOFOLD:
+            seq_values = self.ev(comp.iter, scope)
+            options = self.const_options(seq_values)
+            if options is None or len(options) != 1:
+                return None
+            iterable = options[0]
+        if not isinstance(iterable, (tuple, str, bytes)) or len(iterable) > 256:
+            return None
+        name = ident(comp.target.value)
+        out = []
+        for item in iterable:
+            value = self.concrete(node.elt, {name: item}, scope)
+            if value is _NOFOLD:
+                return None
+            out.append(value)
+        return tuple(out)
+
+    def concrete(self, node: cst.CSTNode, env: dict[str, Any], scope: Scope) -> Any:
+        """Evaluate a constant expression with some names bound to concrete values."""
+        if isinstance(node, cst.Name) and ident(node.value) in env:
+            return env[ident(node.value)]
+        if isinstance(node, cst.BinaryOperation):
+            left = self.concrete(node.left, env, scope)
+            right = self.concrete(node.right, env, scope)
+            if left is _NOFOLD or right is _NOFOLD:
+                return _NOFOLD
+            folded = folding.binop(type(node.operator).__name__, left, right)
+            return _NOFOLD if folded is None else folded
+        if isinstance(node, cst.Call) and not any(arg.keyword or arg.star for arg in node.args):
+            args = [self.concrete(arg.value, env, scope) for arg in node.args]
+            if any(a is _NOFOLD for a in args):
+                return _NOFOLD
+            if isinstance(node.func, cst.Attribute):
+                receiver = self.concrete(node.func.value, env, scope)
+                if receiver is not _NOFOLD and isinstance(receiver, (str, bytes)):
+                    folded = folding.method(receiver, ident(node.func.attr.value), args, {})
+                    return _NOFOLD if folded is None else folded
+            for value in self.ev(node.func, scope):
+                if isinstance(value, Ref):
+                    folded = folding.call(value.qname, args)
+                    if folded is not None:
+                        return folded
+            return _NOFOLD
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            base = self.concrete(node.value, env, scope)
+            key = self.concrete(node.slice[0].slice.value, env, scope)
+            if base is _NOFOLD or key is _NOFOLD:
+                return _NOFOLD
+            folded = folding.subscript(base, key)
+            return _NOFOLD if folded is None else folded
+        if self._mentions(node, env):
+            return _NOFOLD
+        return self.single_const(self.ev(node, scope))
+
+    @staticmethod
+    def _mentions(node: cst.CSTNode, env: dict[str, Any]) -> bool:
+        if isinstance(node, cst.Name):
+            return ident(node.value) in env
+        return not isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
+
+    def single_const(self, values: frozenset[Value]) -> Any:
+        options = self.const_options(values)
+        if options is None or len(options) != 1:
+            return _NOFOLD
+        return options[0]
+
+    def const_options(self, values: frozenset[Value]) -> list[Any] | None:
+        """Every constant ``values`` may be (tuples for literal sequences), or ``None``."""
+        out: list[Any] = []
+        for value in values:
+            if isinstance(value, Const):
+                out.append(value.value)
+            elif isinstance(value, Seq) and value.exact:
+                combos: list[tuple[Any, ...]] = [()]
+                for item in value.items:
+                    item_options = self.const_options(item)
+                    if item_options is None:
+                        return None
+                    combos = [(*c, o) for c in combos for o in item_options][:_MAX_OPTIONS]
+                out.extend(combos)
+            else:
+                return None
+            if len(out) > _MAX_OPTIONS:
+                return None
+        return out or None
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _call(self, node: cst.Call, scope: Scope) -> frozenset[Value]:
+        funcs = self.ev(node.func, scope)
+        args: list[frozenset[Value]] = []
+        kwargs: dict[str, frozenset[Value]] = {}
+        starred = False
+        for arg in node.args:
+            values = self.ev(arg.value, scope)
+            if arg.keyword is not None:
+                kwargs[ident(arg.keyword.value)] = values
+            elif arg.star:
+                starred = True
+                if arg.star == "*":
+                    args.extend(self._spread(values))
+            else:
+                args.append(values)
+        out: set[Value] = set()
+        self._call_checks(node, funcs, args, kwargs, scope)
+        for func in funcs:
+            out |= self.apply(node, func, args, kwargs, scope, starred)
+        method = self._method_fold(node, scope, args, kwargs)
+        if method is not None:
+            out |= method
+        return frozenset(out) or UNKNOWN_SET
+
+    def _spread(self, values: frozenset[Value]) -> list[frozenset[Value]]:
+        for value in values:
+            if isinstance(value, Seq) and value.exact and len(values) == 1:
+                return list(value.items)
+        return [self.elements(values)]
+
+    def apply(
+        self,
+        node: cst.Call,
+        func: Value,
+        args: list[frozenset[Value]],
+        kwargs: dict[str, frozenset[Value]],
+        scope: Scope,
+        starred: bool,
+    ) -> frozenset[Value]:
+        if isinstance(func, Ref):
+            return self._call_ref(node, func.qname, args, kwargs, scope)
+        if isinstance(func, Func):
+            out: set[Value] = set()
+            for ret in func.scope.returns:
+                out |= self.ev(ret, func.scope)
+            return frozenset(out) or UNKNOWN_SET
+        if isinstance(func, ClassV):
+            return frozenset({Instance(func)})
+        if isinstance(func, AttrGetter) and args:
+            if func.names is None:
+                for target in args[0]:
+                    if self._sensitive(target):
+                        self.fail_closed(node, target, "operator.attrgetter")
+                return UNKNOWN_SET
+            out = set()
+            for target in args[0]:
+                for name in func.names:
+                    out |= self.attr_chain(target, name)
+            return frozenset(out)
+        if isinstance(func, MethodCaller) and args:
+            if func.name is None:
+                for target in args[0]:
+                    if self._sensitive(target):
+                        self.fail_closed(node, target, "operator.methodcaller")
+                return UNKNOWN_SET
+            method: set[Value] = set()
+            for target in args[0]:
+                method |= self.attr_of(target, func.name)
+            self._check(node, frozenset(method))
+            return UNKNOWN_SET
+        if isinstance(func, BoundGetattribute) and args:
+            return self.read(node, func.target, args[0], "__getattribute__")
+        return UNKNOWN_SET
+
+    def _call_ref(
+        self,
+        node: cst.Call,
+        qname: str,
+        args: list[frozenset[Value]],
+        kwargs: dict[str, frozenset[Value]],
+        scope: Scope,
+    ) -> frozenset[Value]:
+        special = self._specials.get(qname)
+        if special is not None:
+            result = special(node, args, kwargs, scope)
+            if result is not None:
+                return result
+        if qname.endswith((".__getattribute__", ".__getattr__")) and len(args) >= 2:
+            return self.read(node, args[0], args[1], "__getattribute__")
+        if qname in folding.FUNCTIONS and args and not kwargs:
+            folded = self._fold_call(qname, args)
+            if folded is not None:
+                return folded
+        target = RETURNS.get(qname)
+        if target is not None:
+            return frozenset({Ref(target)})
+        return UNKNOWN_SET
+
+    def _fold_call(self, qname: str, args: list[frozenset[Value]]) -> frozenset[Value] | None:
+        option_lists = [self.const_options(a) for a in args]
+        if any(o is None for o in option_lists):
+            if qname in ("builtins.list", "builtins.tuple", "builtins.reversed") and len(args) == 1:
+                seqs = [v for v in args[0] if isinstance(v, Seq)]
+                if seqs:
+                    if qname == "builtins.reversed":
+                        return frozenset(Seq(tuple(reversed(s.items)), s.exact) for s in seqs)
+                    return frozenset(seqs)
+            return None
+        out: set[Value] = set()
+        for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
+            folded = folding.call(qname, list(combo))
+            out.add(UNKNOWN if folded is None else Const(folded))
+        return frozenset(out)
+
+    def _method_fold(
+        self,
+        node: cst.Call,
+        scope: Scope,
+        args: list[frozenset[Value]],
+        kwargs: dict[str, frozenset[Value]],
+    ) -> frozenset[Value] | None:
+        """Methods on constants (``"x".join``), namespaces (``vars(os).get``) and dict literals."""
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        name = ident(func.attr.value)
+        receivers = self.ev(func.value, scope)
+        out: set[Value] = set()
+        for receiver in receivers:
+            if isinstance(receiver, Const):
+                option_lists = [self.const_options(a) for a in args]
+                kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
+                if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
+                    out.add(UNKNOWN)
+                    continue
+                for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
+                    folded = folding.method(receiver.value, name, list(combo), kw_options)
+                    out.add(UNKNOWN if folded is None else Const(folded))
+            elif isinstance(receiver, Namespace):
+                if name in NAMESPACE_METHODS and args:
+                    out |= self.namespace_get(node, receiver, self.const_options(args[0]))
+                elif name in ("items", "values") and self._sensitive(receiver):
+                    self.fail_closed(node, receiver, f"`.{name}()`")
+                elif name == "copy":
+                    out.add(receiver)
+            elif isinstance(receiver, DictLit) and name in NAMESPACE_METHODS and args:
+                out |= self._dict_get(receiver, self.const_options(args[0]))
+            elif isinstance(receiver, DictLit) and name == "values":
+                out.add(Seq(tuple(v for _, v in receiver.entries), exact=False))
+        return frozenset(out) if out else None
+
+    def _call_checks(
+        self,
+        node: cst.Call,
+        funcs: frozenset[Value],
+        args: list[frozenset[Value]],
+        kwargs: dict[str, frozenset[Value]],
+        scope: Scope,
+    ) -> None:
+        """Checks that depend on the call as a whole rather than on a name."""
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            name = ident(func.attr.value)
+            receivers = self.ev(func.value, scope)
+            local = bool(receivers) and all(isinstance(v, (Instance, ClassV, Func)) for v in receivers)
+            if name in LOADER_METHODS and not local:
+                self.report(node, "dynamic_import", f"`.{name}()` loads and executes a module through its loader", f"call:{name}")
+            elif name in LOOP_ONLY_METHODS and not local:
+                self.report(node, LOOP_ONLY_METHODS[name], f"`.{name}()` is an event-loop method that {'starts a program' if 'subprocess' in name else 'opens a raw socket'}", f"call:{name}")
+            elif name in LOOP_NAMED_METHODS and not local and "loop" in _receiver_text(func.value).lower():
+                self.report(node, LOOP_NAMED_METHODS[name], f"`.{name}()` on an event loop opens a raw socket", f"call:{name}")
+        qnames = {f.qname for f in funcs if isinstance(f, Ref)}
+        if qnames & PICKLE_LOADS and node.args and self._literal_derived(node.args[0].value, scope):
+            self.report(node, "dynamic_code", "unpickling data written in the source runs whatever callables the pickle names", "call:pickle")
+        if qnames & TIMEIT:
+            for index, key in ((0, "stmt"), (1, "setup")):
+                values = args[index] if index < len(args) else kwargs.get(key)
+                if values and any(isinstance(v, Const) and isinstance(v.value, str) for v in values):
+                    self.report(node, "dynamic_code", f"`timeit` executes its `{key}` string as Python", "call:timeit")
+        flat = [v for values in (*args, *kwargs.values()) for v in self._flatten(values)]
+        if any(isinstance(v, Ref) and v.qname in GETATTR_LIKE | {"builtins.vars", "operator.attrgetter", "operator.methodcaller"} for v in flat):
+            for value in flat:
+                if self._sensitive(value):
+                    self.fail_closed(node, value, "a lookup function passed as a value")
+
+    def _flatten(self, values: frozenset[Value]) -> Iterator[Value]:
+        for value in values:
+            yield value
+            if isinstance(value, Seq):
+                for item in value.items:
+                    yield from item
+
+    def _literal_derived(self, node: cst.BaseExpression, scope: Scope) -> bool:
+        values = self.ev(node, scope)
+        if any(isinstance(v, Const) and isinstance(v.value, (str, bytes)) for v in values):
+            return True
+        if isinstance(node, cst.Call):
+            return any(self._literal_derived(arg.value, scope) for arg in node.args) or (
+                isinstance(node.func, cst.Attribute) and self._literal_derived(node.func.value, scope)
+            )
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            return self._literal_derived(node.value, scope)
+        return False
+
+    # -- special callables -------------------------------------------------------------------
+
+    def _call_getattr(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if len(args) < 2:
+            return UNKNOWN_SET
+        result = self.read(node, args[0], args[1], "getattr")
+        if len(args) > 2:
+            result = result | args[2]
+        return result
+
+    def _call_vars(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if not args:
+            return frozenset({Namespace(scope=scope)})
+        out: set[Value] = set()
+        for value in args[0]:
+            out.add(Namespace(owner=value) if isinstance(value, Ref) else UNKNOWN)
+        return frozenset(out)
+
+    def _call_globals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        return frozenset({Namespace(scope=self.module_scope)})
+
+    def _call_locals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        return frozenset({Namespace(scope=scope)})
+
+    def _call_dunder_import(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if not args:
+            return UNKNOWN_SET
+        names = self.const_options(args[0])
+        if names is None:
+            return UNKNOWN_SET
+        fromlist = args[3] if len(args) > 3 else kwargs.get("fromlist")
+        out: set[Value] = set()
+        for name in names:
+            if not isinstance(name, str) or not name:
+                out.add(UNKNOWN)
+                continue
+            full = canonical(name)
+            out.add(Ref(full))
+            if not fromlist:
+                out.add(Ref(canonical(name.split(".")[0])))
+            self._check_qname(node, full)
+        return frozenset(out)
+
+    def _call_import_module(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        names = self.const_options(args[0]) if args else None
+        if names is None:
+            return UNKNOWN_SET
+        out: set[Value] = set()
+        for name in names:
+            if isinstance(name, str) and name and not name.startswith("."):
+                out.add(Ref(canonical(name)))
+            else:
+                out.add(UNKNOWN)
+        return frozenset(out)
+
+    def _call_attrgetter(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        names: list[str] = []
+        for values in args:
+            options = self.const_options(values)
+            if options is None or not all(isinstance(o, str) for o in options):
+                return frozenset({AttrGetter(None)})
+            names.extend(options)
+        return frozenset({AttrGetter(tuple(names))})
+
+    def _call_methodcaller(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        options = self.const_options(args[0]) if args else None
+        if options is None:
+            return frozenset({MethodCaller(None)})
+        return frozenset(MethodCaller(o) if isinstance(o, str) else MethodCaller(None) for o in options)
+
+    def _call_getmembers(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        for value in args[0] if args else ():
+            if self._sensitive(value):
+                self.fail_closed(node, value, "inspect.getmembers")
+        return UNKNOWN_SET
+
+    def _call_dict(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if len(args) == 1:
+            namespaces = {v for v in args[0] if isinstance(v, (Namespace, DictLit))}
+            if namespaces:
+                return frozenset(namespaces)
+        return None
+
+    def _call_type(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if len(args) == 1 and any(isinstance(v, Ref) for v in args[0]):
+            return frozenset({Ref("builtins.object"), UNKNOWN})
+        return None
+
+    def _call_map(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if len(args) != 2:
+            return None
+        funcs = [v for v in args[0] if isinstance(v, Ref)]
+        items = self.const_options(args[1])
+        if len(funcs) == 1 and items is not None and len(items) == 1:
+            iterable = items[0]
+            if isinstance(iterable, (str, bytes, tuple)):
+                folded = folding.map_call(funcs[0].qname, tuple(iterable))
+                if folded is not None:
+                    return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
+        return None
+
+    def _call_next(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if not args:
+            return None
+        return self.elements(args[0])
+
+    def _call_first_arg(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        return args[0] if len(args) == 1 else None
+
+
+def _function_name(scope: Scope) -> str | None:
+    node = scope.node
+    if isinstance(node, cst.FunctionDef):
+        return ident(node.name.value)
+    return None
+
+
+def _is_spec(node: cst.BaseExpression) -> bool:
+    return (isinstance(node, cst.Name) and node.value == "__spec__") or (
+        isinstance(node, cst.Attribute) and node.attr.value == "__spec__"
+    )
+
+
+def _receiver_text(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Call):
+        return _receiver_text(node.func)
+    return ""
+
+
+def _display(qname: str) -> str:
+    return qname.removeprefix("builtins.") if qname.count(".") == 1 and qname.startswith("builtins.") else qname

@@ -1,0 +1,253 @@
+"""Which files a scan covers, what kind each one is, and how its code is read.
+
+The scan covers every file that would be published, not only ``*.py``: a folder is walked
+the way the archive builder walks it (VCS folders, caches, virtual environments, build output
+and bytecode are left out, see :data:`SKIP_DIRS`), and each file is classified by name and by
+its first bytes. Python source is decoded exactly as Python would (BOM and coding cookie via
+:func:`tokenize.detect_encoding`), notebooks contribute their code cells (IPython shell escapes
+become findings), ``.pth`` files contribute the lines that ``site`` executes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tokenize
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Folders the archive builder never packs (mixpeek_tools.publishing.ignore.ALWAYS_EXCLUDED),
+# plus node_modules: scanning them would report code that is never published.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".ipynb_checkpoints",
+        ".venv",
+        "venv",
+        "env",
+        "build",
+        "dist",
+        ".mixpeek",
+        "node_modules",
+    }
+)
+SKIP_SUFFIXES = (".egg-info",)
+# Bytecode is never packed into an archive (it is listed as always excluded), so a folder scan
+# skips it; a .pyc named explicitly on the command line is still reported (MP415).
+SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
+
+PYTHON_SUFFIXES = (".py", ".pyw")
+NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
+EXECUTABLE_SUFFIXES = (".exe", ".com", ".bat", ".cmd", ".msi")
+ARCHIVE_SUFFIXES = (".egg", ".whl", ".zip", ".pyz")
+HOOK_NAMES = frozenset({"setup.py", "sitecustomize.py", "usercustomize.py"})
+HEAD_BYTES = 64
+
+_MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"}
+_PY_SHEBANG = re.compile(rb"^#![^\n]*python")
+
+
+@dataclass
+class SourceFile:
+    """A file to scan: where it is on disk and the path to report it under."""
+
+    path: Path
+    display: str
+    explicit: bool = False
+
+
+@dataclass
+class CodeUnit:
+    """Python source extracted from a file, ready for the analyzer.
+
+    ``line_map`` maps the analysed text's 1-based lines to ``(cell, line)`` for notebooks;
+    ``problems`` are file-level findings (as ``(kind, message, line)``) found while reading.
+    """
+
+    text: str | None
+    line_map: list[tuple[int, int]] | None = None
+    problems: list[tuple[str, str, int | None]] = field(default_factory=list)
+    shell_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def iter_files(root: Path, display: str) -> Iterator[SourceFile]:
+    """Every file below ``root`` that an archive would contain, in a stable order."""
+    stack = [(root, display)]
+    while stack:
+        folder, shown = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            child_display = os.path.join(shown, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in SKIP_DIRS or entry.name.endswith(SKIP_SUFFIXES):
+                    continue
+                subdirs.append((Path(entry.path), child_display))
+            elif entry.is_file(follow_symlinks=False):
+                if entry.name.endswith(SKIP_FILE_SUFFIXES):
+                    continue
+                yield SourceFile(Path(entry.path), child_display)
+        stack.extend(reversed(subdirs))
+
+
+def classify(path: Path, head: bytes) -> str:
+    """``python``, ``notebook``, ``pth``, ``native``, ``executable``, ``bytecode``, ``archive`` or ``data``."""
+    name = path.name.lower()
+    if name.endswith(PYTHON_SUFFIXES):
+        return "python"
+    if name.endswith(".ipynb"):
+        return "notebook"
+    if name.endswith(".pth"):
+        return "pth"
+    if name.endswith(SKIP_FILE_SUFFIXES):
+        return "bytecode"
+    binary = _binary_kind(name, head)
+    if binary is not None:
+        return binary
+    if name.endswith(NATIVE_SUFFIXES):
+        return "native"
+    if name.endswith(EXECUTABLE_SUFFIXES):
+        return "executable"
+    if name.endswith(ARCHIVE_SUFFIXES) or (head.startswith(b"PK\x03\x04") and name.endswith(".pyz")):
+        return "archive"
+    if "." not in name and _PY_SHEBANG.match(head):
+        return "python"
+    return "data"
+
+
+def _binary_kind(name: str, head: bytes) -> str | None:
+    library = name.endswith(NATIVE_SUFFIXES) or ".so." in name
+    if head.startswith(b"\x7fELF") and len(head) >= 18:
+        little = head[5:6] == b"\x01"
+        e_type = int.from_bytes(head[16:18], "little" if little else "big")
+        return "native" if library or (e_type == 3 and ".so" in name) else "executable"
+    if head[:4] in _MACHO and len(head) >= 16:
+        little = head[:4] in (b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+        filetype = int.from_bytes(head[12:16], "little" if little else "big")
+        return "native" if library or filetype in (6, 8) else "executable"
+    if head.startswith(b"MZ"):
+        return "native" if library else "executable"
+    return None
+
+
+def decode_python(data: bytes) -> tuple[str | None, tuple[str, str, int | None] | None]:
+    """Source bytes decoded the way Python decodes them, or a problem ``(kind, message, line)``."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as err:
+        return None, ("undecodable", f"its encoding declaration is not usable ({err.msg})", getattr(err, "lineno", None) or 1)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        return None, ("undecodable", f"it is not valid {encoding} (byte {err.start}: {err.reason})", line)
+    except LookupError:
+        return None, ("undecodable", f"its declared encoding {encoding!r} is unknown", 1)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, ("unparsable", "it contains a NUL character, which Python refuses in source", line)
+    return text, None
+
+
+SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system", "sx", "ruby", "perl", "python", "python2", "python3", "pypy", "zsh", "powershell", "cmd"})
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+SHELL_LINE_MAGICS = frozenset({"system", "sx", "sc", "bash", "sh"})
+CODE_LINE_MAGICS = frozenset({"run", "load", "load_ext", "loadpy", "pip", "conda", "mamba", "install"})
+
+
+def notebook_code(data: bytes) -> CodeUnit:
+    """The code cells of a notebook as one text, with shell escapes and magics taken out.
+
+    ``!cmd``, ``%system`` and shell cell magics (``%%bash``...) are shell commands; ``%run``,
+    ``%load`` and ``%pip`` load or install code. They are reported by the engine; all other
+    magic lines are blanked so that line numbers stay right.
+    """
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+        cells = notebook.get("cells", []) if isinstance(notebook, dict) else None
+        if not isinstance(cells, list):
+            raise ValueError("no cells list")
+    except (ValueError, UnicodeDecodeError) as err:
+        return CodeUnit(None, problems=[("unparsable", f"it is not a readable notebook ({err})", None)])
+    lines: list[str] = []
+    line_map: list[tuple[int, int]] = []
+    unit = CodeUnit(None)
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        cell_lines = text.split("\n")
+        shell_cell = False
+        python_body = True
+        first = cell_lines[0].strip() if cell_lines else ""
+        if first.startswith("%%"):
+            magic = first[2:].split()[0] if first[2:].split() else ""
+            shell_cell = magic in SHELL_CELL_MAGICS
+            python_body = magic in PYTHON_CELL_MAGICS
+        for offset, raw in enumerate(cell_lines, start=1):
+            index = len(lines) + 1
+            stripped = raw.strip()
+            code = raw
+            if offset == 1 and first.startswith("%%"):
+                code = ""
+                if shell_cell:
+                    unit.shell_lines.append((index, raw))
+            elif not python_body or shell_cell:
+                code = ""
+            elif stripped.startswith("!") or re.match(r"^[\w.\[\]]+\s*=\s*!", stripped):
+                unit.shell_lines.append((index, raw))
+                code = ""
+            elif stripped.startswith("%"):
+                magic = stripped[1:].split()[0] if stripped[1:].split() else ""
+                if magic in SHELL_LINE_MAGICS or magic in CODE_LINE_MAGICS:
+                    unit.shell_lines.append((index, raw))
+                code = ""
+            elif stripped.endswith("?") and not stripped.startswith("#"):
+                code = ""
+            lines.append(code)
+            line_map.append((number, offset))
+    unit.text = "\n".join(lines) + "\n"
+    unit.line_map = line_map
+    return unit
+
+
+def pth_code(text: str) -> CodeUnit:
+    """The lines of a ``.pth`` file that ``site`` executes (those starting with ``import``)."""
+    lines = []
+    unit = CodeUnit(None)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("import ", "import\t")):
+            lines.append(line)
+            unit.problems.append(("install_hook", "this .pth line is executed as Python at interpreter start-up", number))
+        else:
+            lines.append("")
+    unit.text = "\n".join(lines) + "\n"
+    return unit
+
+
+def archive_members_with_code(path: Path) -> list[str]:
+    """Names of code members (source, bytecode, native) inside a zip-based archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ["(unreadable archive)"]
+    code_suffixes = (*PYTHON_SUFFIXES, ".pyc", ".pyo", *NATIVE_SUFFIXES, ".pth")
+    return [n for n in names if n.lower().endswith(code_suffixes)]

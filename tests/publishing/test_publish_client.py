@@ -1,0 +1,105 @@
+"""The API client's error handling, secret hygiene and the streaming PUT upload."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from mixpeek_tools.errors import BadInput
+from mixpeek_tools.publishing.archive import build_archive
+from mixpeek_tools.publishing.client import ApiRejected, PluginApi, connect, parse_error, redact
+from mixpeek_tools.publishing.upload import Progress, UploadTarget, upload_archive
+
+
+def response(status: int, body: object) -> requests.Response:
+    r = requests.Response()
+    r.status_code = status
+    r._content = json.dumps(body).encode() if not isinstance(body, bytes) else body
+    return r
+
+
+def test_both_error_shapes_and_plain_text_are_understood() -> None:
+    new = parse_error(
+        response(409, {"error": {"message": "exists", "type": "conflict", "details": {"a": 1}}})
+    )
+    old = parse_error(
+        response(
+            429,
+            {"detail": {"error": {"message": "slow down", "details": {"retry_after_seconds": 3}}}},
+        )
+    )
+    text = parse_error(response(502, b"<html>Bad Gateway</html>"))
+    assert (new.message, new.type, new.details_map) == ("exists", "conflict", {"a": 1})
+    assert old.details_map["retry_after_seconds"] == 3
+    assert "Bad Gateway" in text.message
+
+
+def test_each_refusal_status_gets_its_own_hint_and_the_key_is_redacted() -> None:
+    key = "sk_live_supersecret_value"
+    api = PluginApi(base_url="http://x", api_key=key, namespace="ns_a")
+    hints = {}
+    for status in (401, 403, 404, 413, 422):
+        err = api.to_error(
+            status, parse_error(response(status, {"error": {"message": f"echo {key}"}})), "http://x"
+        )
+        assert isinstance(err, ApiRejected) and err.exit_code == 2
+        assert key not in err.paragraph() and "sk_***" in err.paragraph()
+        hints[status] = err.hint
+    assert len(set(hints.values())) == 5
+    assert "MIXPEEK_API_KEY" in str(hints[401]) and "ns_a" in str(hints[403])
+    assert api.to_error(503, parse_error(response(503, {})), "u").exit_code == 3
+    assert redact("no secret here", None) == "no secret here"
+
+
+def test_missing_key_or_namespace_is_bad_input_naming_the_variable() -> None:
+    with pytest.raises(BadInput, match="MIXPEEK_API_KEY"):
+        connect("http://x", None, "ns_a")
+    with pytest.raises(BadInput, match="MIXPEEK_NAMESPACE"):
+        connect("http://x", "sk_1", "")
+
+
+def test_an_archive_streams_to_a_presigned_put_url(tmp_path: Path) -> None:
+    from mixpeek_tools.registry.storage import LocalS3, Storage
+
+    plugin = tmp_path / "p"
+    plugin.mkdir()
+    (plugin / "blob.bin").write_bytes(os.urandom(3_000_000))
+    archive = build_archive(plugin, "put_plugin", tmp_path / "a.tar.gz")
+    s3 = LocalS3()
+    endpoint = s3.start()
+    try:
+        storage = Storage(endpoint, "put-bucket", local_credentials=True)
+        storage.ensure_bucket()
+        url = storage.client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": "put-bucket", "Key": "k.tar.gz", "ContentType": "application/gzip"},
+        )
+        with requests.Session() as session:
+            etag = upload_archive(session, UploadTarget(url, "PUT", None), archive, progress=False)
+        size, stored_etag = storage.head("k.tar.gz")  # type: ignore[misc]
+        assert size == archive.size and etag == stored_etag == archive.md5
+        with (tmp_path / "back").open("wb") as out:
+            digest = storage.download("k.tar.gz", out, limit=10**9)
+        assert (
+            digest.sha256 == archive.sha256 == hashlib.sha256(archive.path.read_bytes()).hexdigest()
+        )
+    finally:
+        s3.stop()
+
+
+def test_the_progress_bar_draws_on_stderr_only_when_enabled(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bar = Progress(1000, enabled=True)
+    bar.update(1000)
+    bar.finish()
+    assert "100%" in capsys.readouterr().err
+    quiet = Progress(1000, enabled=False)
+    quiet.update(1000)
+    quiet.finish()
+    assert capsys.readouterr().err == ""

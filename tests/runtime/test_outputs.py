@@ -1,0 +1,69 @@
+"""Output rows against output_schema: both documented output shapes, per-row field errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from mixpeek_tools.runtime.outputs import output_object, validate_output_rows
+
+
+class Out(BaseModel):
+    result: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    note: str | None = None
+
+
+def test_top_level_columns_are_the_output_when_they_hold_every_required_field() -> None:
+    df = pd.DataFrame({"text": ["a"], "result": ["A"], "confidence": [0.5]})
+    report = validate_output_rows(df, Out)
+    assert (report.checked, report.valid, report.errors) == (1, 1, [])
+    assert output_object({"result": "A", "confidence": 0.5, "text": "a"}, Out) == {
+        "result": "A",
+        "confidence": 0.5,
+    }
+
+
+def test_an_object_column_is_the_output_otherwise_output_first() -> None:
+    row = {
+        "other": {"result": "x", "confidence": 0.1},
+        "output": {"result": "y", "confidence": 0.2},
+    }
+    assert output_object(row, Out) == {"result": "y", "confidence": 0.2}
+    assert output_object({"meta": {"result": "z", "confidence": 1.0}}, Out)["result"] == "z"
+
+
+def test_errors_name_row_and_field() -> None:
+    df = pd.DataFrame(
+        {"output": [{"result": "ok", "confidence": 0.4}, {"result": "bad", "confidence": 1.5}]},
+        index=[10, 11],
+    )
+    report = validate_output_rows(df, Out)
+    assert report.valid == 1
+    [error] = report.errors
+    assert (error.row, error.field) == (12, "confidence")
+    assert "less than or equal to 1" in error.message
+    assert str(error).startswith("row 12: confidence:")
+
+
+def test_a_row_without_any_output_is_an_error() -> None:
+    report = validate_output_rows([{"text": "a"}], Out)
+    [error] = report.errors
+    assert error.row == 1
+    assert "no output found" in error.message
+
+
+def test_rows_no_step_processed_are_reported_separately() -> None:
+    df = pd.DataFrame({"output": [{"result": "a", "confidence": 0.2}, None, None]})
+    report = validate_output_rows(df, Out, processed=[True, False, False])
+    assert report.ok
+    assert report.unprocessed == [2, 3]
+    assert report.checked == 1
+
+
+def test_fast_and_row_by_row_paths_agree() -> None:
+    rows = [{"output": {"result": str(i), "confidence": i / 10}} for i in range(12)]
+    frame_report = validate_output_rows(pd.DataFrame(rows), Out)
+    list_report = validate_output_rows(rows, Out)
+    assert [str(e) for e in frame_report.errors] == [str(e) for e in list_report.errors]
+    assert frame_report.errors[0].row == 12

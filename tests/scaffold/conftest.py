@@ -1,0 +1,57 @@
+"""Shared fixtures: a git repository of the kit's template, git identities, the CLI in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mixpeek_tools.cli.main import cli, run_cli
+
+from .helpers import commit_all, copy_template, git
+
+
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private global git config, so tests neither read nor need the developer's settings."""
+    config = tmp_path_factory.getbasetemp() / "gitconfig"
+    if not config.exists():
+        config.write_text(
+            "[user]\n\tname = Grace Hopper\n\temail = grace@example.com\n"
+            "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+        )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("CI", "true")
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path) -> Path:
+    """A git repository holding the kit's template, committed and tagged v1."""
+    repo = copy_template(tmp_path / "template-repo")
+    git(repo, "init", "-q")
+    commit_all(repo, "template v1")
+    git(repo, "tag", "v1")
+    return repo
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def mixpeek(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``mixpeek ARGS`` in-process through the real error funnel; returns code and output."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = run_cli(cli, list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,42 @@
+"""Helpers shared by the scaffold tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its stdout; fail the test with git's message otherwise."""
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f"git {' '.join(args)} failed: {result.stderr}"
+    return result.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def copy_template(target: Path) -> Path:
+    """The kit's template files (copier.yml, template/) copied into ``target``."""
+    target.mkdir(parents=True)
+    shutil.copy2(KIT_ROOT / "copier.yml", target / "copier.yml")
+    shutil.copytree(
+        KIT_ROOT / "template",
+        target / "template",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"),
+    )
+    return target
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (relative POSIX path -> bytes), ignoring caches."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts
+    }
