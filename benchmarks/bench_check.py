@@ -84,7 +84,7 @@ def main() -> int:
             ),
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
-        for name, (cmd, env, before) in commands.items():  # warm the OS caches once
+        for cmd, env, before in commands.values():  # warm the OS caches once
             timed(cmd, env, before)
         for _ in range(args.runs):  # interleaved, so drift hits every command alike
             for name, (cmd, env, before) in commands.items():

@@ -3,8 +3,10 @@
 It finds the plugins that contain the given files (a repository can hold several), then runs
 the checks that need no plugin import: structure (layout and syntax) and security. Per-file
 results are cached by content hash, so a commit that changes nothing the hook has seen before
-does not even import libcst. Slower checks (schemas, pipeline, tests) stay in
-``mixpeek plugin test``. Exit codes: 0 clean, 1 an error remains, 2 bad input.
+does not even import libcst. Slower checks (schemas, pipeline, tests) and third-party checks
+stay in ``mixpeek plugin validate`` / ``test``, which import the plugin. The plugin's
+``[tool.mixpeek]`` settings (skip structure, severities, extra forbidden names) apply here too.
+Exit codes: 0 clean, 1 an error remains, 2 bad input.
 
 Deliberately uses argparse, not click, and imports nothing heavy: it runs on every commit.
 """

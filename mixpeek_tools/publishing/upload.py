@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import requests
 
 UPLOAD_TIMEOUT = (10.0, 120.0)
-_SEND_BLOCK = 1024 * 1024  # http.client asks for 8 KiB at a time; bigger blocks cost less CPU
+_SEND_BLOCK = 1024 * 1024  # http.client asks for 8-16 KiB at a time; bigger blocks cost less CPU
 
 
 @dataclass(frozen=True)

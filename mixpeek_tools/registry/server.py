@@ -100,7 +100,10 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             app, host=options.host, port=options.port, log_level="warning", access_log=False
         )
         server = uvicorn.Server(config)
-        server.run()
+        try:
+            server.run()
+        except SystemExit:  # uvicorn exits this way when it cannot bind
+            server.started = False
         if not server.started:
             raise EnvironmentFailure(
                 "the registry could not start listening",

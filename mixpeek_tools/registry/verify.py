@@ -33,9 +33,6 @@ from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 WORKER_TIMEOUT = 180
-WORKER_CPU_SECONDS = 120
-WORKER_MEMORY_BYTES = 8 * 1024**3
-WORKER_FILE_BYTES = 256 * 1024**2
 SECURITY_CATEGORIES = frozenset(
     {"command_execution", "dynamic_code", "dynamic_import", "network_socket", "native_memory"}
 )
@@ -197,7 +194,7 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             capture_output=True,
             text=True,
             timeout=WORKER_TIMEOUT,
-            preexec_fn=_limits if os.name == "posix" else None,
+            start_new_session=True,  # the limits are set by the worker itself, first thing
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -224,20 +221,6 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             verdict.violations.append(data)
         else:
             verdict.validation_errors.append(data)
-
-
-def _limits() -> None:
-    """Runs in the child before exec: bound CPU, memory, file size and open files."""
-    import resource
-
-    for limit, value in (
-        (resource.RLIMIT_CPU, WORKER_CPU_SECONDS),
-        (resource.RLIMIT_AS, WORKER_MEMORY_BYTES),
-        (resource.RLIMIT_FSIZE, WORKER_FILE_BYTES),
-        (resource.RLIMIT_NOFILE, 512),
-    ):
-        resource.setrlimit(limit, (value, value))
-    os.setsid()
 
 
 def _violation(

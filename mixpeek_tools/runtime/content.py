@@ -109,8 +109,8 @@ def content_type_of_row(row: Mapping[str, Any]) -> str | None:
         if kind:
             return kind
     for name, value in row.items():
-        if is_bytes_column(str(name)) and value is not None and len(value or b"") > 0:
-            kind = sniff_bytes(value)
+        if is_bytes_column(str(name)):
+            kind = sniff_bytes(value)  # None for missing values and non-bytes
             if kind:
                 return kind
     for name, value in row.items():

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure, KitError
@@ -134,13 +133,9 @@ class RunStats:
     def seconds(self) -> float:
         return (self.finished or time.perf_counter()) - self.started
 
-    def step(self, name: str) -> StepStats:
-        for s in self.steps:
-            if s.name == name:
-                return s
-        s = StepStats(name)
-        self.steps.append(s)
-        return s
+    def step(self, name: str) -> StepStats | None:
+        """The stats of the first step called ``name`` (None when there is none)."""
+        return next((s for s in self.steps if s.name == name), None)
 
 
 @dataclass
@@ -283,11 +278,13 @@ def _call_build_steps(
     except Exception as exc:
         path, line, _col = _location(exc, plugin.root)
         where = f"{path}:{line}" if path and line else str(plugin.root / "pipeline.py")
-        raise BadInput(
+        error = BadInput(
             f"build_steps failed: {type(exc).__name__}: {exc}",
             where=where,
             hint="Fix build_steps; run with --verbose for the traceback",
-        ) from exc
+        )
+        # Keep the plugin's frames on the traceback: callers (the validator) locate the line.
+        raise error.with_traceback(exc.__traceback__) from exc
 
 
 def plan_pipeline(
@@ -380,13 +377,16 @@ def instantiate(step: PipelineStep) -> Any:
         if positional >= 1:
             return cls(step.config)
         return cls()
+    except KitError:
+        raise
     except Exception as exc:
-        raise BadInput(
+        error = BadInput(
             f"creating the service of step '{step.name}' failed: {type(exc).__name__}: {exc}",
             where=f"step '{step.name}' ({getattr(cls, '__module__', '?')}."
             f"{getattr(cls, '__qualname__', cls)})",
             hint="Fix the service's __init__ or the config passed in build_steps",
-        ) from exc
+        )
+        raise error.with_traceback(exc.__traceback__) from exc
 
 
 # =========================================================================== one step, one batch
@@ -828,11 +828,6 @@ def plan_for_path(
     from mixpeek_tools.plugin.loader import load_plugin
 
     return plan_pipeline(load_plugin(path), params, dataset_size)
-
-
-def request_namespace(parameters: dict[str, Any]) -> SimpleNamespace:
-    """A duck-typed request for callers that want ``build_steps`` without a plugin object."""
-    return SimpleNamespace(extractor_config=SimpleNamespace(parameters=parameters))
 
 
 __all__ = [

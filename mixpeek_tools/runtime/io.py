@@ -22,6 +22,7 @@ the run finished, so a failed run never leaves a half-written output.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import json
 import mimetypes
@@ -526,7 +527,11 @@ class FrameWriter:
     """Writes pandas batches to one file atomically; use as a context manager.
 
     Leaving the ``with`` block normally renames the temporary file onto the target; leaving it
-    with an exception deletes the temporary file and leaves any existing target untouched.
+    with an exception deletes the temporary files and leaves any existing target untouched.
+
+    Batches need not share columns (a step only adds its columns to batches where it selected
+    rows): CSV rows and Parquet batches are spooled to disk and written at the end under the
+    union of all columns, so no column is dropped and memory stays one batch deep.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -535,10 +540,12 @@ class FrameWriter:
         self.rows = 0
         self._fh: IO[str] | None = None
         self._tmp: Path | None = None
-        self._csv_columns: list[str] | None = None
-        self._csv: Any = None
-        self._parquet: Any = None
-        self._schema: Any = None
+        self._spool_dir: Path | None = None
+        self._csv_columns: dict[str, None] = {}
+        self._csv_filled: set[str] = set()
+        self._spools: list[Path] = []
+        self._ipc: Any = None
+        self._ipc_schema: Any = None
 
     def __enter__(self) -> FrameWriter:
         parent = self.path.resolve().parent
@@ -551,7 +558,12 @@ class FrameWriter:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
         os.close(fd)
         self._tmp = Path(tmp)
-        if self.kind != "parquet":
+        if self.kind in ("csv", "parquet"):
+            spool_dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=parent))
+            self._spool_dir = spool_dir
+            if self.kind == "csv":
+                self._fh = (spool_dir / "rows.jsonl").open("w", encoding="utf-8")
+        elif self.kind != "parquet":
             self._fh = self._tmp.open("w", encoding="utf-8", newline="")
             if self.kind == "json":
                 self._fh.write("[")
@@ -562,9 +574,9 @@ class FrameWriter:
         if len(df) == 0:
             return
         if self.kind == "parquet":
-            self._write_parquet(df)
+            self._spool_parquet(df)
         elif self.kind == "csv":
-            self._write_csv(df)
+            self._spool_csv(df)
         else:
             self._write_json(df)
         self.rows += len(df)
@@ -578,68 +590,139 @@ class FrameWriter:
             sep = ",\n" if self.rows else "\n"
             self._fh.write(sep + ",\n".join(lines))
 
-    def _write_csv(self, df: pd.DataFrame) -> None:
+    def _spool_csv(self, df: pd.DataFrame) -> None:
         assert self._fh is not None
-        rows = [_flatten(r) for r in frame_records(df)]
-        if self._csv_columns is None:
-            columns: dict[str, None] = {}
-            for row in rows:
-                columns.update(dict.fromkeys(row))
-            self._csv_columns = list(columns)
-            self._csv = csv.DictWriter(
-                self._fh, fieldnames=self._csv_columns, extrasaction="ignore"
-            )
-            self._csv.writeheader()
-        self._csv.writerows(rows)
+        for record in frame_records(df):
+            row = _flatten(record)
+            self._csv_columns.update(dict.fromkeys(row))
+            self._csv_filled.update(k for k, v in row.items() if v is not None)
+            self._fh.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
 
-    def _write_parquet(self, df: pd.DataFrame) -> None:
+    def _finish_csv(self) -> None:
+        assert self._fh is not None and self._tmp is not None and self._spool_dir is not None
+        self._fh.close()
+        with (
+            (self._spool_dir / "rows.jsonl").open("r", encoding="utf-8") as spool,
+            self._tmp.open("w", encoding="utf-8", newline="") as out,
+        ):
+            writer = csv.DictWriter(out, fieldnames=self._csv_header(), extrasaction="ignore")
+            writer.writeheader()
+            for line in spool:
+                writer.writerow(json.loads(line))
+
+    def _csv_header(self) -> list[str]:
+        """Every column, except an always-empty ``x`` whose nested ``x.y`` columns exist (a row
+        where the object was missing); keeping it would make the file unreadable as nested."""
+        names = list(self._csv_columns)
+        prefixes = {n.rsplit(".", i)[0] for n in names for i in range(1, n.count(".") + 1)}
+        return [n for n in names if n in self._csv_filled or n not in prefixes]
+
+    def _spool_parquet(self, df: pd.DataFrame) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
+        assert self._spool_dir is not None
         try:
             table = pa.Table.from_pandas(df, preserve_index=False)
-            if self._parquet is None:
-                self._schema = table.schema
-                self._parquet = pq.ParquetWriter(str(self._tmp), self._schema)
-            elif not table.schema.equals(self._schema):
-                table = table.select(self._schema.names).cast(self._schema)
-            self._parquet.write_table(table)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
             raise BadInput(
-                f"cannot write this batch as Parquet: {exc}",
+                f"cannot convert this batch to Parquet: {exc}",
                 where=str(self.path),
-                hint="Parquet needs the same columns and types in every batch; "
-                "write .jsonl instead for rows of varying shape",
+                hint="A column mixes types Parquet cannot hold together; write .jsonl instead",
             ) from None
+        if self._ipc is None or not table.schema.equals(self._ipc_schema):
+            if self._ipc is not None:
+                self._ipc.close()
+            spool = self._spool_dir / f"part{len(self._spools):05d}.arrow"
+            self._spools.append(spool)
+            self._ipc_schema = table.schema
+            self._ipc = pa.ipc.new_stream(str(spool), table.schema)
+        self._ipc.write_table(table)
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            if self._fh is not None:
-                if self.kind == "json" and exc_type is None:
-                    self._fh.write("\n]\n" if self.rows else "]\n")
-                self._fh.close()
-            if self._parquet is not None:
-                self._parquet.close()
-            elif self.kind == "parquet" and exc_type is None:
-                self._write_empty_parquet()
-        finally:
-            assert self._tmp is not None
-            if exc_type is None:
-                try:
-                    os.replace(self._tmp, self.path)
-                except OSError as err:
-                    self._tmp.unlink(missing_ok=True)
-                    raise EnvironmentFailure(
-                        f"cannot write the output: {err}", where=str(self.path)
-                    ) from None
-            else:
-                self._tmp.unlink(missing_ok=True)
-
-    def _write_empty_parquet(self) -> None:
+    def _finish_parquet(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({}), str(self._tmp))
+        if self._ipc is not None:
+            self._ipc.close()
+        schemas = [pa.ipc.open_stream(str(s)).schema for s in self._spools]
+        try:
+            schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise BadInput(
+                f"batches have columns of incompatible types: {exc}",
+                where=str(self.path),
+                hint="Make each output column hold one type, or write .jsonl instead",
+            ) from None
+        if schema is None:
+            pq.write_table(pa.table({}), str(self._tmp))
+            return
+        with pq.ParquetWriter(str(self._tmp), schema) as writer:
+            for spool in self._spools:
+                for batch in pa.ipc.open_stream(str(spool)):
+                    writer.write_table(_conform(pa.Table.from_batches([batch]), schema, self.path))
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        assert self._tmp is not None
+        try:
+            if exc_type is None:
+                self._finish()
+        except BaseException:
+            self._cleanup(keep_target=False)
+            raise
+        self._cleanup(keep_target=exc_type is None)
+
+    def _finish(self) -> None:
+        if self.kind == "csv":
+            self._finish_csv()
+        elif self.kind == "parquet":
+            self._finish_parquet()
+        elif self._fh is not None:
+            if self.kind == "json":
+                self._fh.write("\n]\n" if self.rows else "]\n")
+            self._fh.close()
+
+    def _cleanup(self, *, keep_target: bool) -> None:
+        import shutil
+
+        if self._fh is not None and not self._fh.closed:
+            self._fh.close()
+        if self._ipc is not None:
+            with contextlib.suppress(Exception):  # already closed by _finish_parquet
+                self._ipc.close()
+        if self._spool_dir is not None:
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
+        assert self._tmp is not None
+        if not keep_target:
+            self._tmp.unlink(missing_ok=True)
+            return
+        try:
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self._tmp.unlink(missing_ok=True)
+            raise EnvironmentFailure(
+                f"cannot write the output: {err}", where=str(self.path)
+            ) from None
+
+
+def _conform(table: Any, schema: Any, path: Path) -> Any:
+    """``table`` with exactly ``schema``'s columns: missing ones as nulls, types cast."""
+    import pyarrow as pa
+
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            column = table.column(field.name)
+            try:
+                columns.append(column.cast(field.type) if column.type != field.type else column)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                raise BadInput(
+                    f"column '{field.name}' changes type between batches: {exc}",
+                    where=str(path),
+                    hint="Make the column hold one type, or write .jsonl instead",
+                ) from None
+        else:
+            columns.append(pa.nulls(len(table), field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _json_safe(record: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ class OutputError:
         return f"row {self.row}: {self.field}: {self.message}"
 
 
+MAX_KEPT = 1000
+
+
 @dataclass
 class OutputReport:
     """Per-row, per-field outcome of validating a batch of output rows."""
@@ -42,6 +45,10 @@ class OutputReport:
     valid: int = 0
     unprocessed: list[int] = field(default_factory=list)
     errors: list[OutputError] = field(default_factory=list)
+    # Totals; ``merge`` keeps only the first MAX_KEPT examples in the lists so a long run where
+    # every row is wrong still runs in flat memory.
+    error_count: int = 0
+    unprocessed_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -50,8 +57,10 @@ class OutputReport:
     def merge(self, other: OutputReport) -> None:
         self.checked += other.checked
         self.valid += other.valid
-        self.unprocessed.extend(other.unprocessed)
-        self.errors.extend(other.errors)
+        self.error_count += other.error_count or len(other.errors)
+        self.unprocessed_count += other.unprocessed_count or len(other.unprocessed)
+        self.unprocessed.extend(other.unprocessed[: max(0, MAX_KEPT - len(self.unprocessed))])
+        self.errors.extend(other.errors[: max(0, MAX_KEPT - len(self.errors))])
 
 
 def required_fields(schema: Any) -> list[str]:
@@ -164,7 +173,9 @@ def _fast_report(
     except ValidationError:
         return None
     skipped = [_row_number(label, n) for n, label in enumerate(df.index) if not flags[n]]
-    return OutputReport(checked=len(objs), valid=len(objs), unprocessed=skipped)
+    return OutputReport(
+        checked=len(objs), valid=len(objs), unprocessed=skipped, unprocessed_count=len(skipped)
+    )
 
 
 def validate_output_rows(
@@ -204,6 +215,8 @@ def validate_output_rows(
                 report.errors.append(OutputError(number, loc, err.get("msg", "invalid")))
             continue
         report.valid += 1
+    report.error_count = len(report.errors)
+    report.unprocessed_count = len(report.unprocessed)
     return report
 
 

@@ -8,9 +8,12 @@ that no mapping can save is refused before a single file is written.
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from mixpeek_tools.errors import BadInput
 
@@ -18,6 +21,8 @@ NAME_RULE = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{2,63}")
 CATEGORIES = ("text", "image", "video", "audio", "document", "multimodal")
 MAX_DESCRIPTION = 1000
 VERSION_RULE = re.compile(r"v?[0-9]+(\.[0-9]+){0,2}")
+# Package names a plugin must not take: the platform's import roots and the kit itself.
+RESERVED = frozenset({"engine", "shared", "mixpeek", "mixpeek_tools", "tests", "samples"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,23 @@ def plugin_name(requested: str) -> PluginName:
             hint="Use 3 to 64 letters, digits, underscores or hyphens, starting with a letter and "
             "not a Python keyword (hyphens become underscores), e.g. 'my_extractor'",
         )
+    _check_not_shadowing(name)
     return PluginName(requested=requested, name=name)
+
+
+def _check_not_shadowing(name: str) -> None:
+    """A plugin is imported as a top-level package: it must not hide a module it needs.
+
+    ``pytest`` inside the plugin puts the plugin's parent folder first on ``sys.path``, so a
+    plugin called ``json`` or ``pandas`` would be imported instead of the real module.
+    """
+    if name in RESERVED or name in sys.stdlib_module_names or _installed(name):
+        raise BadInput(
+            f"'{name}' is the name of a Python module that is already installed or reserved; "
+            "a plugin with that name would hide it from the plugin's own code",
+            where="plugin name",
+            hint=f"Pick a more specific name, e.g. '{name}_extractor'",
+        )
 
 
 def check_description(description: str) -> str:
@@ -74,3 +95,20 @@ def check_category(category: str) -> str:
             hint=f"Use one of: {', '.join(CATEGORIES)}",
         )
     return value
+
+
+def _installed(name: str) -> bool:
+    """An importable top-level module called ``name``, other than folders of the current directory.
+
+    ``python -m`` puts the current directory on ``sys.path``; the plugin being re-rendered there
+    (``--force``) must not count as an installed module.
+    """
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    if spec is None:
+        return False
+    roots = list(spec.submodule_search_locations or []) or [spec.origin or ""]
+    here = Path.cwd().resolve()
+    return not all(root and Path(root).resolve().parent == here for root in roots)

@@ -8,7 +8,13 @@ metadata in :mod:`mixpeek_tools.scanner.rules`. See ``docs/scanner.md``.
 from __future__ import annotations
 
 from mixpeek_tools.scanner.cache import MemoryCache, ScanCache
-from mixpeek_tools.scanner.engine import SCANNER_VERSION, ScanResult, scan_bytes, scan_paths, scan_source
+from mixpeek_tools.scanner.engine import (
+    SCANNER_VERSION,
+    ScanResult,
+    scan_bytes,
+    scan_paths,
+    scan_source,
+)
 from mixpeek_tools.scanner.rules import CATEGORIES
 
 __all__ = [

@@ -6,7 +6,12 @@ Positions come from libcst's PositionProvider, computed only for files that have
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import libcst as cst
+from libcst._nodes.base import CSTNode
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mixpeek_tools.findings import Finding
@@ -16,9 +21,30 @@ from mixpeek_tools.scanner.rules import BY_CATEGORY, POLICY
 from mixpeek_tools.scanner.scopes import bind_module
 
 
+@contextmanager
+def _unvalidated_nodes() -> Iterator[None]:
+    """Skip libcst's per-node ``_validate`` while the parser builds the tree.
+
+    Validation guards hand-built trees; the parser's output is valid by construction, and
+    libcst's own code notes that validating parsed trees is wasted work. Skipping it makes
+    parsing about 1.5x faster. The scanner is single-threaded within a process.
+    """
+    original = CSTNode.__post_init__
+    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = original  # type: ignore[method-assign]
+
+
+def _no_validation(self: CSTNode) -> None:
+    return None
+
+
 def parse(text: str) -> cst.Module:
     """Parse ``text`` with libcst (raises ``libcst.ParserSyntaxError``)."""
-    return cst.parse_module(text)
+    with _unvalidated_nodes():
+        return cst.parse_module(text)
 
 
 def analyze_module(module: cst.Module, catalog: Catalog) -> list[Report]:
@@ -78,17 +104,50 @@ def policy_finding(
 
 
 def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:
-    """Findings for one Python source text (a parse failure is an MP413 finding)."""
+    """Findings for one Python source text (a parse failure is an MP413 finding).
+
+    The cyclic garbage collector is paused for the file: a parsed tree is millions of
+    short-lived acyclic objects, and collections in the middle of it cost a third of the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_source(text, path, catalog)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:
     try:
         module = parse(text)
     except cst.ParserSyntaxError as err:
-        return [_syntax_finding(text, path, err.raw_line, err.raw_column, str(err.message))]
+        return [_parse_failure(text, path, err)]
     except (RecursionError, MemoryError) as err:
         return [_syntax_finding(text, path, 1, 0, f"too deeply nested to parse ({type(err).__name__})")]
     reports = analyze_module(module, catalog)
     if not reports:
         return []
     return _to_findings(module, text, path, reports)
+
+
+def _parse_failure(text: str, path: str | None, err: cst.ParserSyntaxError) -> Finding:
+    """Report where Python itself places the error; libcst's position is the fallback."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as py_err:
+        return _syntax_finding(text, path, py_err.lineno or 1, max((py_err.offset or 1) - 1, 0), py_err.msg)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    else:
+        why = f"the scanner's parser cannot read this syntax: {err.message}"
+        return _syntax_finding(text, path, err.raw_line, err.raw_column, why)
+    return _syntax_finding(text, path, err.raw_line, err.raw_column, str(err.message))
 
 
 def _syntax_finding(text: str, path: str | None, line: int, column: int, why: str) -> Finding:

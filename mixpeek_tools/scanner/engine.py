@@ -11,6 +11,7 @@ them, and results can be cached by content hash.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import os
 import unicodedata
@@ -332,10 +333,8 @@ def _scan_many(files: list[SourceFile], extra: ExtraForbidden, catalog: Catalog,
     total = 0
     for source in files:
         if source.path.suffix in (".py", ".ipynb", ".pyw"):
-            try:
+            with contextlib.suppress(OSError):
                 total += source.path.stat().st_size
-            except OSError:
-                pass
     if jobs <= 1 or len(files) < 2 or total < PARALLEL_MIN_BYTES:
         out: list[Finding] = []
         for source in files:

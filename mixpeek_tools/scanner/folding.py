@@ -52,18 +52,22 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _too_long(left: Any, right: Any) -> bool:
+    """Whether a sequence repetition would exceed :data:`MAX_LEN`."""
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, (str, bytes, tuple)) and isinstance(times, int) and times * len(seq) > MAX_LEN:
+            return True
+    return False
+
+
 def binop(op: str, left: Any, right: Any) -> Any:
     """``left <op> right`` for the operator's libcst class name, or ``None``."""
     fn = _BINOPS.get(op)
     if fn is None:
         return None
     try:
-        if op == "Multiply" and isinstance(left, (str, bytes, tuple)) and isinstance(right, int):
-            if right * len(left) > MAX_LEN:
-                return None
-        if op == "Multiply" and isinstance(right, (str, bytes, tuple)) and isinstance(left, int):
-            if left * len(right) > MAX_LEN:
-                return None
+        if op == "Multiply" and _too_long(left, right):
+            return None
         if op in ("Power", "LeftShift") and isinstance(right, int) and right > 4096:
             return None
         if op == "Modulo" and isinstance(left, str) and isinstance(right, list):
@@ -191,7 +195,7 @@ def method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
             items = args[0] if args else None
             if not isinstance(items, tuple):
                 return None
-            return guard(obj.join(items))  # type: ignore[arg-type]
+            return guard(obj.join(items))
         if name == "format" and isinstance(obj, str):
             return guard(obj.format(*args, **kwargs))
         if name == "translate":

@@ -173,6 +173,9 @@ class Evaluator:
             "builtins.map": self._call_map,
             "builtins.next": self._call_next,
             "builtins.iter": self._call_first_arg,
+            "contextlib.nullcontext": self._call_first_arg,
+            "builtins.staticmethod": self._call_first_arg,
+            "builtins.classmethod": self._call_first_arg,
         }
 
     # -- entry points ----------------------------------------------------------------------
@@ -274,14 +277,31 @@ class Evaluator:
             if bindings is not None:
                 found |= self.binding_values(bindings)
                 if current.kind == "module":
-                    top = self.binder.tops.get(id(node)) if node is not None else None
-                    if top is not None and current.first_top.get(name, top) >= top:
+                    if self._may_be_unbound(name, current, node):
                         found |= self.fallback(name)
                     return frozenset(found)
                 if current.kind != "class":
                     return frozenset(found)
             current = current.parent
         return frozenset(found | self.fallback(name))
+
+    def _may_be_unbound(self, name: str, module: Scope, node: cst.CSTNode | None) -> bool:
+        """Whether a module-level name can still be the builtin (or star import) at this use.
+
+        True for a top-level use before the first binding (or in the same simple statement,
+        where the right-hand side runs first), and for a use after a binding that happens
+        only under ``if``/``for``/``while``. Uses inside functions see the module's bindings.
+        """
+        top = self.binder.tops.get(id(node)) if node is not None else None
+        first = module.first_top.get(name)
+        if top is not None and first is not None:
+            if first > top:
+                return True
+            if first == top:
+                kind = self.binder.top_kinds[top] if top < len(self.binder.top_kinds) else None
+                return kind is cst.SimpleStatementLine
+            return name in module.conditional
+        return top is None and name in module.conditional and first is not None and False
 
     def fallback(self, name: str) -> frozenset[Value]:
         """What an unbound name is: a star-imported attribute or a builtin."""
@@ -307,7 +327,8 @@ class Evaluator:
     def _binding(self, binding: Binding) -> frozenset[Value]:
         kind = binding[0]
         if kind == "v":
-            return binding[1]  # type: ignore[no-any-return]
+            fixed: frozenset[Value] = binding[1]
+            return fixed
         key = id(binding)
         if key in self._bind_active:
             return UNKNOWN_SET
@@ -506,12 +527,14 @@ class Evaluator:
         element = node.slice[0].slice
         if isinstance(element, cst.Index):
             keys = self.ev(element.value, scope)
-        else:
+        elif isinstance(element, cst.Slice):
             keys = self._slice(element, scope)
+        else:
+            return UNKNOWN_SET
         return self.index(node, base, keys)
 
     def _slice(self, element: cst.Slice, scope: Scope) -> frozenset[Value]:
-        parts = []
+        parts: list[int | None] = []
         for part in (element.lower, element.upper, element.step):
             if part is None:
                 parts.append(None)
@@ -525,7 +548,7 @@ class Evaluator:
     def index(self, node: cst.CSTNode, bases: frozenset[Value], keys: frozenset[Value]) -> frozenset[Value]:
         out: set[Value] = set()
         options = self.const_options(keys)
-        for base in bases:
+        for base in map(_as_namespace, bases):
             if isinstance(base, Namespace):
                 out |= self.namespace_get(node, base, options)
             elif isinstance(base, Ref) and base.qname == "builtins":
@@ -611,35 +634,44 @@ class Evaluator:
         return self._fold_binop("Add", self.ev(node.left, scope), self.ev(node.right, scope))
 
     def _fstring(self, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
+        raw = "r" in node.prefix.lower()
         pieces: list[str] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                try:
-                    text = ast.literal_eval(f'"""{part.value}"""') if "\\" in part.value and "r" not in node.prefix.lower() else part.value
-                except (ValueError, SyntaxError):
+                text = part.value
+                if "\\" in text and not raw:
+                    try:
+                        text = ast.literal_eval(f'"""{text}"""')
+                    except (ValueError, SyntaxError):
+                        return UNKNOWN_SET
+                pieces.append(text.replace("{{", "{").replace("}}", "}"))
+            elif isinstance(part, cst.FormattedStringExpression):
+                piece = self._fstring_expression(part, scope)
+                if piece is None:
                     return UNKNOWN_SET
-                pieces.append(text.replace("{{", "{").replace("}}", "}") if not isinstance(text, str) else text)
-                continue
-            value = self.single_const(self.ev(part.expression, scope))
-            if value is _NOFOLD:
-                return UNKNOWN_SET
-            spec = ""
-            if part.format_spec:
-                if not all(isinstance(p, cst.FormattedStringText) for p in part.format_spec):
-                    return UNKNOWN_SET
-                spec = "".join(p.value for p in part.format_spec)  # type: ignore[union-attr]
-            try:
-                if part.conversion == "r":
-                    value = repr(value)
-                elif part.conversion == "s":
-                    value = str(value)
-                elif part.conversion == "a":
-                    value = ascii(value)
-                pieces.append(format(value, spec))
-            except (ValueError, TypeError):
-                return UNKNOWN_SET
+                pieces.append(piece)
         text = "".join(pieces)
         return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
+
+    def _fstring_expression(self, part: cst.FormattedStringExpression, scope: Scope) -> str | None:
+        value = self.single_const(self.ev(part.expression, scope))
+        if value is _NOFOLD:
+            return None
+        spec = ""
+        for item in part.format_spec or ():
+            if not isinstance(item, cst.FormattedStringText):
+                return None
+            spec += item.value
+        try:
+            if part.conversion == "r":
+                value = repr(value)
+            elif part.conversion == "s":
+                value = str(value)
+            elif part.conversion == "a":
+                value = ascii(value)
+            return format(value, spec)
+        except (ValueError, TypeError):
+            return None
 
     def _binop(self, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
         return self._fold_binop(type(node.operator).__name__, self.ev(node.left, scope), self.ev(node.right, scope))
@@ -828,6 +860,7 @@ class Evaluator:
             out |= self.apply(node, func, args, kwargs, scope, starred)
         method = self._method_fold(node, scope, args, kwargs)
         if method is not None:
+            out.discard(UNKNOWN)
             out |= method
         return frozenset(out) or UNKNOWN_SET
 
@@ -935,7 +968,7 @@ class Evaluator:
         name = ident(func.attr.value)
         receivers = self.ev(func.value, scope)
         out: set[Value] = set()
-        for receiver in receivers:
+        for receiver in map(_as_namespace, receivers):
             if isinstance(receiver, Const):
                 option_lists = [self.const_options(a) for a in args]
                 kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
@@ -1119,6 +1152,13 @@ class Evaluator:
 
     def _call_first_arg(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
         return args[0] if len(args) == 1 else None
+
+
+def _as_namespace(value: Value) -> Value:
+    """``sys.modules`` reached as a name (``from sys import modules``) is the same mapping."""
+    if isinstance(value, Ref) and value.qname == "sys.modules":
+        return Namespace(sys_modules=True)
+    return value
 
 
 def _function_name(scope: Scope) -> str | None:

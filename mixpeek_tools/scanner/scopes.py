@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -77,7 +78,7 @@ def child_fields(tp: type) -> tuple[str, ...]:
 
 
 def ident(name: str) -> str:
-    """An identifier as Python sees it: NFKC-normalised (``ｅｖａｌ`` is ``eval``)."""
+    """An identifier as Python sees it: NFKC-normalised (fullwidth letters become ASCII ones)."""
     return name if name.isascii() else unicodedata.normalize("NFKC", name)
 
 
@@ -97,6 +98,8 @@ class Scope:
     __slots__ = (
         "bindings",
         "cls",
+        "cond_flag",
+        "conditional",
         "first_top",
         "global_names",
         "kind",
@@ -117,6 +120,8 @@ class Scope:
         self.node = node
         self.bindings: dict[str, list[Binding]] = {}
         self.first_top: dict[str, int] = {}
+        self.conditional: set[str] = set()
+        self.cond_flag = False
         self.global_names: set[str] = set()
         self.nonlocal_names: set[str] = set()
         self.stars: list[str] = []
@@ -129,6 +134,8 @@ class Scope:
 
     def bind(self, name: str, binding: Binding, top: int | None = None) -> None:
         self.bindings.setdefault(name, []).append(binding)
+        if self.cond_flag:
+            self.conditional.add(name)
         if top is not None and name not in self.first_top:
             self.first_top[name] = top
 
@@ -157,11 +164,12 @@ class Binder:
         self.scope = self.module_scope
         self.top: int | None = None
         self.tops: dict[int, int] = {}
+        self.top_kinds: list[type] = []
         self.roots: list[tuple[cst.BaseExpression, Scope]] = []
         self.imports: list[ImportUse] = []
         self.scope_of: dict[int, Scope] = {}
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
-        self._dispatch = {
+        self._dispatch: dict[type, Callable[[Any], None]] = {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
             cst.ClassDef: self._class,
@@ -224,9 +232,13 @@ class Binder:
         return None
 
     def _module(self, node: cst.Module) -> None:
+        """Top-level statements in order; bindings under if/for/while may not happen."""
         for index, stmt in enumerate(node.body):
             self.top = index
+            self.top_kinds.append(type(stmt))
+            self.module_scope.cond_flag = isinstance(stmt, (cst.If, cst.For, cst.While))
             self.walk(stmt)
+        self.module_scope.cond_flag = False
         self.top = None
 
     def _body(self, scope: Scope, nodes: list[cst.CSTNode], deferred: bool) -> None:
@@ -277,8 +289,7 @@ class Binder:
                 scope.self_name = ident(first[0].name.value)
                 scope.cls = enclosing.cls
         self.scope.bind(ident(node.name.value), ("v", frozenset({Func(scope)})), self.top)
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-        self._body(scope, list(body), deferred=True)
+        self._body(scope, list(node.body.body), deferred=True)
 
     def _lambda(self, node: cst.Lambda) -> None:
         scope = Scope("lambda", self.scope, node)
@@ -383,8 +394,8 @@ class Binder:
             self._bind_self_attr(target, self._unpacked(binding, path))
         elif isinstance(target, cst.Subscript):
             self.walk(target.value)
-            for element in target.slice:
-                self.walk(element.slice)
+            for item in target.slice:
+                self.walk(item.slice)
         else:
             self.walk(target)
 

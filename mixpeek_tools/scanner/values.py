@@ -117,7 +117,7 @@ UNKNOWN = Unknown()
 UNKNOWN_SET: frozenset[Value] = frozenset({UNKNOWN})
 EMPTY: frozenset[Value] = frozenset()
 
-Value = Union[
+Value = Union[  # noqa: UP007 - a runtime alias; X | Y of forward references fails on 3.10
     Ref,
     Const,
     Seq,

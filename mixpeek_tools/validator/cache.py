@@ -17,6 +17,25 @@ from mixpeek_tools import __version__
 from mixpeek_tools.findings import Finding
 
 CACHE_ENV = "MIXPEEK_CACHE_DIR"
+_KIT = Path(__file__).resolve().parents[1]
+# The code whose output is cached: a change to any of these files (a new scanner rule, an
+# edited check) must invalidate every entry, even before the kit's version number moves.
+_FINGERPRINTED = ("scanner", "validator/checks/structure.py", "validator/checks/security.py")
+
+
+def code_fingerprint() -> str:
+    """Size and mtime of the scanner and check sources: cheap (stat only), never imports them."""
+    parts: list[str] = []
+    for name in _FINGERPRINTED:
+        target = _KIT / name
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def default_cache_dir() -> Path:
@@ -38,7 +57,7 @@ class FileCache:
 
     def __init__(self, directory: Path, salt: str = "", scope: str = "") -> None:
         self.directory = directory
-        self.salt = f"{__version__}\0{salt}"
+        self.salt = f"{__version__}\0{code_fingerprint()}\0{salt}"
         self.file = directory / f"{hashlib.sha256(scope.encode()).hexdigest()[:24]}.json"
         self.hits = 0
         self.misses = 0

@@ -187,8 +187,8 @@ class CheckContext:
 
             try:
                 self._plugin = load_plugin(self.root)
-            except Exception as exc:
-                self._load_error = exc
+            except (Exception, SystemExit) as exc:  # plugin code may call sys.exit() on import
+                self._load_error = exc if isinstance(exc, Exception) else _exited(exc)
         if self._load_error is not None:
             raise self._load_error
         return self._plugin
@@ -202,6 +202,15 @@ class CheckContext:
     def load_error(self) -> Exception | None:
         """The import failure, once :meth:`load_plugin` has been tried."""
         return self._load_error
+
+
+class PluginExited(Exception):
+    """Plugin code called ``sys.exit()``; kept as an ordinary exception with its traceback."""
+
+
+def _exited(exc: SystemExit) -> Exception:
+    error = PluginExited(f"plugin code called sys.exit({exc.code!r})")
+    return error.with_traceback(exc.__traceback__)
 
 
 @dataclass

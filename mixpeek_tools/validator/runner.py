@@ -6,7 +6,9 @@ reporter for ``--format``, :func:`run` (behind ``run_checks``) makes one and dis
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -154,7 +156,15 @@ class Session:
         return out
 
     def run(self, config: RunConfig) -> CheckReport:
-        """Run the selected checks in order and build the report."""
+        """Run the selected checks in order and build the report.
+
+        Plugin code runs inside the checks (imports, ``build_steps``, processors); whatever it
+        prints goes to stderr so that a JSON or SARIF report on stdout stays parseable.
+        """
+        with contextlib.redirect_stdout(sys.stderr):
+            return self._run(config)
+
+    def _run(self, config: RunConfig) -> CheckReport:
         ctx = CheckContext(config)
         results: list[CheckResult] = []
         findings: list[Finding] = list(self.manager.findings)
@@ -201,7 +211,7 @@ class Session:
             first_try = not ctx.import_attempted
             try:
                 ctx.load_plugin()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 if first_try:
                     found.append(import_failure_finding(exc, ctx.root))
                     return CheckResult(check.name, found, time.perf_counter() - start)
@@ -212,7 +222,7 @@ class Session:
         try:
             for finding in check.run(ctx):
                 found.append(finding if finding.check else dataclasses.replace(finding, check=check.name))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             found.append(
                 CheckCrashed.finding(
                     f"check '{check.name}' from {check.source} crashed: {_describe(exc)}",

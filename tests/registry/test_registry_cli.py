@@ -118,3 +118,30 @@ def test_add_key_refuses_an_unusable_namespace(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--namespace" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_taken_port_is_an_environment_error_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mixpeek_tools",
+                "registry",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 3
+    assert "--port" in done.stderr and "Traceback" not in done.stderr

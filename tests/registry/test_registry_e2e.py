@@ -195,6 +195,8 @@ def test_tampered_uploads_are_refused_and_left_open(
     assert early.status_code == 409 and early.json()["error"]["type"] == "upload_incomplete"
     with archive.path.open("rb") as fh:
         requests.post(upload["upload_url"], data=upload["fields"], files={"file": fh}, timeout=30)
+    bad_etag = requests.post(url, json={"etag": "0" * 32}, headers=auth, timeout=60)
+    assert bad_etag.status_code == 422 and "ETag" in bad_etag.json()["error"]["message"]
     wrong = requests.post(url, json={}, headers=auth, timeout=60)
     assert wrong.status_code == 422 and "sha256" in wrong.json()["error"]["message"]
     too_big = requests.post(

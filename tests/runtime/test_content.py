@@ -54,6 +54,12 @@ def test_bytes_win_over_paths_and_paths_over_text() -> None:
     assert content_type_of_row({"url": "https://x/doc.pdf", "title": "y"}) == "pdf"
 
 
+def test_missing_values_never_count_as_content() -> None:
+    assert content_type_of_row({"image_bytes": float("nan"), "mime_type": None}) is None
+    df = pd.DataFrame({"image_bytes": [None, PNG], "text": [None, None]})
+    assert list(content_types(df)) == [None, "image"]
+
+
 def test_text_needs_a_non_empty_string_outside_id_and_path_fields() -> None:
     assert content_type_of_row({"text": "hello"}) == "text"
     assert content_type_of_row({"text": "   "}) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def test_build_steps_errors_name_the_line(make_plugin: MakePlugin) -> None:
         plan_pipeline(load_plugin(root))
     assert "KeyError" in info.value.message
     assert str(info.value.where).endswith(f"pipeline.py:{line}")
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert any(f.filename.endswith("pipeline.py") and f.lineno == line for f in frames)
 
 
 @pytest.mark.parametrize(
@@ -436,3 +439,22 @@ def test_a_step_that_splits_rows_keeps_them_next_to_their_source_row(
     assert list(result.frame.index) == [0, 0, 1, 2, 2, 2]
     assert list(result.frame["part"].fillna("-")) == ["a", "b", "-", "c", "d", "e"]
     assert list(result.processed) == [True, True, False, True, True, True]
+
+
+def test_a_service_that_cannot_be_created_is_named(make_plugin: MakePlugin) -> None:
+    processors = (
+        "class Picky:\n"
+        "    def __init__(self, config):\n"
+        "        raise ValueError('model_name is required')\n"
+    )
+    pipeline = (
+        "from engine.plugins.extractors.pipeline import PipelineDefinition, StepDefinition, "
+        "build_pipeline_steps\nfrom .processors.core import Picky\n"
+        "def build_steps(extractor_request, **kwargs):\n"
+        "    return {'steps': build_pipeline_steps(PipelineDefinition(name='x', "
+        "steps=[StepDefinition(service_class=Picky, name='embed')]))}\n"
+    )
+    plan = plan_pipeline(load_plugin(make_plugin(pipeline, processors=processors)))
+    with pytest.raises(BadInput, match="creating the service of step 'embed' failed") as info:
+        run_frame(plan, texts(1))
+    assert "model_name is required" in info.value.message

@@ -148,3 +148,23 @@ def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path) -> 
 def test_writing_into_a_missing_folder_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="output folder does not exist"):
         write_frames(tmp_path / "nope" / "out.jsonl", [OUT])
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "jsonl"])
+def test_columns_that_appear_in_later_batches_are_kept(tmp_path: Path, ext: str) -> None:
+    path = tmp_path / f"out.{ext}"
+    first = pd.DataFrame({"text": ["a"], "output": [None]})
+    second = pd.DataFrame({"text": ["b"], "output": [{"result": "B"}], "extra": [1.5]})
+    write_frames(path, [first, second])
+    back = read_records(path)
+    assert back[1]["output"] == {"result": "B"}
+    assert float(back[1]["extra"]) == 1.5
+    assert back[0].get("extra") in (None, "") or back[0]["extra"] != back[0]["extra"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"out.{ext}"]  # no spool left behind
+
+
+def test_incompatible_parquet_types_are_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "out.parquet"
+    with pytest.raises(BadInput, match=r"incompatible types|changes type"):
+        write_frames(path, [pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [{"a": 1}]})])
+    assert list(tmp_path.iterdir()) == []

@@ -186,3 +186,19 @@ def test_serve_config_becomes_deployment_options() -> None:
     assert options["autoscaling_config"]["max_replicas"] == 3
     with pytest.raises(ValueError):
         ServeDeploymentConfig(num_replicas=0)
+
+
+def test_uninstall_removes_the_hooks_and_the_aliases() -> None:
+    import importlib
+
+    local_platform.install()
+    importlib.import_module("engine.plugins.extractors.pipeline")
+    local_platform.uninstall()
+    try:
+        assert not local_platform.is_installed()
+        assert "engine.plugins.extractors.pipeline" not in sys.modules
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("engine.plugins.extractors.pipeline")
+    finally:
+        local_platform.install()
+    assert importlib.import_module("engine.plugins.extractors.pipeline") is lp_pipeline

@@ -67,3 +67,15 @@ def test_fast_and_row_by_row_paths_agree() -> None:
     list_report = validate_output_rows(rows, Out)
     assert [str(e) for e in frame_report.errors] == [str(e) for e in list_report.errors]
     assert frame_report.errors[0].row == 12
+
+
+def test_merged_reports_count_everything_but_keep_a_bounded_sample() -> None:
+    from mixpeek_tools.runtime.outputs import MAX_KEPT, OutputReport
+
+    total = OutputReport()
+    bad = pd.DataFrame({"output": [{"result": "x", "confidence": 2.0}] * 600})
+    for _ in range(3):
+        total.merge(validate_output_rows(bad, Out))
+    assert total.error_count == 1800
+    assert len(total.errors) == MAX_KEPT
+    assert total.checked == 1800

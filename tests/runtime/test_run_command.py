@@ -222,3 +222,40 @@ def test_files_referenced_by_path_are_loaded_like_the_platform_does(
     assert [r.get("label") for r in rows] == ["4x3", None, "2x5"]
     assert rows[0]["mime_type"] == "image/png"
     assert "1 row(s) no step selected" in proc.stdout
+
+
+def test_a_gpu_step_without_a_gpu_exits_3_with_the_fix(
+    tmp_path: Path, make_plugin: MakePlugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = (
+        "from engine.plugins.extractors.pipeline import PipelineDefinition, ResourceType, "
+        "StepDefinition, build_pipeline_steps\nfrom .processors.core import Labeler, Cfg\n"
+        "def build_steps(extractor_request, **kwargs):\n"
+        "    steps = [StepDefinition(service_class=Labeler, config=Cfg(), "
+        "resource_type=ResourceType.GPU)]\n"
+        "    return {'steps': build_pipeline_steps(PipelineDefinition(name='g', steps=steps))}\n"
+    )
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "a"}])
+    out = tmp_path / "out.jsonl"
+    proc = mixpeek(
+        "plugin", "run", "-p", str(make_plugin(pipeline)), "-i", str(src), "-o", str(out)
+    )
+    assert proc.returncode == 3
+    assert "needs a GPU" in proc.stderr
+    assert "allow_cpu_fallback=True" in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_engine_ray_goes_through_the_same_command_and_matches_local(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": f"row {i}"} for i in range(50)])
+    local, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    base = ["plugin", "run", "-p", str(DOCS_PLUGIN), "-i", str(src), "--batch-size", "16"]
+    assert mixpeek(*base, "-o", str(local)).returncode == 0
+    proc = mixpeek(*base, "-o", str(ray_out), "--engine", "ray")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "on the ray engine: 50 rows in, 50 rows out" in proc.stdout
+    assert ray_out.read_text() == local.read_text()

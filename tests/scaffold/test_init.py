@@ -134,7 +134,7 @@ def test_invalid_names_are_refused_before_anything_is_written(
 def test_a_too_long_description_is_refused_before_anything_is_written(
     template_repo: Path, tmp_path: Path, mixpeek
 ) -> None:
-    result = mixpeek("plugin", "init", "abc", "-d", "x" * 1001, "-o", str(tmp_path / "out"),
+    result = mixpeek("plugin", "init", "abc_plugin", "-d", "x" * 1001, "-o", str(tmp_path / "out"),
                      "--template", str(template_repo))
     assert result.code == 2 and "at most 1000" in result.err
     assert not (tmp_path / "out").exists()
@@ -185,12 +185,12 @@ def test_two_plugins_in_one_output_folder_keep_separate_answers(
 
 
 def test_a_template_path_without_copier_yml_is_refused(tmp_path: Path, mixpeek) -> None:
-    result = mixpeek("plugin", "init", "abc", "-o", str(tmp_path / "o"), "--template", str(tmp_path))
+    result = mixpeek("plugin", "init", "abc_plugin", "-o", str(tmp_path / "o"), "--template", str(tmp_path))
     assert result.code == 2 and "no copier.yml" in result.err
 
 
 def test_an_unknown_template_ref_is_an_environment_error(template_repo: Path, tmp_path: Path, mixpeek) -> None:
-    result = mixpeek("plugin", "init", "abc", "-o", str(tmp_path / "o"), "--template", str(template_repo),
+    result = mixpeek("plugin", "init", "abc_plugin", "-o", str(tmp_path / "o"), "--template", str(template_repo),
                      "--vcs-ref", "v99")
     assert result.code in (2, 3) and "Traceback" not in result.err
     assert result.err.startswith("Error:")
@@ -220,3 +220,9 @@ def test_init_uses_the_kits_own_template_by_default(tmp_path: Path, mixpeek) -> 
     answers = yaml.safe_load((tmp_path / "own_template" / ".copier-answers.yml").read_text())
     assert Path(answers["_src_path"]).resolve() == KIT_ROOT
     assert answers["answers_file_in_plugin"] is True
+
+
+def test_a_name_that_would_hide_a_library_is_refused_before_writing(tmp_path: Path, mixpeek) -> None:
+    result = mixpeek("plugin", "init", "pandas", "-o", str(tmp_path / "out"))
+    assert result.code == 2 and "would hide it" in result.err
+    assert not (tmp_path / "out").exists()

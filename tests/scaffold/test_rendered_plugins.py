@@ -94,3 +94,33 @@ def test_the_rendered_pre_commit_config_runs_mixpeek_check(rendered: Path, tmp_p
     dirty = subprocess.run(pre_commit, cwd=plugin, capture_output=True, text=True, env=env)
     assert dirty.returncode == 1
     assert "processors/shell.py:1" in dirty.stdout and "MP401" in dirty.stdout
+
+
+REALTIME_REQUESTS = {
+    "text": ("text", None),
+    "image": ("image_bytes", "red_square.png"),
+    "video": ("video_bytes", "clip_64x48_10fps.mp4"),
+    "audio": ("audio_bytes", "tone_440hz.wav"),
+    "document": ("document_bytes", "invoice.pdf"),
+    "multimodal": ("image_bytes", "blue_gradient.png"),
+}
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_realtime_service_answers_a_json_request(rendered: Path, category: str) -> None:
+    """realtime.py behind the kit's HTTP checks: files arrive as base64 text in JSON."""
+    import asyncio
+    import base64
+    import json
+
+    from mixpeek_tools.plugin.loader import load_plugin
+    from mixpeek_tools.runtime.serving.endpoint import RealtimeEndpoint
+
+    plugin = rendered / f"{category}_demo"
+    key, sample = REALTIME_REQUESTS[category]
+    value = "a great day" if sample is None else base64.b64encode(
+        (plugin / "samples" / sample).read_bytes()).decode()
+    endpoint = RealtimeEndpoint(load_plugin(plugin))
+    reply = asyncio.run(endpoint.predict(json.dumps({"inputs": {key: value}}).encode()))
+    assert reply.status == 200, reply.body
+    assert reply.body and isinstance(reply.body, dict)

@@ -183,3 +183,16 @@ def test_github_actions_annotations(make_plugin: MakePlugin) -> None:
 def test_pointing_at_the_folder_above_a_plugin_is_bad_usage_with_a_suggestion() -> None:
     result = run_mixpeek("plugin", "validate", "--path", str(DOCS_PLUGIN.parent))
     assert_clean_failure(result, "holds plugin(s): my_extractor", "--path", code=2)
+
+
+def test_plugin_code_that_prints_does_not_corrupt_a_json_report(make_plugin: MakePlugin) -> None:
+    root = make_plugin({"manifest.py": "print('loading the manifest')\n" + MANIFEST})
+    result = run_mixpeek("plugin", "validate", "-p", str(root), "--format", "json")
+    assert json.loads(result.stdout)["failed"] is False
+    assert "loading the manifest" in result.stderr
+
+
+def test_plugin_code_calling_sys_exit_on_import_is_a_finding(make_plugin: MakePlugin) -> None:
+    root = make_plugin({"manifest.py": "import sys\nsys.exit(3)\n" + MANIFEST})
+    result = run_mixpeek("plugin", "validate", "-p", str(root))
+    assert_clean_failure(result, "MP003", "sys.exit(3)", "manifest.py:2")

@@ -162,3 +162,21 @@ def test_the_hook_walks_the_same_files_as_the_scanner(tmp_path: Path) -> None:
     scanned = {Path(s.path).relative_to(root).as_posix() for s in sources.iter_files(root, str(root))}
     assert walked == scanned
     assert "data/model.bin" in walked and ".venv/lib/x.py" not in walked
+
+
+def test_a_corrupt_cache_is_a_miss_not_an_error(tmp_path: Path) -> None:
+    write_tree(tmp_path, FORBIDDEN)
+    cache = tmp_path / "cache"
+    assert mixpeek_check(cwd=tmp_path, cache=cache).returncode == 1
+    for entry in cache.glob("*.json"):
+        entry.write_text("{not json")
+    again = mixpeek_check(cwd=tmp_path, cache=cache)
+    assert again.returncode == 1 and "subprocess" in again.stdout
+    assert "Traceback" not in again.stderr
+
+
+def test_no_cache_leaves_no_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {})
+    result = mixpeek_check("--no-cache", cwd=tmp_path, cache=tmp_path / "cache")
+    assert result.returncode == 0
+    assert not (tmp_path / "cache").exists()

@@ -45,7 +45,12 @@ def mixpeek_register_checks():
 
 @hookimpl
 def mixpeek_configure(config):
-    config.options["seen-by-throwaway"] = True
+    config.extra_forbidden.append("json.loads")
+
+
+@hookimpl
+def mixpeek_register_reporters():
+    return {"count": lambda report, verbose=False: f"{len(report.findings)} finding(s)\\n"}
 '''
 
 
@@ -71,6 +76,16 @@ def test_a_check_from_an_entry_point_runs_and_reports(tmp_path: Path, make_plugi
     result = validate_with(site, root, "--select", "naming")
     assert "naming" in result.stdout
     assert "processors/core.py:1: error TC001: TODO left in code" in result.stdout
+    assert result.returncode == 1
+
+
+def test_a_third_party_reporter_and_configure_hook_take_part(
+    tmp_path: Path, make_plugin: MakePlugin
+) -> None:
+    site = install_throwaway(tmp_path / "site", GOOD_CHECK)
+    root = make_plugin({"processors/core.py": "import json\njson.loads('1')\n"})
+    result = validate_with(site, root, "--format", "count")
+    assert result.stdout.strip() == "1 finding(s)"  # json.loads, forbidden by the configure hook
     assert result.returncode == 1
 
 

@@ -109,15 +109,19 @@ def _summary(
         f"in {stats.seconds:.2f} s ({rate:,.0f} rows/s)."
     ]
     for step, s in zip(plan.steps, stats.steps, strict=False):
+        head = f"  step {s.name} ({step.resource_type.value}, {step.condition.name}, batch {step.batch_size})"
+        if s.batches == 0 and s.rows_seen and not s.rows_processed:
+            # The engine counted only what reached the step, not what the step selected.
+            lines.append(f"{head}: {s.rows_seen} rows reached it, {s.rows_failed} failed")
+            continue
         lines.append(
-            f"  step {s.name} ({step.resource_type.value}, {step.condition.name}, batch "
-            f"{step.batch_size}): {s.rows_processed} processed, {s.rows_failed} failed, "
+            f"{head}: {s.rows_processed} processed, {s.rows_failed} failed, "
             f"{s.rows_seen - s.rows_processed - s.rows_failed} passed through"
         )
     schema = getattr(plugin.output_schema, "__name__", "output_schema") if plugin else "schema"
     lines.append(
-        f"  output: {report.valid} valid against {schema}, {len(report.errors)} error(s), "
-        f"{len(report.unprocessed)} row(s) no step selected"
+        f"  output: {report.valid} valid against {schema}, {report.error_count} error(s), "
+        f"{report.unprocessed_count} row(s) no step selected"
     )
     lines.extend(f"  note: {n}" for n in stats.notes)
     for failure in stats.failures[:20]:
@@ -126,8 +130,8 @@ def _summary(
         lines.append(f"  ... and {len(stats.failures) - 20} more failed rows")
     for error in report.errors[:20]:
         lines.append(f"  invalid output: {error}")
-    if len(report.errors) > 20:
-        lines.append(f"  ... and {len(report.errors) - 20} more output errors")
+    if report.error_count > 20:
+        lines.append(f"  ... and {report.error_count - 20} more output errors")
     lines.append(f"Wrote {output} ({stats.rows_out} rows).")
     return lines
 
@@ -201,6 +205,9 @@ def run_command(
     """Run the plugin's pipeline over a dataset file and write the results.
 
     Files referenced by `*_path` fields are loaded the way the platform resolves them.
+    Exit codes: 0 every row fine; 1 rows failed or outputs broke output_schema (with
+    --on-error continue the output still holds every row that succeeded); 2 bad input;
+    3 environment (e.g. a GPU step without a GPU).
     """
     from mixpeek_tools.plugin.loader import load_plugin
     from mixpeek_tools.runtime.engines import get_engine
@@ -243,7 +250,7 @@ def run_command(
         click.echo(line)
     if runner.stats.failures or report.errors:
         raise ChecksFailed(
-            f"{len(runner.stats.failures)} row(s) failed and {len(report.errors)} output "
+            f"{len(runner.stats.failures)} row(s) failed and {report.error_count} output "
             "error(s); the output holds every row that succeeded",
             where=str(target),
             hint="See the lines above for row numbers and fields",

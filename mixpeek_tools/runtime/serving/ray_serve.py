@@ -53,7 +53,8 @@ def build_application(plugin_root: str, name: str, serve_config: Any) -> Any:
 
     ingress = serve.ingress()(RealtimeIngress)
     options = deployment_options(serve_config)
-    return serve.deployment(ingress, name=f"{name}_realtime", **options).bind(plugin_root)
+    deployment: Any = serve.deployment(ingress, name=f"{name}_realtime", **options)
+    return deployment.bind(plugin_root)
 
 
 def _check_enabled(serve_config: Any, service_name: str) -> None:

@@ -133,7 +133,7 @@ INVALID: list[str] = [
     "import os\nobject.__getattribute__(os, 'system')('id')",
     "import sys\nsys.modules['os'].system('id')",
     "import sys\nsys.modules['subprocess'].run(['id'])",
-    "import os\nos.ｓｙｓｔｅｍ('id')",
+    "import os\nos.\uff53\uff59\uff53\uff54\uff45\uff4d('id')",
     "import multiprocessing\nmultiprocessing.set_executable('/bin/sh')",
     "import webbrowser\nwebbrowser.open('http://example.com')",
     "import os\nmods = [os]\nfor m in mods:\n    m.system('id')",

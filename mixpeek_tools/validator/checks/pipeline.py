@@ -302,7 +302,7 @@ def plan_findings(ctx: CheckContext, plugin: Any) -> Iterator[Finding]:
 
     try:
         plan = plan_pipeline(plugin, params=None)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         path, line = exception_location(exc, ctx.root)
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         yield BuildStepsFailed.finding(

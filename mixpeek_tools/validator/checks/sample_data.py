@@ -208,7 +208,7 @@ def pipeline_findings(
     try:
         plan = plan_pipeline(plugin, params or None, dataset_size=len(rows))
         result = run_frame(plan, pd.DataFrame(rows))
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         yield _failure_finding(exc, ctx)
         return
     report = outputs.validate_output_rows(result.frame, plugin.output_schema, result.processed)
@@ -227,7 +227,7 @@ def pipeline_findings(
         )
 
 
-def _failure_finding(exc: Exception, ctx: CheckContext) -> Finding:
+def _failure_finding(exc: BaseException, ctx: CheckContext) -> Finding:
     path, line = exception_location(exc, ctx.root)
     message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
     where = getattr(exc, "where", None)

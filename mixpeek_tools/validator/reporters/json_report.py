@@ -10,7 +10,7 @@ from mixpeek_tools.validator.model import CheckReport
 
 
 def to_dict(report: CheckReport, *, verbose: bool = False) -> dict[str, Any]:
-    """The report as plain data (stable keys; documented in docs/checks.md)."""
+    """The report as plain data; the keys are stable so scripts can rely on them."""
     data: dict[str, Any] = {
         "tool": "mixpeek-tools",
         "version": __version__,

@@ -1,0 +1,111 @@
+"""A small but real plugin written to disk for the engine tests: text and image steps,
+a step that fails on chosen rows, optional GPU and built-in-service steps, optional prepare."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+MANIFEST = '''
+from pydantic import BaseModel, Field
+
+class Input(BaseModel):
+    text: str | None = None
+
+class Output(BaseModel):
+    label: str | None = None
+    n_bytes: int | None = None
+
+class Params(BaseModel):
+    fail_on: str | None = None
+    gpu: bool = False
+    fallback: bool = False
+    builtin: bool = False
+    prepare: bool = False
+
+metadata = {"name": "engine_probe", "version": "v1", "description": "engine tests",
+            "category": "multimodal", "author": "tests"}
+input_schema = Input
+output_schema = Output
+parameter_schema = Params
+'''
+
+PROCESSORS = '''
+from dataclasses import dataclass
+
+import pandas as pd
+
+@dataclass
+class Cfg:
+    fail_on: str | None = None
+
+class Labeler:
+    """Text rows: a label and a nested summary; raises on the row whose text is fail_on."""
+    def __init__(self, config, progress_actor=None):
+        self.config = config
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        labels, summaries = [], []
+        for text in batch["text"]:
+            if self.config.fail_on is not None and text == self.config.fail_on:
+                raise ValueError(f"cannot label {text!r}")
+            labels.append(text.upper())
+            summaries.append({"words": len(text.split()), "chars": [len(w) for w in text.split()]})
+        batch["label"] = labels
+        batch["summary"] = summaries
+        return batch
+
+class ImageSizer:
+    """Image rows (resolved from image_path): the number of bytes."""
+    def __init__(self, config=None):
+        self.config = config
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        batch["n_bytes"] = [len(b) for b in batch["image_bytes"]]
+        return batch
+'''
+
+PIPELINE = '''
+from engine.plugins.extractors.pipeline import (
+    PipelineDefinition, ResourceType, RowCondition, StepDefinition, build_pipeline_steps,
+)
+from .manifest import Params
+from .processors import Cfg, ImageSizer, Labeler
+
+def build_steps(extractor_request, container=None, base_steps=None, dataset_size=None,
+                content_flags=None):
+    p = Params(**(extractor_request.extractor_config.parameters or {}))
+    steps = [
+        StepDefinition(service_class=Labeler, config=Cfg(fail_on=p.fail_on),
+                       resource_type=ResourceType.GPU if p.gpu else ResourceType.CPU,
+                       allow_cpu_fallback=p.fallback, condition=RowCondition.IS_TEXT,
+                       batch_size=3),
+        StepDefinition(service_class=ImageSizer, condition=RowCondition.IS_IMAGE, batch_size=2),
+    ]
+    if p.builtin:
+        from engine.inference.intfloat.multilingual_e5_large_instruct.services import (
+            E5TextEmbeddingBatch,
+        )
+        from shared.inference.intfloat.multilingual_e5_large_instruct.models import (
+            InferenceConfigs,
+        )
+        steps.append(StepDefinition(service_class=E5TextEmbeddingBatch,
+                                    config=InferenceConfigs(text_column="text"),
+                                    condition=RowCondition.IS_TEXT))
+    pipeline = PipelineDefinition(name="engine_probe", steps=steps)
+    prepare = (lambda ds: ds.filter(lambda row: row.get("keep", True) is not False)) if p.prepare \\
+        else (lambda ds: ds)
+    return {"steps": (base_steps or []) + build_pipeline_steps(pipeline, dataset_size),
+            "prepare": prepare}
+'''
+
+
+def write_plugin(root: Path) -> Path:
+    """Write the probe plugin under ``root/engine_probe`` and return its folder."""
+    folder = root / "engine_probe"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "manifest.py").write_text(textwrap.dedent(MANIFEST))
+    (folder / "processors.py").write_text(textwrap.dedent(PROCESSORS))
+    (folder / "pipeline.py").write_text(textwrap.dedent(PIPELINE))
+    return folder
