@@ -172,7 +172,11 @@ def _fast_report(
         _adapter(schema).validate_python(objs)
     except ValidationError:
         return None
-    skipped = [_row_number(label, n) for n, label in enumerate(df.index) if not flags[n]]
+    skipped = (
+        []
+        if flags.all()
+        else [_row_number(label, n) for n, label in enumerate(df.index) if not flags[n]]
+    )
     return OutputReport(
         checked=len(objs), valid=len(objs), unprocessed=skipped, unprocessed_count=len(skipped)
     )

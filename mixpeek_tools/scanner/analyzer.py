@@ -7,6 +7,7 @@ Positions come from libcst's PositionProvider, computed only for files that have
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -110,10 +111,15 @@ def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Findin
     short-lived acyclic objects, and collections in the middle of it cost a third of the time.
     """
     enabled = gc.isenabled()
+    limit = sys.getrecursionlimit()
     gc.disable()
+    sys.setrecursionlimit(max(limit, 20_000))
     try:
         return _analyze_source(text, path, catalog)
+    except RecursionError:
+        return [_syntax_finding(text, path, 1, 0, "too deeply nested to analyse")]
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
 

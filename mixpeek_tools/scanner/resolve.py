@@ -37,6 +37,7 @@ from mixpeek_tools.scanner.values import (
     Instance,
     MethodCaller,
     Namespace,
+    NamespaceMethod,
     Ref,
     Seq,
     Value,
@@ -81,6 +82,8 @@ LOOP_ONLY_METHODS: dict[str, str] = {
 # Common method names flagged only when the receiver is named like an event loop.
 LOOP_NAMED_METHODS = {"create_connection": "network_socket", "create_server": "network_socket"}
 LOADER_METHODS = {"load_module", "exec_module"}
+# Types that are harmless to name (isinstance checks) and dangerous only when called.
+CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
 FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins"}
 GADGET_BASES = {"__class__", "__base__", "__bases__", "__mro__"}
 PICKLE_LOADS = {
@@ -219,12 +222,17 @@ class Evaluator:
             if isinstance(value, Ref):
                 self._check_qname(node, value.qname)
 
-    def _check_qname(self, node: cst.CSTNode, qname: str) -> None:
+    def _check_qname(self, node: cst.CSTNode, qname: str, called: bool = False) -> None:
         hit = self.catalog.match(qname)
         if hit is not None:
             entry, category = hit
+            if entry in CALL_ONLY and not called:
+                return
             reason = self.catalog.reasons.get(entry, "forbidden")
-            self.report(node, category, f"`{_display(qname)}` is forbidden: {reason}", qname)
+            shown = _display(qname)
+            written = _written(node)
+            prefix = f"`{written}` is `{shown}`, which" if written and written != shown else f"`{shown}`"
+            self.report(node, category, f"{prefix} is forbidden: {reason}", qname)
 
     def fail_closed(self, node: cst.CSTNode, target: Value, how: str) -> None:
         qname = target.qname if isinstance(target, Ref) else None
@@ -474,7 +482,11 @@ class Evaluator:
                 return frozenset({Namespace(owner=value)})
             if value.qname == "sys" and attr == "modules":
                 return frozenset({Namespace(sys_modules=True)})
+            if attr == "__self__" and value.qname.startswith("builtins."):
+                return frozenset({Ref("builtins")})
             return frozenset({Ref(attribute_qname(value.qname, attr))})
+        if isinstance(value, Namespace) and attr in NAMESPACE_METHODS:
+            return frozenset({NamespaceMethod(value)})
         if isinstance(value, (Instance, ClassV)):
             cls = value.cls if isinstance(value, Instance) else value
             found: set[Value] = set()
@@ -526,6 +538,8 @@ class Evaluator:
             return UNKNOWN_SET
         element = node.slice[0].slice
         if isinstance(element, cst.Index):
+            if _own_module_key(element.value) and any(isinstance(_as_namespace(b), Namespace) for b in base):
+                return UNKNOWN_SET
             keys = self.ev(element.value, scope)
         elif isinstance(element, cst.Slice):
             keys = self._slice(element, scope)
@@ -855,6 +869,9 @@ class Evaluator:
             else:
                 args.append(values)
         out: set[Value] = set()
+        for func in funcs:
+            if isinstance(func, Ref) and func.qname in CALL_ONLY:
+                self._check_qname(node, func.qname, called=True)
         self._call_checks(node, funcs, args, kwargs, scope)
         for func in funcs:
             out |= self.apply(node, func, args, kwargs, scope, starred)
@@ -912,6 +929,10 @@ class Evaluator:
             return UNKNOWN_SET
         if isinstance(func, BoundGetattribute) and args:
             return self.read(node, func.target, args[0], "__getattribute__")
+        if isinstance(func, NamespaceMethod) and args:
+            if _own_module_key(node.args[0].value):
+                return UNKNOWN_SET
+            return frozenset(self.namespace_get(node, func.namespace, self.const_options(args[0])))
         return UNKNOWN_SET
 
     def _call_ref(
@@ -980,7 +1001,20 @@ class Evaluator:
                     out.add(UNKNOWN if folded is None else Const(folded))
             elif isinstance(receiver, Namespace):
                 if name in NAMESPACE_METHODS and args:
-                    out |= self.namespace_get(node, receiver, self.const_options(args[0]))
+                    if _own_module_key(node.args[0].value):
+                        out.add(UNKNOWN)
+                    else:
+                        out |= self.namespace_get(node, receiver, self.const_options(args[0]))
+                elif name == "update" and receiver.scope is not None and args and not all(
+                    isinstance(v, DictLit) for v in args[0]
+                ):
+                    self.report(
+                        node,
+                        "dynamic_code",
+                        "`globals()/locals().update(...)` with a computed mapping injects names "
+                        "(possibly a module's members) into the namespace",
+                        "call:namespace-update",
+                    )
                 elif name in ("items", "values") and self._sensitive(receiver):
                     self.fail_closed(node, receiver, f"`.{name}()`")
                 elif name == "copy":
@@ -1154,6 +1188,18 @@ class Evaluator:
         return args[0] if len(args) == 1 else None
 
 
+OWN_MODULE_NAMES = frozenset({"__name__", "__module__", "__package__", "__qualname__"})
+
+
+def _own_module_key(node: cst.BaseExpression) -> bool:
+    """``sys.modules[__name__]``-style keys: the plugin's own modules, not a hidden import."""
+    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+        if isinstance(node, cst.Attribute) and node.attr.value in OWN_MODULE_NAMES:
+            return True
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return isinstance(node, cst.Name) and node.value in OWN_MODULE_NAMES
+
+
 def _as_namespace(value: Value) -> Value:
     """``sys.modules`` reached as a name (``from sys import modules``) is the same mapping."""
     if isinstance(value, Ref) and value.qname == "sys.modules":
@@ -1182,6 +1228,18 @@ def _receiver_text(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call):
         return _receiver_text(node.func)
     return ""
+
+
+def _written(node: cst.CSTNode) -> str | None:
+    """The dotted name as written at ``node`` (``sh``, ``o.system``), if it is one."""
+    if isinstance(node, cst.Name):
+        return ident(node.value)
+    if isinstance(node, cst.Attribute):
+        base = _written(node.value)
+        return f"{base}.{ident(node.attr.value)}" if base else None
+    if isinstance(node, cst.ImportAlias):
+        return _written(node.name)
+    return None
 
 
 def _display(qname: str) -> str:

@@ -87,6 +87,13 @@ class BoundGetattribute:
     target: frozenset[Value]
 
 
+@dataclass(frozen=True, slots=True)
+class NamespaceMethod:
+    """``ns.get``/``ns.__getitem__``/``ns.pop`` of a namespace: calling it looks a name up."""
+
+    namespace: Namespace
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Func:
     """A function or lambda defined in the file; calling it yields its return values."""
@@ -126,6 +133,7 @@ Value = Union[  # noqa: UP007 - a runtime alias; X | Y of forward references fai
     AttrGetter,
     MethodCaller,
     BoundGetattribute,
+    NamespaceMethod,
     Func,
     ClassV,
     Instance,

@@ -103,3 +103,25 @@ def test_the_progress_bar_draws_on_stderr_only_when_enabled(
     quiet.update(1000)
     quiet.finish()
     assert capsys.readouterr().err == ""
+
+
+def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() -> None:
+    from mixpeek_tools.errors import EnvironmentFailure
+    from mixpeek_tools.publishing.retry import RetryPolicy
+    from mixpeek_tools.registry.launch import free_port
+
+    waits: list[float] = []
+    notes: list[str] = []
+    api = PluginApi(
+        base_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        api_key="sk_never_shown_123456",
+        namespace="ns_a",
+        policy=RetryPolicy(jitter=0.0, sleep=waits.append),
+        notify=notes.append,
+    )
+    with pytest.raises(EnvironmentFailure) as err:
+        api.list_plugins()
+    assert waits == [2.0, 4.0, 8.0], "network errors get a short budget, not the 180 s one"
+    assert len(notes) == 3 and all("retrying" in n for n in notes)
+    assert "could not connect" in err.value.paragraph()
+    assert "sk_never_shown" not in err.value.paragraph() + "".join(notes)

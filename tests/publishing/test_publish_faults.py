@@ -113,8 +113,8 @@ def test_a_confirm_that_times_out_is_retried_without_publishing_twice(
     setup: Setup, plugin_copy: Callable[[str], Path]
 ) -> None:
     reg, api_proxy, _ = setup
-    api_proxy.faults.append(Fault("POST", CONFIRM, "slow_response", delay=6.0))
-    plugin_id = run_publish(reg, api_proxy, plugin_copy("slow_confirm"), confirm_timeout=(5.0, 4.0))
+    api_proxy.faults.append(Fault("POST", CONFIRM, "slow_response", delay=8.0))
+    plugin_id = run_publish(reg, api_proxy, plugin_copy("slow_confirm"), confirm_timeout=(5.0, 6.0))
     assert api_proxy.count("POST", CONFIRM, "lost") == 1, "the first answer never arrived in time"
     assert api_proxy.count("POST", CONFIRM, "200") == 1
     assert uploads_and_plugins(reg, "slow_confirm") == (1, [(plugin_id, "ready")])

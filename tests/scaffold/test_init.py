@@ -214,6 +214,18 @@ def test_bare_copier_copy_renders_the_same_plugin_as_init(template_repo: Path, t
     assert set(tree(by_copier)) == {f"x_image/{p}" for p in LAYOUT | BINARY_SAMPLES["image"]}
 
 
+def test_the_template_needs_no_trust(template_repo: Path, tmp_path: Path) -> None:
+    """No tasks, no migrations: plain ``copier copy`` without ``--trust`` renders it."""
+    copier = Path(sys.executable).with_name("copier")
+    done = subprocess.run(
+        [str(copier), "copy", "--defaults", "-d", "plugin_name=no_trust", "-d", "category=audio",
+         str(template_repo), str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "no_trust" / "samples" / "tone_440hz.wav").is_file()
+
+
 def test_init_uses_the_kits_own_template_by_default(tmp_path: Path, mixpeek) -> None:
     result = mixpeek("plugin", "init", "own_template", "-c", "document", "-o", str(tmp_path))
     assert result.code == 0, result.err

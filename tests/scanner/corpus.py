@@ -301,6 +301,11 @@ def gadget_evasions() -> Iterator[Case]:
     yield "exec-in-string-format", "code = 'print({})'.format(1)\nexec(code)", "dynamic_code"
     yield "eval-json-like", "data = eval(open('x').read())", "dynamic_code"
     yield "compile-ast", "import ast\ncompile(ast.parse('1'), 's', 'eval')", "dynamic_code"
+    yield "namespace-get-bound", "getattr(getattr(__builtins__, '__dict__'), 'get')('eval')('1')", "dynamic_code"
+    yield "builtin-self", "print.__self__.eval('1')", "dynamic_code"
+    yield "builtin-self-getattr", "getattr(len.__self__, 'ex' + 'ec')('x = 1')", "dynamic_code"
+    yield "globals-update", "import os\nglobals().update(vars(os))\nsystem('id')", "dynamic_code"
+    yield "sys-dict-modules", "import sys\nsys.__dict__['modules']['os'].system('id')", "command_execution"
     yield "builtins-dict-via-module", "import builtins\nbuiltins.__dict__['exec']('x=1')", "dynamic_code"
     yield "getattr-builtins-reversed", "import builtins\ngetattr(builtins, 'lave'[::-1])('1')", "dynamic_code"
     yield "sys-modules-builtins-getattr", "import sys\ngetattr(sys.modules['builtins'], 'ex' + 'ec')('1')", "dynamic_code"
@@ -432,6 +437,11 @@ LEGIT_SNIPPETS: list[tuple[str, str]] = [
     ("nested-functions", "def outer():\n    def compile(x):\n        return x\n    return compile(1)"),
     ("class-named-like", "class Popen:\n    pass\nPopen()"),
     ("unicode-identifiers", "café = 1\nnaïve = café + 1\nprint(naïve)"),
+    ("sys-modules-own", "import sys\nthis = sys.modules[__name__]\nparent = sys.modules[__name__.rpartition('.')[0]]\nmod = sys.modules.get(cls.__module__) if False else None"),
+    ("types-isinstance", "import types\ndef is_fn(x):\n    return isinstance(x, (types.FunctionType, types.LambdaType))"),
+    ("sys-frozen", "import sys\nfrozen = getattr(sys, 'frozen', False)\nprint(sys.getrecursionlimit())"),
+    ("builtins-flag", "import builtins\nin_ipython = getattr(builtins, '__IPYTHON__', False)"),
+    ("globals-update-literal", "globals().update({'A': 1, 'B': 2})"),
     ("unicode-strings", "msg = '\uff45\uff56\uff41\uff4c is a fullwidth word in a string'\nprint(msg)"),
 ]
 

@@ -31,7 +31,13 @@ RESOLVED_TECHNIQUES = (
     "globals-",
     "sys-modules-get",
 )
-FAIL_CLOSED_TECHNIQUES = {"getattr-os-dynamic", "getattr-builtins-dynamic", "vars-os-items", "sys-modules-dynamic"}
+FAIL_CLOSED_TECHNIQUES = {
+    "getattr-os-dynamic",
+    "getattr-builtins-dynamic",
+    "vars-os-items",
+    "sys-modules-dynamic",
+    "globals-update",
+}
 
 
 def _id(case: tuple[str, str, str | None]) -> str:

@@ -15,7 +15,7 @@ DATA_DIR_HELP = "Registry data folder (default: $MIXPEEK_REGISTRY_DIR or ~/.mixp
     "--port",
     default=8765,
     show_default=True,
-    type=click.IntRange(0, 65535),
+    type=click.IntRange(1, 65535),
     help="Port to listen on.",
 )
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help=DATA_DIR_HELP)

@@ -1,0 +1,252 @@
+"""The ``ray`` engine gives the same output as ``local`` for the same plugin and input.
+
+One real local Ray session (2 CPUs) serves the whole module; each test runs the plugin through
+both engines the way ``mixpeek plugin run`` does (kit readers, engine, atomic writer) and compares
+the output files byte for byte, plus the failures and counts each engine reports.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from engine_plugin import write_plugin
+
+from mixpeek_tools.errors import EnvironmentFailure
+from mixpeek_tools.local_platform.engine.inference.base import PLACEHOLDER_ENV, ServiceUnavailable
+from mixpeek_tools.plugin.loader import load_plugin
+from mixpeek_tools.runtime.engines import get_engine
+from mixpeek_tools.runtime.executor import RowsFailed, RunOptions, RunStats, plan_pipeline
+from mixpeek_tools.runtime.io import FrameWriter, count_rows, iter_frames
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+TEXTS = ["alpha beta", "gamma", "delta epsilon zeta", "eta", "theta iota", "kappa", "lambda mu",
+         "nu xi omicron", "pi", "rho sigma"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ray_session() -> Iterator[None]:
+    """One local Ray for the module (starting Ray costs seconds on 2 cores)."""
+    pytest.importorskip("ray")
+    import ray
+
+    from mixpeek_tools.runtime.engines.ray_engine import init_ray
+
+    started = init_ray(num_cpus=2)
+    yield
+    if started:
+        ray.shutdown()
+
+
+@pytest.fixture
+def plugin(tmp_path: Path) -> Path:
+    return write_plugin(tmp_path / "plugins")
+
+
+@pytest.fixture(autouse=True)
+def _no_placeholders(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PLACEHOLDER_ENV, raising=False)
+
+
+def run(engine: str, plugin: Path, source: Path, out: Path, params: dict | None = None,
+        **options: Any) -> RunStats:  # fmt: skip
+    """What ``mixpeek plugin run`` does, minus the terminal: plan, read, run, write."""
+    plan = plan_pipeline(load_plugin(plugin), params or {}, dataset_size=count_rows(source))
+    runner = get_engine(engine)
+    try:
+        with FrameWriter(out) as writer:
+            for df in runner.run(plan, iter_frames(source, 4), RunOptions(**options)):
+                writer.write(df)
+    finally:
+        runner.close()
+    return runner.stats
+
+
+def both(plugin: Path, source: Path, tmp_path: Path, params: dict | None = None,
+         **options: Any) -> tuple[str, str, RunStats, RunStats]:  # fmt: skip
+    suffix = source.suffix
+    local_out, ray_out = tmp_path / f"local{suffix}", tmp_path / f"ray{suffix}"
+    local_stats = run("local", plugin, source, local_out, params, **options)
+    ray_stats = run("ray", plugin, source, ray_out, params, **options)
+    return _read(local_out), _read(ray_out), local_stats, ray_stats
+
+
+def _read(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_json(orient="records")
+    return path.read_text()
+
+
+def _rows(with_image: Path | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [{"id": i, "text": t} for i, t in enumerate(TEXTS)]
+    if with_image is not None:
+        rows.insert(3, {"id": 100, "image_path": str(with_image)})
+        rows.insert(7, {"id": 101, "image_path": str(with_image)})
+    return rows
+
+
+def _png(folder: Path) -> Path:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (3, 2), (200, 10, 10)).save(buf, "PNG")
+    path = folder / "red.png"
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(rows))
+    elif path.suffix == ".csv":
+        pd.DataFrame(rows).to_csv(path, index=False)
+    else:
+        pd.DataFrame(rows).to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv", ".parquet"])
+def test_each_input_format_gives_identical_output_on_both_engines(
+    ray_session: None, plugin: Path, tmp_path: Path, suffix: str
+) -> None:
+    source = _write(tmp_path / f"in{suffix}", _rows())
+    local, ray, local_stats, ray_stats = both(plugin, source, tmp_path)
+    assert local == ray
+    assert "ALPHA BETA" in ray and "NU XI OMICRON" in ray
+    assert ray_stats.rows_in == ray_stats.rows_out == local_stats.rows_out == len(TEXTS)
+    labeler = ray_stats.step("Labeler")
+    assert labeler is not None and labeler.rows_processed == len(TEXTS)
+
+
+def test_rows_keep_their_input_order(ray_session: None, plugin: Path, tmp_path: Path) -> None:
+    rows = [{"id": i, "text": f"row {i}"} for i in range(200)]
+    source = _write(tmp_path / "many.jsonl", rows)
+    out = tmp_path / "ray.jsonl"
+    run("ray", plugin, source, out, batch_size=7)
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == list(range(200))
+
+
+def test_file_referencing_rows_are_resolved_and_routed_by_content_type(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "mixed.jsonl", _rows(with_image=_png(tmp_path)))
+    local, ray, _, ray_stats = both(plugin, source, tmp_path)
+    assert local == ray
+    images = [json.loads(line) for line in ray.splitlines() if "image_bytes" in line]
+    assert [r["id"] for r in images] == [100, 101]
+    assert all(r["n_bytes"] == 78 and r.get("label") is None for r in images)
+    sizer, labeler = ray_stats.step("ImageSizer"), ray_stats.step("Labeler")
+    assert sizer is not None and sizer.rows_processed == 2
+    assert labeler is not None and labeler.rows_processed == len(TEXTS)
+
+
+def test_failing_rows_are_reported_alike_and_the_rest_go_on(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    params = {"fail_on": "eta"}
+    local, ray, local_stats, ray_stats = both(plugin, source, tmp_path, params, on_error="continue")
+    assert local == ray
+    assert "ETA" not in ray and len(ray.splitlines()) == len(TEXTS) - 1
+    assert [str(f) for f in ray_stats.failures] == [str(f) for f in local_stats.failures] == [
+        "row 4 in step 'Labeler': ValueError: cannot label 'eta'"]
+    labeler = ray_stats.step("Labeler")
+    assert labeler is not None and labeler.rows_failed == 1
+
+
+def test_a_failing_row_stops_the_run_by_default(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    with pytest.raises(RowsFailed, match="row 4 in step 'Labeler'"):
+        run("ray", plugin, source, tmp_path / "out.jsonl", {"fail_on": "eta"})
+    assert not (tmp_path / "out.jsonl").exists(), "a stopped run leaves no half-written output"
+
+
+def test_a_gpu_step_without_a_gpu_is_refused_with_a_clear_message(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    if ray.cluster_resources().get("GPU", 0):
+        pytest.skip("this machine has a GPU")
+    source = _write(tmp_path / "in.jsonl", _rows())
+    with pytest.raises(EnvironmentFailure) as err:
+        run("ray", plugin, source, tmp_path / "out.jsonl", {"gpu": True})
+    text = err.value.paragraph()
+    assert "step 'Labeler' needs a GPU" in text and "allow_cpu_fallback=True" in text
+
+
+def test_a_gpu_step_that_allows_cpu_fallback_runs_on_cpu_and_says_so(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    if ray.cluster_resources().get("GPU", 0):
+        pytest.skip("this machine has a GPU")
+    source = _write(tmp_path / "in.jsonl", _rows())
+    local, ray_out, _, stats = both(plugin, source, tmp_path, {"gpu": True, "fallback": True})
+    assert local == ray_out
+    assert any("runs on CPU" in note for note in stats.notes)
+
+
+def test_an_unavailable_builtin_service_stops_the_run_naming_it(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    with pytest.raises(ServiceUnavailable, match="E5TextEmbeddingBatch"):
+        run("ray", plugin, source, tmp_path / "out.jsonl", {"builtin": True})
+
+
+def test_placeholder_outputs_are_identical_and_labelled_on_both_engines(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    local, ray, _, _ = both(plugin, source, tmp_path, {"builtin": True}, placeholder_services=True)
+    assert local == ray
+    first = json.loads(ray.splitlines()[0])
+    assert len(first["embedding"]) == 1024
+    assert first["_placeholder"] == ["E5TextEmbeddingBatch"]
+
+
+def test_prepare_receives_a_real_ray_dataset(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    rows = _rows()
+    rows[2]["keep"] = False
+    source = _write(tmp_path / "in.jsonl", rows)
+    local, ray, _, stats = both(plugin, source, tmp_path, {"prepare": True})
+    assert local == ray
+    assert "DELTA EPSILON ZETA" not in ray and stats.rows_out == len(TEXTS) - 1
+
+
+def test_the_run_command_joins_an_existing_cluster_through_ray_address(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    source = _write(tmp_path / "in.csv", _rows())
+    out = tmp_path / "cli.jsonl"
+    env = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin), "-i",
+         str(source), "-o", str(out), "--engine", "ray"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"{len(TEXTS)} rows in, {len(TEXTS)} rows out" in proc.stdout
+    run("local", plugin, source, tmp_path / "local.jsonl")
+    assert out.read_text() == (tmp_path / "local.jsonl").read_text()
+    assert ray.is_initialized(), "joining the cluster does not shut it down"
