@@ -34,6 +34,10 @@ class KitError(Exception):
         self.where = where
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep ``where`` and ``hint`` when an error crosses a process boundary (worker pools).
+        return (_rebuild_kit_error, (type(self), self.message, self.where, self.hint))
+
     def paragraph(self) -> str:
         """The one-paragraph text shown to the user."""
         parts = []
@@ -47,6 +51,12 @@ class KitError(Exception):
 
     def __str__(self) -> str:
         return self.paragraph()
+
+
+def _rebuild_kit_error(
+    cls: type[KitError], message: str, where: str | None, hint: str | None
+) -> KitError:
+    return cls(message, where=where, hint=hint)
 
 
 class BadInput(KitError):

@@ -621,6 +621,11 @@ class FrameWriter:
         import pyarrow as pa
 
         assert self._spool_dir is not None
+        if df.attrs:
+            # attrs carry the runtime's bookkeeping (which rows each step processed); it is not
+            # data and pyarrow would warn on every batch trying to store it as metadata.
+            df = df.copy(deep=False)
+            df.attrs = {}
         try:
             table = pa.Table.from_pandas(df, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:

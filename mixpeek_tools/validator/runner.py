@@ -37,7 +37,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
-def import_failure_finding(exc: Exception, root: Path) -> Finding:
+def import_failure_finding(exc: BaseException, root: Path) -> Finding:
     """MP003 from the loader's error: its path/line/column when it has them."""
     path = getattr(exc, "path", None)
     line = getattr(exc, "line", None)

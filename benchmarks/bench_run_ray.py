@@ -1,0 +1,186 @@
+"""Benchmark: the ``ray`` engine against a bare Ray Data ``map_batches`` over the same processor.
+
+Run: ``.venv/bin/python benchmarks/bench_run_ray.py [--rows 1000000] [--cpus 2] [--batch 1024]``
+
+One local Ray (``--cpus`` CPUs) serves both measurements; its start-up is timed separately and
+left out of both. Input: N short text rows, already in memory as pandas batches (reading files
+is the same for both engines and not what is measured). Plugin: the text plugin rendered from
+``template/`` (as in ``bench_run_local.py``), else the docs fixture.
+
+* baseline: ``ray.data.from_arrow(tables).map_batches(Bare, batch_size=B, batch_format="pandas",
+  compute=ActorPoolStrategy(...))`` where ``Bare`` builds the plugin's processor exactly as the
+  engine does and only calls it; output consumed as Arrow tables and counted.
+* engine: ``RayEngine.run(plan, batches, options)`` consumed to the end: the kit's actors
+  (``apply_step`` row selection, failure isolation, per-step counts) plus turning each output
+  block back into the pandas frame the writer gets.
+
+Each is run ``--repeat`` times interleaved; the best is reported. Peak memory: the highest summed
+RSS of this process and every Ray process it started, sampled every 0.1 s during each run (the
+object store's shared pages are counted in the processes that touch them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+class Bare:
+    """The baseline's actor: the plugin's first step's service, nothing else."""
+
+    def __init__(self, factory: Any) -> None:
+        from mixpeek_tools.runtime.executor import instantiate
+
+        self.service = instantiate(factory().steps[0])
+
+    def __call__(self, batch: Any) -> Any:
+        return self.service(batch)
+
+
+class PeakRss:
+    """Samples the summed RSS of this process tree in a thread; ``peak`` in bytes."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.root = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _total(self) -> int:
+        total = 0
+        for proc in [self.root, *self.root.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except Exception:  # a worker that exited between listing and reading
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._total())
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def text_plugin(workdir: Path) -> tuple[Path, str]:
+    try:
+        from bench_run_local import text_plugin as render
+    except ImportError:
+        fixture = REPO / "tests" / "fixtures" / "docs_plugin" / "my_extractor"
+        return fixture, "tests/fixtures/docs_plugin/my_extractor"
+    return render(workdir)
+
+
+def input_batches(rows: int, size: int) -> list[Any]:
+    import pandas as pd
+
+    df = pd.DataFrame({"text": [f"short text number {i}" for i in range(rows)]})
+    return [df.iloc[i : i + size] for i in range(0, rows, size)]
+
+
+def run_bare(factory: Any, batches: list[Any], size: int, workers: int) -> int:
+    import numpy as np
+    import pyarrow as pa
+    import ray
+
+    tables = [pa.Table.from_pandas(b.reset_index(drop=True), preserve_index=False) for b in batches]
+    ds = ray.data.from_arrow(tables).map_batches(
+        Bare, fn_constructor_kwargs={"factory": factory}, batch_size=size, batch_format="pandas",
+        zero_copy_batch=False, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
+        num_cpus=1, max_restarts=0,
+    )  # fmt: skip
+    count = 0
+    for table in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2):
+        count += table.num_rows
+    return int(np.int64(count))
+
+
+def run_engine(plan: Any, batches: list[Any], size: int) -> int:
+    from mixpeek_tools.runtime.engines.ray_engine import RayEngine
+    from mixpeek_tools.runtime.executor import RunOptions
+
+    engine = RayEngine()
+    count = 0
+    for frame in engine.run(plan, iter(batches), RunOptions(batch_size=size)):
+        count += len(frame)
+    return count
+
+
+def timed(fn: Callable[[], int]) -> tuple[float, int, int]:
+    with PeakRss() as rss:
+        t0 = time.perf_counter()
+        rows = fn()
+        seconds = time.perf_counter() - t0
+    return seconds, rows, rss.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--cpus", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+
+    import tempfile
+
+    from mixpeek_tools.plugin.loader import load_plugin
+    from mixpeek_tools.runtime.engines.ray_engine import init_ray
+    from mixpeek_tools.runtime.executor import plan_pipeline
+
+    with tempfile.TemporaryDirectory(prefix="bench-ray-") as tmp:
+        plugin_dir, origin = text_plugin(Path(tmp))
+        plan = plan_pipeline(load_plugin(plugin_dir), {}, dataset_size=args.rows)
+        workers = max(1, min(plan.steps[0].concurrency, args.cpus))
+        batches = input_batches(args.rows, args.batch)
+        t0 = time.perf_counter()
+        init_ray(num_cpus=args.cpus)
+        startup = time.perf_counter() - t0
+        best: dict[str, tuple[float, int, int]] = {}
+        for _ in range(args.repeat):
+            for name, fn in (
+                ("bare map_batches", lambda: run_bare(plan.factory, batches, args.batch, workers)),
+                ("ray engine", lambda: run_engine(plan, batches, args.batch)),
+            ):
+                result = timed(fn)
+                if result[1] != args.rows:
+                    raise SystemExit(f"{name} returned {result[1]} rows, expected {args.rows}")
+                if name not in best or result[0] < best[name][0]:
+                    best[name] = result
+        import ray
+
+        ray.shutdown()
+
+    print(f"plugin: {origin}")
+    print(f"rows: {args.rows:,}  batch size: {args.batch}  Ray CPUs: {args.cpus}  "
+          f"actors per step: up to {workers}  best of {args.repeat}")  # fmt: skip
+    print(f"ray.init(num_cpus={args.cpus}): {startup:.2f} s (left out of both figures)")
+    base_s = best["bare map_batches"][0]
+    for name, (seconds, rows, peak) in best.items():
+        print(f"  {name:<18} {seconds:7.2f} s  {rows / seconds:>10,.0f} rows/s  "
+              f"peak RSS {peak / 2**20:8,.0f} MiB  ratio vs baseline {base_s / seconds:.2f}x")  # fmt: skip
+    engine_s = best["ray engine"][0]
+    print(f"ray engine throughput = {base_s / engine_s:.2f}x the bare map_batches baseline "
+          f"(overhead {engine_s - base_s:+.2f} s, "
+          f"{(engine_s - base_s) / (args.rows / args.batch) * 1000:+.2f} ms per batch)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

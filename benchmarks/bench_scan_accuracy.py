@@ -1,0 +1,79 @@
+"""Accuracy of the scanner on its own corpus, with bandit on the same files as the baseline.
+
+The corpus is ``tests/scanner/corpus.py``: evasive cases (each must be reported under its
+category) and legitimate cases (each must produce nothing). A case counts as caught when the
+scanner reports a finding of the expected category in that file (for bandit: any finding of
+severity low or higher, since bandit has no categories). Precision = caught evasions /
+(caught evasions + flagged legitimate files); recall = caught evasions / evasions.
+
+Usage: .venv/bin/python benchmarks/bench_scan_accuracy.py [--no-bandit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mixpeek_tools.scanner import scan_source  # noqa: E402
+from tests.scanner.corpus import invalid_cases, valid_cases  # noqa: E402
+
+
+def ratios(caught: int, total_bad: int, false_alarms: int) -> tuple[float, float]:
+    precision = caught / (caught + false_alarms) if caught + false_alarms else 1.0
+    return precision, caught / total_bad if total_bad else 1.0
+
+
+def scanner_figures() -> tuple[int, int, int, int]:
+    bad, good = invalid_cases(), valid_cases()
+    caught = sum(any(f.category == c for f in scan_source(s, "case.py")) for _, s, c in bad)
+    alarms = sum(bool(scan_source(s, "case.py")) for _, s, _ in good)
+    return caught, len(bad), alarms, len(good)
+
+
+def bandit_figures() -> tuple[int, int, int, int] | None:
+    bandit = shutil.which("bandit", path=os.path.dirname(sys.executable)) or shutil.which("bandit")
+    if bandit is None:
+        return None
+    bad, good = invalid_cases(), valid_cases()
+    with tempfile.TemporaryDirectory() as tmp:
+        names: dict[str, bool] = {}
+        for index, (_, source, _) in enumerate(bad):
+            (Path(tmp) / f"bad_{index}.py").write_text(source, encoding="utf-8")
+            names[f"bad_{index}.py"] = True
+        for index, (_, source, _) in enumerate(good):
+            (Path(tmp) / f"good_{index}.py").write_text(source, encoding="utf-8")
+            names[f"good_{index}.py"] = False
+        out = subprocess.run([bandit, "-r", "-q", "-f", "json", tmp], capture_output=True, text=True)
+        report = json.loads(out.stdout or "{}")
+    flagged = {Path(r["filename"]).name for r in report.get("results", [])}
+    caught = sum(1 for n, is_bad in names.items() if is_bad and n in flagged)
+    alarms = sum(1 for n, is_bad in names.items() if not is_bad and n in flagged)
+    return caught, len(bad), alarms, len(good)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-bandit", action="store_true")
+    args = parser.parse_args()
+    rows = [("mixpeek scanner", scanner_figures())]
+    if not args.no_bandit:
+        figures = bandit_figures()
+        if figures is not None:
+            rows.append(("bandit -r (baseline)", figures))
+    print(f"{'tool':24} {'evasions caught':>18} {'false alarms':>14} {'precision':>10} {'recall':>8}")
+    for name, (caught, total_bad, alarms, total_good) in rows:
+        precision, recall = ratios(caught, total_bad, alarms)
+        print(f"{name:24} {caught:>8}/{total_bad:<9} {alarms:>5}/{total_good:<8} {precision:10.3f} {recall:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
