@@ -177,6 +177,8 @@ class Evaluator:
             "builtins.next": self._call_next,
             "builtins.iter": self._call_first_arg,
             "contextlib.nullcontext": self._call_first_arg,
+            "builtins.enumerate": self._call_enumerate,
+            "builtins.zip": self._call_zip,
             "builtins.staticmethod": self._call_first_arg,
             "builtins.classmethod": self._call_first_arg,
         }
@@ -267,7 +269,12 @@ class Evaluator:
     # -- names and bindings ----------------------------------------------------------------
 
     def _name(self, node: cst.Name, scope: Scope) -> frozenset[Value]:
-        return self.lookup(ident(node.value), scope, node)
+        name = ident(node.value)
+        values = self.lookup(name, scope, node)
+        stores = self.binder.stores.get(name)
+        if stores:
+            values = values | self.binding_values(stores)
+        return values
 
     def lookup(self, name: str, scope: Scope, node: cst.CSTNode | None = None) -> frozenset[Value]:
         start = scope
@@ -352,6 +359,15 @@ class Evaluator:
                 return frozenset(v for v in self.ev(binding[1], binding[2]) if isinstance(v, Ref)) | UNKNOWN_SET
             if kind == "p":
                 return self._param(binding[1], binding[2])
+            if kind == "itun":
+                return self._unpack(self.elements(self.ev(binding[1], binding[2])), binding[3])
+            if kind == "star":
+                return frozenset({Seq((self.elements(self._binding(binding[1])),), exact=False)})
+            if kind == "putb":
+                return frozenset({Seq((self._binding(binding[1]),), exact=False)})
+            if kind == "put":
+                values = self.ev(binding[1], binding[2])
+                return frozenset({Seq((values | self.elements(values),), exact=False)})
         finally:
             self._bind_active.discard(key)
         return UNKNOWN_SET
@@ -368,14 +384,47 @@ class Evaluator:
                 out |= self.ev(param.default, parent)
             if param.annotation is not None:
                 out |= {v for v in self.ev(param.annotation.annotation, parent) if isinstance(v, Ref)}
-        func_name = _function_name(scope)
-        if func_name is not None and param is not None and not (isinstance(param.star, str) and param.star):
-            index = scope.param_index.get(name, -1)
-            if scope.self_name is not None:
-                index -= 1
-            for call, call_scope in self.binder.calls.get(func_name, [])[:32]:
+        if param is None:
+            return frozenset(out)
+        star = param.star if isinstance(param.star, str) else ""
+        index = scope.param_index.get(name, -1) - (1 if scope.self_name is not None else 0)
+        for call, call_scope in self._call_sites(scope):
+            if star == "**":
+                out.add(self._keyword_arguments(call, call_scope))
+            elif star == "*":
+                out.add(self._positional_rest(call, call_scope, index))
+            else:
                 out |= self._argument(call, call_scope, name, index)
         return frozenset(out)
+
+    def _call_sites(self, scope: Scope) -> list[tuple[cst.Call, Scope]]:
+        """Calls that may reach this function, by name (a class name for ``__init__``)."""
+        func_name = _function_name(scope)
+        if func_name is None:
+            return []
+        sites = list(self.binder.calls.get(func_name, [])[:32])
+        if func_name in ("__init__", "__new__") and scope.cls is not None:
+            class_node = scope.cls.scope.node
+            if isinstance(class_node, cst.ClassDef):
+                sites.extend(self.binder.calls.get(ident(class_node.name.value), [])[:32])
+        return sites
+
+    def _keyword_arguments(self, call: cst.Call, scope: Scope) -> Value:
+        entries = tuple(
+            (ident(arg.keyword.value), self.ev(arg.value, scope)) for arg in call.args if arg.keyword is not None
+        )
+        return DictLit(entries)
+
+    def _positional_rest(self, call: cst.Call, scope: Scope, index: int) -> Value:
+        values: set[Value] = set()
+        position = 0
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            if position >= index or arg.star:
+                values |= self.ev(arg.value, scope) if not arg.star else self.elements(self.ev(arg.value, scope))
+            position += 1
+        return Seq((frozenset(values) or UNKNOWN_SET,), exact=False)
 
     def _argument(self, call: cst.Call, scope: Scope, name: str, index: int) -> frozenset[Value]:
         position = 0
@@ -1021,6 +1070,9 @@ class Evaluator:
                     out.add(receiver)
             elif isinstance(receiver, DictLit) and name in NAMESPACE_METHODS and args:
                 out |= self._dict_get(receiver, self.const_options(args[0]))
+            elif isinstance(receiver, DictLit) and name == "items":
+                pairs = frozenset(Seq((frozenset({Const(k)}) if k is not _NOFOLD else UNKNOWN_SET, v)) for k, v in receiver.entries)
+                out.add(Seq((pairs or UNKNOWN_SET,), exact=False))
             elif isinstance(receiver, DictLit) and name == "values":
                 out.add(Seq(tuple(v for _, v in receiver.entries), exact=False))
         return frozenset(out) if out else None
@@ -1183,6 +1235,18 @@ class Evaluator:
         if not args:
             return None
         return self.elements(args[0])
+
+    def _call_enumerate(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if not args:
+            return None
+        pair = Seq((UNKNOWN_SET, self.elements(args[0])))
+        return frozenset({Seq((frozenset({pair}),), exact=False)})
+
+    def _call_zip(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
+        if not args:
+            return None
+        row = Seq(tuple(self.elements(a) for a in args))
+        return frozenset({Seq((frozenset({row}),), exact=False)})
 
     def _call_first_arg(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
         return args[0] if len(args) == 1 else None

@@ -29,6 +29,10 @@ from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassV, Func, Ref, Value
 #   ("un", expr, scope, path)                an element of a tuple-unpacked expression
 #   ("ann", expr, scope)                     instances of an annotation
 #   ("p", func_scope, name)                  a parameter (default, annotation, call-site arguments)
+#   ("itun", expr, scope, path)              an element of an iterable, then tuple-unpacked
+#   ("star", binding)                        the starred rest of an unpacking (a list)
+#   ("put", expr, scope)                     a value stored into a container
+#   ("putb", binding)                        a binding's values stored into a container
 Binding = tuple[Any, ...]
 
 _SKIP_FIELDS = frozenset(
@@ -62,6 +66,7 @@ _SKIP_FIELDS = frozenset(
     }
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+CONTAINER_PUTS = frozenset({"append", "appendleft", "add", "insert", "extend", "update", "setdefault", "push"})
 
 
 def child_fields(tp: type) -> tuple[str, ...]:
@@ -169,6 +174,8 @@ class Binder:
         self.imports: list[ImportUse] = []
         self.scope_of: dict[int, Scope] = {}
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        # Values put into a container named N (``N[k] = v``, ``N.append(v)``...), by name.
+        self.stores: dict[str, list[Binding]] = {}
         self._dispatch: dict[type, Callable[[Any], None]] = {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
@@ -361,6 +368,13 @@ class Binder:
             name = ident(func.attr.value)
         if name is not None:
             self.calls.setdefault(name, []).append((node, self.scope))
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and ident(func.attr.value) in CONTAINER_PUTS
+        ):
+            for arg in node.args:
+                self.stores.setdefault(ident(func.value.value), []).append(("put", arg.value, self.scope))
 
     def _arg(self, node: cst.Arg) -> None:
         self.walk(node.value)
@@ -384,7 +398,8 @@ class Binder:
             for index, element in enumerate(target.elements):
                 inner = element.value
                 if isinstance(element, cst.StarredElement):
-                    self._bind_target(inner, ("v", UNKNOWN_SET))
+                    rest: Binding = ("star", binding) if binding[0] in ("e", "it") and not path else ("v", UNKNOWN_SET)
+                    self._bind_target(inner, rest)
                 else:
                     self._bind_target(inner, binding, (*path, index))
         elif isinstance(target, cst.StarredElement):
@@ -394,6 +409,8 @@ class Binder:
             self._bind_self_attr(target, self._unpacked(binding, path))
         elif isinstance(target, cst.Subscript):
             self.walk(target.value)
+            if isinstance(target.value, cst.Name):
+                self.stores.setdefault(ident(target.value.value), []).append(("putb", self._unpacked(binding, path)))
             for item in target.slice:
                 self.walk(item.slice)
         else:
@@ -405,6 +422,8 @@ class Binder:
             return binding
         if binding[0] == "e":
             return ("un", binding[1], binding[2], path)
+        if binding[0] == "it":
+            return ("itun", binding[1], binding[2], path)
         return ("v", UNKNOWN_SET)
 
     def _bind_self_attr(self, target: cst.Attribute, binding: Binding) -> None:
