@@ -170,16 +170,40 @@ def _syntax_finding(text: str, path: str | None, line: int, column: int, why: st
     )
 
 
+def _outermost(placed: list[tuple[int, int, Report]]) -> list[tuple[int, int, Report]]:
+    """Drop ``importlib`` where ``importlib.util.find_spec`` is reported at the same place.
+
+    A chain is evaluated link by link, so each forbidden prefix is reported at the chain's
+    start; only the longest name at one position is worth showing.
+    """
+    names: dict[tuple[int, int, str], list[str]] = {}
+    for line, column, report in placed:
+        if report.qname and ":" not in report.qname:
+            names.setdefault((line, column, report.category), []).append(report.qname)
+    out = []
+    for line, column, report in placed:
+        qname = report.qname
+        if qname and ":" not in qname:
+            others = names[(line, column, report.category)]
+            if any(other.startswith(qname + ".") for other in others):
+                continue
+        out.append((line, column, report))
+    return out
+
+
 def _to_findings(module: cst.Module, text: str, path: str | None, reports: list[Report]) -> list[Finding]:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     lines = text.splitlines()
-    seen: set[tuple[int, int, str, str]] = set()
-    findings: list[Finding] = []
+    placed = []
     for report in reports:
         where = positions.get(report.node)
         line = where.start.line if where is not None else 1
         column = where.start.column + 1 if where is not None else 1
+        placed.append((line, column, report))
+    seen: set[tuple[int, int, str, str]] = set()
+    findings: list[Finding] = []
+    for line, column, report in _outermost(placed):
         key = (line, column, report.category, report.qname or report.message)
         if key in seen:
             continue

@@ -233,7 +233,7 @@ class Evaluator:
             reason = self.catalog.reasons.get(entry, "forbidden")
             shown = _display(qname)
             written = _written(node)
-            prefix = f"`{written}` is `{shown}`, which" if written and written != shown else f"`{shown}`"
+            prefix = f"`{written}` is `{shown}`, which" if written and written not in (shown, qname) else f"`{shown}`"
             self.report(node, category, f"{prefix} is forbidden: {reason}", qname)
 
     def fail_closed(self, node: cst.CSTNode, target: Value, how: str) -> None:
@@ -316,7 +316,7 @@ class Evaluator:
                 kind = self.binder.top_kinds[top] if top < len(self.binder.top_kinds) else None
                 return kind is cst.SimpleStatementLine
             return name in module.conditional
-        return top is None and name in module.conditional and first is not None and False
+        return False
 
     def fallback(self, name: str) -> frozenset[Value]:
         """What an unbound name is: a star-imported attribute or a builtin."""
@@ -746,10 +746,7 @@ class Evaluator:
             return UNKNOWN_SET
         out: set[Value] = set()
         for a, b in itertools.islice(itertools.product(lefts, rights), _MAX_OPTIONS):
-            if op == "Modulo" and isinstance(a, str) and isinstance(b, tuple):
-                folded = folding.binop(op, a, b)
-            else:
-                folded = folding.binop(op, a, b)
+            folded = folding.binop(op, a, b)
             out.add(UNKNOWN if folded is None else Const(folded))
         return frozenset(out)
 
@@ -802,11 +799,9 @@ class Evaluator:
 
     def _comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
         inner = self.binder.scope_of.get(id(node), scope)
-        comp = node.for_in
         folded = self._fold_comprehension(node, inner)
         if folded is not None:
             return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-        del comp
         return frozenset({Seq((self.ev(node.elt, inner),), exact=False)})
 
     def _fold_comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
@@ -1054,7 +1049,7 @@ class Evaluator:
                         out.add(UNKNOWN)
                     else:
                         out |= self.namespace_get(node, receiver, self.const_options(args[0]))
-                elif name == "update" and receiver.scope is not None and args and not all(
+                elif name == "update" and receiver.scope is not None and not receiver.copied and args and not all(
                     isinstance(v, DictLit) for v in args[0]
                 ):
                     self.report(
@@ -1064,10 +1059,10 @@ class Evaluator:
                         "(possibly a module's members) into the namespace",
                         "call:namespace-update",
                     )
-                elif name in ("items", "values") and self._sensitive(receiver):
+                elif name in ("items", "values") and (receiver.owner is not None or receiver.sys_modules) and self._sensitive(receiver):
                     self.fail_closed(node, receiver, f"`.{name}()`")
                 elif name == "copy":
-                    out.add(receiver)
+                    out.add(Namespace(receiver.owner, receiver.scope, receiver.sys_modules, copied=True))
             elif isinstance(receiver, DictLit) and name in NAMESPACE_METHODS and args:
                 out |= self._dict_get(receiver, self.const_options(args[0]))
             elif isinstance(receiver, DictLit) and name == "items":
@@ -1268,6 +1263,8 @@ def _as_namespace(value: Value) -> Value:
     """``sys.modules`` reached as a name (``from sys import modules``) is the same mapping."""
     if isinstance(value, Ref) and value.qname == "sys.modules":
         return Namespace(sys_modules=True)
+    if isinstance(value, Ref) and value.qname.endswith(".__dict__"):
+        return Namespace(owner=Ref(value.qname.removesuffix(".__dict__")))
     return value
 
 

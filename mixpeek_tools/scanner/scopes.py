@@ -501,7 +501,10 @@ class Binder:
     def _match(self, node: cst.Match) -> None:
         self.walk(node.subject)
         for case in node.cases:
-            self._bind_pattern_names(case.pattern)
+            pattern = case.pattern
+            if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is not None:
+                self._bind_target(pattern.name, ("e", node.subject, self.scope))  # case x: binds the subject
+            self._bind_pattern_names(pattern)
             if case.guard is not None:
                 self.walk(case.guard)
             self.walk(case.body)

@@ -64,6 +64,7 @@ class Namespace:
     owner: Ref | None = None
     scope: Scope | None = None
     sys_modules: bool = False
+    copied: bool = False  # ``globals().copy()``: lookups still work, updates change nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,6 +306,10 @@ def gadget_evasions() -> Iterator[Case]:
     yield "builtin-self-getattr", "getattr(len.__self__, 'ex' + 'ec')('x = 1')", "dynamic_code"
     yield "globals-update", "import os\nglobals().update(vars(os))\nsystem('id')", "dynamic_code"
     yield "sys-dict-modules", "import sys\nsys.__dict__['modules']['os'].system('id')", "command_execution"
+    yield "from-builtins-dict", "from builtins import __dict__ as bd\nbd['eval']('1')", "dynamic_code"
+    yield "match-capture", "import os\nmatch os:\n    case m:\n        m.system('id')", "command_execution"
+    yield "sys-modules-items", "import sys\nfor name, mod in sys.modules.items():\n    if name == 'os':\n        mod.system('id')", "dynamic_import"
+    yield "gc-objects", "import gc\nfor o in gc.get_objects():\n    pass", "dynamic_code"
     yield "builtins-dict-via-module", "import builtins\nbuiltins.__dict__['exec']('x=1')", "dynamic_code"
     yield "getattr-builtins-reversed", "import builtins\ngetattr(builtins, 'lave'[::-1])('1')", "dynamic_code"
     yield "sys-modules-builtins-getattr", "import sys\ngetattr(sys.modules['builtins'], 'ex' + 'ec')('1')", "dynamic_code"
@@ -540,6 +544,7 @@ LEGIT_SNIPPETS: list[tuple[str, str]] = [
     ("types-isinstance", "import types\ndef is_fn(x):\n    return isinstance(x, (types.FunctionType, types.LambdaType))"),
     ("sys-frozen", "import sys\nfrozen = getattr(sys, 'frozen', False)\nprint(sys.getrecursionlimit())"),
     ("builtins-flag", "import builtins\nin_ipython = getattr(builtins, '__IPYTHON__', False)"),
+    ("locals-copy-kwargs", "def read(a=1, b=2, **kw):\n    kwds = locals().copy()\n    del kwds['kw']\n    kwds.update(kw)\n    for k, v in kwds.items():\n        print(k, v)"),
     ("globals-update-literal", "globals().update({'A': 1, 'B': 2})"),
     ("unicode-strings", "msg = '\uff45\uff56\uff41\uff4c is a fullwidth word in a string'\nprint(msg)"),
 ]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from serving_helpers import free_port, running_server
 
 

@@ -11,7 +11,7 @@ from mixpeek_tools.cli.context import settings
 @click.option("--path", "-p", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Plugin directory.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: one uvicorn process; ray: Ray Serve with the service's serve_config.")

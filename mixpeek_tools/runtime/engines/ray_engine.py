@@ -159,9 +159,13 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, num_cpus: int | None = None, verbose: bool = False) -> None:
+    def __init__(self, num_cpus: int | None = None, verbose: bool | None = None) -> None:
         from mixpeek_tools.runtime.executor import RunStats
 
+        if verbose is None:  # inside the CLI: follow the global --verbose flag
+            from mixpeek_tools.cli.context import settings
+
+            verbose = settings().verbose
         self.num_cpus = num_cpus
         self.verbose = verbose
         self.stats = RunStats()
@@ -198,8 +202,9 @@ class RayEngine:
         ds = self._input_dataset(plan, batches)
         for index, step in enumerate(plan.steps):
             ds = self._stage(ds, factory, index, step, gpus[index], options)
+        tables = iter(_iter_tables(ds))
         try:
-            for table in _iter_tables(ds):
+            for table in tables:
                 frame, flags, failures = _split(table)
                 self._count_hits(frame.attrs.pop(HITS))
                 self._count_failures(failures, options)
@@ -211,6 +216,11 @@ class RayEngine:
         except Exception as exc:
             raise _unwrap(exc) from None
         finally:
+            # Stopping early (a failed row, an error, a closed consumer) must stop Ray Data's
+            # executor too, or its actors keep their CPUs and the next run waits for them.
+            close = getattr(tables, "close", None)
+            if close is not None:
+                close()
             self.stats.finished = time.perf_counter()
             self._finish_step_stats()
 
@@ -271,7 +281,10 @@ class RayEngine:
                 where="pipeline.py: prepare",
                 hint="prepare must return the dataset, e.g. lambda ds: ds.filter(...)",
             )
-        return prepared
+        # prepare's own tasks (filter, map) need CPUs that the steps' actor pools would hold on
+        # a small cluster, which deadlocks the stream; running prepare to completion first
+        # avoids that.
+        return prepared.materialize()
 
     def _stage(
         self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any
@@ -341,6 +354,7 @@ def _configure_data_context(verbose: bool) -> None:
         _quiet()  # importing ray.data configures its loggers anew
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True  # rows come back in input order
+    ctx.raise_original_map_exception = True  # the kit's own errors reach the driver intact
     ctx.enable_progress_bars = verbose
     if hasattr(ctx, "print_on_execution_start"):
         ctx.print_on_execution_start = verbose

@@ -21,7 +21,10 @@ _VALIDATION_ERROR = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
                     "msg": {"type": "string"},
                     "type": {"type": "string"},
                 },
@@ -52,9 +55,14 @@ def _component(schema: Any, components: dict[str, Any], fallback: str) -> dict[s
 
 
 def openapi_document(
-    *, name: str, version: str, description: str, input_schema: Any, output_schema: Any,
+    *,
+    name: str,
+    version: str,
+    description: str,
+    input_schema: Any,
+    output_schema: Any,
     parameter_schema: Any,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """An OpenAPI 3.1 document for ``GET /health`` and ``POST /predict``."""
     components: dict[str, Any] = {}
     inputs = _component(input_schema, components, "Inputs")
@@ -74,8 +82,11 @@ def openapi_document(
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{name} realtime endpoint", "version": version or "0",
-                 "description": description},  # fmt: skip
+        "info": {
+            "title": f"{name} realtime endpoint",
+            "version": version or "0",
+            "description": description,
+        },
         "paths": {
             "/health": {
                 "get": {
@@ -90,13 +101,19 @@ def openapi_document(
                     "operationId": "predict",
                     "requestBody": {"required": True, "content": ref("PredictRequest")},
                     "responses": {
-                        "200": {"description": "The output object.",
-                                "content": {"application/json": {"schema": output}}},
-                        "422": {"description": "The request does not match the schemas.",
-                                "content": ref("ValidationError")},
-                        "500": {"description": "The service failed or returned invalid output.",
-                                "content": ref("Error")},
-                    },  # fmt: skip
+                        "200": {
+                            "description": "The output object.",
+                            "content": {"application/json": {"schema": output}},
+                        },
+                        "422": {
+                            "description": "The request does not match the schemas.",
+                            "content": ref("ValidationError"),
+                        },
+                        "500": {
+                            "description": "The service failed or returned invalid output.",
+                            "content": ref("Error"),
+                        },
+                    },
                 }
             },
         },
@@ -106,7 +123,14 @@ def openapi_document(
 
 def example_request(input_schema: Any) -> dict[str, Any]:
     """A request body to start from: each input field's default, example, or a typed blank."""
-    blanks = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [], "object": {}}
+    blanks = {
+        "string": "",
+        "integer": 0,
+        "number": 0.0,
+        "boolean": False,
+        "array": [],
+        "object": {},
+    }
     inputs: dict[str, Any] = {}
     if input_schema is not None:
         props = input_schema.model_json_schema().get("properties", {})

@@ -54,6 +54,9 @@ FORBIDDEN: dict[str, str] = {
     "_interpreters": "runs source strings in a sub-interpreter",
     "interpreters": "runs source strings in a sub-interpreter",
     "concurrent.interpreters": "runs source strings in a sub-interpreter",
+    "gc.get_objects": "reaches every live object, forbidden modules' functions included",
+    "gc.get_referrers": "reaches arbitrary live objects, forbidden modules' functions included",
+    "gc.get_referents": "reaches arbitrary live objects, forbidden modules' functions included",
     f"{_IPY}.run_cell": "executes a string as Python (IPython)",
     f"{_IPY}.run_line_magic": "runs IPython magics, including shell commands",
     f"{_IPY}.run_cell_magic": "runs IPython magics, including shell commands",
@@ -79,6 +82,7 @@ VALID: list[str] = [
     "import builtins\nbuiltins.print('hello')",
     "class Base:\n    pass\nclass A(Base):\n    pass\nprint(Base.__subclasses__())",
     "import regex\nr = regex.compile('a+')",
+    "import gc\ngc.collect()\ngc.disable()",
     "scores = {'eval': 0.5}\nprint(scores['eval'])",
     "import numpy as np\nnp.ctypes_free = 1\nprint(np.mean([1, 2]))",
 ]
@@ -122,4 +126,5 @@ INVALID: list[str] = [
     "import builtins\nb = builtins\nname = 'ex' + 'ec'\ngetattr(b, name)('x=1')",
     "import builtins\ngetattr(builtins, input())('1')",
     "locals()['__builtins__'].exec('x = 1')",
+    "import gc\nfuncs = [o for o in gc.get_objects() if callable(o)]",
 ]

@@ -76,8 +76,6 @@ class BuiltinService:
 
     service_name: ClassVar[str] = "BuiltinService"
     config_class: ClassVar[type[BaseInferenceConfigs]]
-    #: Whether a step using this service may run on CPU when it is declared GPU and none is present.
-    allow_cpu_fallback: ClassVar[bool] = True
     #: Why the service cannot run locally (used by the default :meth:`unavailable_reason`).
     offline_reason: ClassVar[str] = "it calls a hosted model that this kit cannot reach offline"
 

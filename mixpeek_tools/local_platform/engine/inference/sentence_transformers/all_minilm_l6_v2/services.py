@@ -27,12 +27,15 @@ _MODELS: dict[str, Any] = {}
 
 
 class MiniLMEmbeddingBatch(TextEmbeddingService):
-    """Unit-length (by default) 384-dim vectors; similar sentences get a higher dot product."""
+    """Unit-length (by default) 384-dim vectors; similar sentences get a higher dot product.
+
+    ``device="cuda"`` falls back to CPU when torch sees no GPU, so a step using it may be
+    declared ``ResourceType.GPU`` with ``allow_cpu_fallback=True``.
+    """
 
     service_name = "MiniLMEmbeddingBatch"
     config_class = InferenceConfigs
     dimensions: ClassVar[int] = 384
-    allow_cpu_fallback: ClassVar[bool] = True
 
     def unavailable_reason(self) -> str | None:
         missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
