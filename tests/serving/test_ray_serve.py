@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def test_ray_serve_answers_like_the_local_server_and_stops_cleanly(plugin: Path)
     cmd = [sys.executable, "-m", "mixpeek_tools", "plugin", "serve", "--path", str(plugin),
            "--port", str(port), "--engine", "ray"]  # fmt: skip
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
         health = _wait_for(f"{base}/health", proc)
@@ -33,9 +37,14 @@ def test_ray_serve_answers_like_the_local_server_and_stops_cleanly(plugin: Path)
         assert bad.json()["detail"][0]["loc"] == ["body", "inputs", "text"]
         doc = requests.get(f"{base}/openapi.json", timeout=30).json()
         assert "MyExtractorInput" in doc["components"]["schemas"]
+        deadline = time.monotonic() + 60
+        while not any("Press Ctrl+C" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
+        reader.join(timeout=10)
+    err = "".join(lines)
     # Ray's core worker installs a C-level SIGTERM handler that can abort the driver (exit 134)
     # when the signal comes within seconds of start-up; either way the server must be gone.
     assert proc.returncode in (0, -6, 134), err

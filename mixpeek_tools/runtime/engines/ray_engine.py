@@ -31,12 +31,12 @@ QUIET_LOGGERS = ("ray", "ray.data", "ray.serve", "ray.train", "ray.tune")
 
 def _quiet() -> None:
     """Keep Ray's own chatter (progress bars, execution plans, deprecations) off the terminal."""
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
+    for name in QUIET_LOGGERS:  # errors reach the user as the kit's own one-paragraph message
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", module=r"ray(\.|$)")
     warnings.filterwarnings("ignore", message=r".*ray_remote_args.*")
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
-    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")  # read when ray.data configures logging
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "CRITICAL")  # read when ray.data configures logging
 
 
 def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
@@ -46,7 +46,7 @@ def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
     except ImportError as exc:
         raise EnvironmentFailure(
             "the ray engine needs Ray, which is not installed",
-            hint="pip install 'mixpeek-tools[ray]' (or use --engine local)",
+            hint="Pip install 'mixpeek-tools[ray]' (or use --engine local)",
         ) from exc
     if ray.is_initialized():
         return False
@@ -67,7 +67,7 @@ def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
         raise EnvironmentFailure(
             f"could not start or join Ray: {type(exc).__name__}: {exc}",
             where=where,
-            hint="check that the cluster at RAY_ADDRESS is up, or unset RAY_ADDRESS to start a "
+            hint="Check that the cluster at RAY_ADDRESS is up, or unset RAY_ADDRESS to start a "
             "local one",
         ) from exc
     if not verbose:
@@ -132,17 +132,14 @@ class StepActor:
         labels = rows[ROW].to_numpy(dtype="int64")
         frame.index = pd.Index(labels)
         flags = rows[PROCESSED].to_numpy(dtype=bool)
-        hits = pd.Series(_hits(rows), index=labels)
-        selected = labels[condition_mask(frame, self.step.condition)]
+        hits = _hits(rows)
+        mask = condition_mask(frame, self.step.condition)
         outcome = apply_step(self.step, self.service, frame, flags, on_error="continue")
         out = outcome.frame.copy(deep=False)
         out_labels = np.asarray(out.index, dtype="int64")
-        bit = np.int64(1) << np.int64(self.index)
         out[ROW] = out_labels
         out[PROCESSED] = outcome.processed
-        out[HITS] = hits.reindex(out_labels).to_numpy(dtype="int64") | np.where(
-            np.isin(out_labels, selected), bit, np.int64(0)
-        )
+        out[HITS] = _mark_hits(labels, hits, mask, out_labels, np.int64(1) << np.int64(self.index))
         out = out.reset_index(drop=True)
         graves = [batch[dead]] if dead.any() else []
         for failure in outcome.failures:
@@ -237,7 +234,7 @@ class RayEngine:
                 f"step '{step.name}' asks for {step.num_cpus:g} CPUs per worker but the Ray "
                 f"cluster has {cpus:g}",
                 where=f"step '{step.name}'",
-                hint="lower num_cpus in the StepDefinition, or run on a bigger cluster",
+                hint="Lower num_cpus in the StepDefinition, or run on a bigger cluster",
             )
         if step.num_gpus <= 0 or float(resources.get("GPU", 0)) >= step.num_gpus:
             return float(step.num_gpus)
@@ -250,7 +247,7 @@ class RayEngine:
             f"step '{step.name}' needs a GPU (num_gpus={step.num_gpus:g}) but the Ray cluster "
             "has none",
             where=f"step '{step.name}'",
-            hint="run on a cluster with a GPU (RAY_ADDRESS), or declare the step with "
+            hint="Run on a cluster with a GPU (RAY_ADDRESS), or declare the step with "
             "allow_cpu_fallback=True (or resource_type=ResourceType.CPU) if it can run on CPU",
         )
 
@@ -279,7 +276,7 @@ class RayEngine:
             raise BadInput(
                 f"prepare returned {type(prepared).__name__}, not the Ray Dataset it was given",
                 where="pipeline.py: prepare",
-                hint="prepare must return the dataset, e.g. lambda ds: ds.filter(...)",
+                hint="Prepare must return the dataset, e.g. lambda ds: ds.filter(...)",
             )
         # prepare's own tasks (filter, map) need CPUs that the steps' actor pools would hold on
         # a small cluster, which deadlocks the stream; running prepare to completion first
@@ -342,7 +339,7 @@ def _factory(plan: Any) -> Any:
         raise BadInput(
             "the ray engine needs a plan built from a plugin folder (its actors rebuild it)",
             where="--engine ray",
-            hint="plan the pipeline with plan_pipeline(load_plugin(path), ...)",
+            hint="Plan the pipeline with plan_pipeline(load_plugin(path), ...)",
         )
     return factory
 
@@ -404,6 +401,24 @@ def _split(table: Any) -> tuple[Any, Any, list[Any]]:
     return frame, flags, failures
 
 
+def _mark_hits(labels: Any, hits: Any, mask: Any, out_labels: Any, bit: Any) -> Any:
+    """Each output row's step bitmask: its bits so far, plus ``bit`` where this step selected it.
+
+    The common case (same rows out as in, every row selected) avoids any lookup.
+    """
+    import numpy as np
+    import pandas as pd
+
+    same = len(out_labels) == len(labels) and bool(np.array_equal(out_labels, labels))
+    before = hits if same else pd.Series(hits, index=labels).reindex(out_labels).fillna(0)
+    before = np.asarray(before, dtype="int64")
+    if mask.all():
+        return before | bit
+    if same:
+        return before | np.where(mask, bit, np.int64(0))
+    return before | np.where(np.isin(out_labels, labels[mask]), bit, np.int64(0))
+
+
 def _hits(df: Any) -> Any:
     import numpy as np
 
@@ -435,6 +450,6 @@ def _unwrap(exc: BaseException) -> BaseException:
         return EnvironmentFailure(
             f"the Ray run failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
             where="--engine ray",
-            hint="run again with --verbose for Ray's full report",
+            hint="Run again with --verbose for Ray's full report",
         )
     return exc

@@ -66,7 +66,7 @@ def find_service_class(realtime: ModuleType, where: str) -> type:
         raise NoRealtimeService(
             "realtime.py defines no realtime service class",
             where=where,
-            hint="define a class that subclasses shared.plugins.inference.serve."
+            hint="Define a class that subclasses shared.plugins.inference.serve."
             "BaseInferenceService and implements async _process_single(inputs, parameters)",
         )
     names_found = ", ".join(sorted(c.__name__ for c in found))
@@ -74,7 +74,7 @@ def find_service_class(realtime: ModuleType, where: str) -> type:
         f"realtime.py defines several service classes ({names_found}) and the kit cannot tell "
         "which one to serve",
         where=where,
-        hint="list exactly one of them in realtime.py's __all__",
+        hint="List exactly one of them in realtime.py's __all__",
     )
 
 
@@ -103,7 +103,7 @@ class RealtimeEndpoint:
             raise NoRealtimeService(
                 "this plugin has no realtime endpoint (realtime.py is missing)",
                 where=str(plugin.root),
-                hint="add realtime.py with a BaseInferenceService subclass to serve the plugin "
+                hint="Add realtime.py with a BaseInferenceService subclass to serve the plugin "
                 "over HTTP; `mixpeek plugin init` scaffolds one",
             )
         self.service_class = find_service_class(plugin.realtime, str(plugin.root / "realtime.py"))
@@ -139,7 +139,7 @@ class RealtimeEndpoint:
                 f"creating the realtime service {self.service_class.__name__} failed: "
                 f"{type(exc).__name__}: {exc}",
                 where=str(self.plugin.root / "realtime.py"),
-                hint="its __init__ must take no arguments besides self and must not fail; "
+                hint="Its __init__ must take no arguments besides self and must not fail; "
                 "run with --verbose for the traceback",
             ) from exc
 

@@ -71,7 +71,7 @@ def check_port_free(host: str, port: int) -> None:
             raise EnvironmentFailure(
                 f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                 where=f"--host {host} --port {port}",
-                hint="pick another --port, or stop the program that is using this one",
+                hint="Pick another --port, or stop the program that is using this one",
             ) from exc
 
 

@@ -62,7 +62,7 @@ def _check_enabled(serve_config: Any, service_name: str) -> None:
         raise BadInput(
             f"{service_name}.serve_config has enabled=False, so the platform would not deploy it",
             where="realtime.py serve_config",
-            hint="set ServeDeploymentConfig(enabled=True, ...) to serve it, or use --engine local",
+            hint="Set ServeDeploymentConfig(enabled=True, ...) to serve it, or use --engine local",
         )
 
 

@@ -102,13 +102,13 @@ class BuiltinService:
             raise BadInput(
                 f"{cls.service_name} got an invalid config: {_first_errors(exc)}",
                 where=f"{cls.service_name} config",
-                hint=f"fix the step's config; {cls.config_class.__module__}.InferenceConfigs "
+                hint=f"Fix the step's config; {cls.config_class.__module__}.InferenceConfigs "
                 "lists the accepted fields",
             ) from exc
         raise BadInput(
             f"{cls.service_name} needs a config of type InferenceConfigs, got {type(config).__name__}",
             where=f"{cls.service_name} config",
-            hint=f"pass {cls.config_class.__module__}.InferenceConfigs(...) as the step's config",
+            hint=f"Pass {cls.config_class.__module__}.InferenceConfigs(...) as the step's config",
         )
 
     # -- availability -------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class BuiltinService:
             raise ServiceUnavailable(
                 f"built-in service {self.service_name} cannot run locally: {reason}",
                 where=f"{self.service_name} ({type(self).__module__})",
-                hint="run with --placeholder-services (or MIXPEEK_PLACEHOLDER_SERVICES=1) to get "
+                hint="Run with --placeholder-services (or MIXPEEK_PLACEHOLDER_SERVICES=1) to get "
                 "clearly labelled placeholder outputs of the right shape for wiring tests",
             )
         values = self.placeholder_values(out)
@@ -156,7 +156,7 @@ class BuiltinService:
                     f"{self.service_name} reads column {column!r} (config {field}) but the batch "
                     f"has only: {present}",
                     where=f"{self.service_name} config {field}",
-                    hint=f"set {field}= in the step's config to one of the columns above, or add "
+                    hint=f"Set {field}= in the step's config to one of the columns above, or add "
                     "an earlier step that produces it",
                 )
 
