@@ -8,6 +8,7 @@ that no mapping can save is refused before a single file is written.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import keyword
 import re
@@ -104,7 +105,9 @@ def _installed(name: str) -> bool:
     (``--force``) must not count as an installed module.
     """
     try:
-        spec = importlib.util.find_spec(name)
+        # PathFinder looks at what is installed on sys.path only; importlib.util.find_spec would
+        # also answer for a module some earlier code merely imported (a plugin loaded in-process).
+        spec = importlib.machinery.PathFinder.find_spec(name)
     except (ImportError, ValueError):
         return False
     if spec is None:
