@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,31 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("CI", "true")
+
+
+def _holds_a_plugin(entry: str) -> bool:
+    folder = Path(entry or ".")
+    if folder.name in ("site-packages", "dist-packages") or not folder.is_dir():
+        return False
+    try:
+        return any(
+            (child / "manifest.py").is_file() and (child / "pipeline.py").is_file()
+            for child in folder.iterdir()
+            if child.is_dir()
+        )
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def only_installed_modules_on_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Name checks must see what is installed, not other tests' plugin folders.
+
+    The kit's pytest plugin puts a plugin folder's parent on ``sys.path`` whenever a test file
+    inside a plugin is collected (that is what makes plain ``pytest`` work in a plugin repo), so
+    in the kit's own session a fixture plugin called ``my_extractor`` looks importable.
+    """
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if not _holds_a_plugin(p)])
 
 
 @pytest.fixture
