@@ -6,7 +6,6 @@ The exit code is the verdict: 0 only when no error-severity finding remains, 1 w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from mixpeek_tools.cli.context import settings
+from mixpeek_tools.cli.params import parse_params
 from mixpeek_tools.errors import BadInput, ExitCode
 
 FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution adds)."
@@ -22,40 +22,6 @@ FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution ad
 def _names(values: tuple[str, ...]) -> list[str]:
     """``--select a,b --select c`` -> ``["a", "b", "c"]``."""
     return [n.strip() for v in values for n in v.split(",") if n.strip()]
-
-
-def parse_params(params: str | None, params_file: Path | None) -> dict[str, Any] | None:
-    """The parameters from ``--params`` (JSON text) or ``--params-file`` (a JSON file)."""
-    if params is not None and params_file is not None:
-        raise BadInput(
-            "--params and --params-file cannot be used together",
-            hint="Pass the parameters one way only",
-        )
-    if params is None and params_file is None:
-        return None
-    where = "--params"
-    text = params or ""
-    if params_file is not None:
-        where = str(params_file)
-        try:
-            text = params_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise BadInput(f"cannot read the parameters file: {exc.strerror}", where=where) from exc
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"parameters are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            where=where,
-            hint='Pass a JSON object, e.g. --params \'{"threshold": 0.7}\'',
-        ) from exc
-    if not isinstance(value, dict):
-        raise BadInput(
-            f"parameters must be a JSON object, got {type(value).__name__}",
-            where=where,
-            hint='Pass a JSON object, e.g. {"threshold": 0.7}',
-        )
-    return value
 
 
 def _reporter(reporters: dict[str, Callable[..., str]], fmt: str) -> Callable[..., str]:

@@ -8,50 +8,20 @@ continue`` still writes the rows that succeeded) or outputs broke the schema; 2 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from mixpeek_tools.cli.params import parse_params
 from mixpeek_tools.errors import BadInput, ChecksFailed
 
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.executor import PipelinePlan, RunStats
     from mixpeek_tools.runtime.outputs import OutputReport
-
-
-def parse_params(params: str | None, params_file: str | None) -> dict[str, Any]:
-    """Parameters from ``--params`` JSON or ``--params-file``; BadInput names line and column."""
-    if params and params_file:
-        raise BadInput("--params and --params-file were both given", hint="Pass only one of them")
-    if params_file:
-        path = Path(params_file)
-        if not path.is_file():
-            raise BadInput("parameters file not found", where=str(path))
-        text, where = path.read_text(encoding="utf-8"), str(path)
-    elif params:
-        text, where = params, "--params"
-    else:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"invalid JSON: {exc.msg}",
-            where=f"{where}:{exc.lineno}:{exc.colno}",
-            hint="Give a JSON object, e.g. --params '{\"threshold\": 0.7}'",
-        ) from None
-    if not isinstance(value, dict):
-        raise BadInput(
-            f"parameters must be a JSON object, got {type(value).__name__}",
-            where=where,
-            hint='Give a JSON object, e.g. {"threshold": 0.7}',
-        )
-    return value
 
 
 class Progress:
@@ -217,7 +187,7 @@ def run_command(
 
     source, target = Path(input_path), Path(output_path)
     _check_paths(source, target)
-    parameters = parse_params(params, params_file)
+    parameters = parse_params(params, params_file) or {}
     if placeholder_services:
         os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
     plugin = load_plugin(path)
