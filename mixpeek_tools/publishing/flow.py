@@ -65,7 +65,9 @@ def prepare(root: Path, *, say: Say = lambda _: None, run_checks: bool = True) -
         say("Validating (static checks)...")
         warnings += _validate(root)
         say("Security scan...")
-        warnings += _scan([e.source for e in entries if e.source.suffix == ".py"], root)
+        # Exactly the files the archive will hold, every type: a .so, .pth or notebook is as
+        # much a part of the upload as the .py files (data files are only sniffed, not read).
+        warnings += _scan([e.source for e in entries], root)
     say("Building the archive...")
     archive = write_archive(entries, archive_path(root, meta))
     return Prepared(root, meta, archive, warnings)
