@@ -18,7 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.scanner.catalog import Catalog
 from mixpeek_tools.scanner.resolve import Evaluator, Report
-from mixpeek_tools.scanner.rules import BY_CATEGORY, POLICY
+from mixpeek_tools.scanner.rule_findings import capability_finding, policy_finding
 from mixpeek_tools.scanner.scopes import bind_module
 
 
@@ -52,56 +52,6 @@ def analyze_module(module: cst.Module, catalog: Catalog) -> list[Report]:
     """All reports for a parsed module, in one binding pass and one evaluation pass."""
     binder = bind_module(module)
     return Evaluator(binder, catalog).run()
-
-
-def capability_finding(
-    category: str,
-    message: str,
-    *,
-    path: str | None,
-    line: int | None,
-    column: int | None,
-    source_line: str | None,
-    extra: dict[str, object] | None = None,
-) -> Finding:
-    """A finding under the capability rule of ``category`` (MP401..MP405)."""
-    spec = BY_CATEGORY[category]
-    return Finding(
-        rule=spec.id,
-        message=message,
-        path=path,
-        line=line,
-        column=column,
-        hint=spec.hint,
-        check="security",
-        category=category,
-        source_line=source_line,
-        extra=dict(extra or {}),
-    )
-
-
-def policy_finding(
-    kind: str,
-    message: str,
-    *,
-    path: str | None,
-    line: int | None = None,
-    column: int | None = None,
-    source_line: str | None = None,
-) -> Finding:
-    """A finding under one of the MP41x file-policy rules."""
-    rule, category, hint = POLICY.RULES[kind]
-    return Finding(
-        rule=rule,
-        message=message,
-        path=path,
-        line=line,
-        column=column,
-        hint=hint,
-        check="security",
-        category=category,
-        source_line=source_line,
-    )
 
 
 def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:

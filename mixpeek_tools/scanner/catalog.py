@@ -88,6 +88,46 @@ GATEWAYS = frozenset(
     }
 )
 
+# Calls whose result (for the analyzer, and for the pre-filter: their parts are evidence) is a known kind of object.
+RETURNS: dict[str, str] = {
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.BaseEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.base_events.BaseEventLoop": "asyncio.AbstractEventLoop",
+    "uvloop.new_event_loop": "asyncio.AbstractEventLoop",
+    "uvloop.Loop": "asyncio.AbstractEventLoop",
+    "multiprocessing.get_context": "multiprocessing",
+    "builtins.object": "builtins.object",
+    "builtins.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+    "IPython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+    "IPython.core.getipython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
+}
+
+# Method names that only event loops have: flagged on any receiver.
+LOOP_ONLY_METHODS: dict[str, str] = {
+    "subprocess_exec": "command_execution",
+    "subprocess_shell": "command_execution",
+    "create_datagram_endpoint": "network_socket",
+    "sock_connect": "network_socket",
+    "sock_accept": "network_socket",
+    "create_unix_connection": "network_socket",
+    "create_unix_server": "network_socket",
+    "connect_accepted_socket": "network_socket",
+}
+# Common method names flagged only when the receiver is named like an event loop.
+LOOP_NAMED_METHODS = {"create_connection": "network_socket", "create_server": "network_socket"}
+LOADER_METHODS = {"load_module", "exec_module"}
+
+# Attributes the analyzer follows to a module without the module's name being written
+# (``print.__self__`` is the builtins module); evidence for the pre-filter.
+MODULE_REACHED_BY: dict[str, tuple[str, ...]] = {"builtins": ("__self__", "__builtins__")}
+
 # Identifiers the pre-filter needs besides the last part of every forbidden name: every route
 # from a string, a namespace or an object graph to an attribute goes through one of them.
 GATEWAY_WORDS = (
@@ -169,6 +209,20 @@ class Catalog:
     def trigger_pattern(self) -> re.Pattern[str]:
         return _trigger_pattern(tuple(sorted(self.forbidden)))
 
+    def attribute_evidence(self) -> Mapping[str, frozenset[str]]:
+        """Trigger words that are harmless as a bare attribute unless certain names also occur.
+
+        ``re.compile`` is not ``builtins.compile`` and ``json.load`` is not ``marshal.load``:
+        the analyzer can only resolve ``<expr>.load`` to ``marshal.load`` when ``<expr>`` is the
+        ``marshal`` module, which the file cannot get without writing ``marshal`` (or an alias,
+        a hop such as ``tempfile._os``, a call in :data:`RETURNS`, or a gateway word). So a word
+        maps to the names (canonical, see :func:`canonical`) that must occur for its attribute
+        use to matter. Words absent from the mapping matter wherever they occur: gateway words,
+        module names (any ``x.subprocess`` may hop to the module), and method names the analyzer
+        flags on any receiver.
+        """
+        return _attribute_evidence(tuple(sorted(self.forbidden)))
+
 
 @lru_cache(maxsize=8)
 def _trigger_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
@@ -187,6 +241,28 @@ def _trigger_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
             words.add(last)
     alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     return re.compile(rf"\b(?:{alternation})\b")
+
+
+@lru_cache(maxsize=8)
+def _attribute_evidence(entries: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    always = (
+        set(GATEWAY_WORDS) | set(LOOP_ONLY_METHODS) | set(LOOP_NAMED_METHODS) | LOADER_METHODS
+        | set(HOP_MODULES) | set(MODULE_ALIASES)
+    )  # fmt: skip
+    evidence: dict[str, set[str]] = {}
+    for entry in entries:
+        parts = canonical(entry).split(".")
+        last = parts[-1]
+        if len(parts) == 1:
+            always.add(last)
+            continue
+        names = evidence.setdefault(last, set())
+        names.update(parts[:-1])
+        for source, target in RETURNS.items():
+            if entry.startswith(target + "."):
+                names.update(source.split("."))
+        names.update(MODULE_REACHED_BY.get(parts[0], ()))
+    return {word: frozenset(names) for word, names in evidence.items() if word not in always}
 
 
 def _base_table() -> tuple[dict[str, str], dict[str, str]]:

@@ -22,7 +22,15 @@ from typing import Any
 import libcst as cst
 
 from mixpeek_tools.scanner import folding
-from mixpeek_tools.scanner.catalog import HOP_MODULES, Catalog, canonical
+from mixpeek_tools.scanner.catalog import (
+    HOP_MODULES,
+    LOADER_METHODS,
+    LOOP_NAMED_METHODS,
+    LOOP_ONLY_METHODS,
+    RETURNS,
+    Catalog,
+    canonical,
+)
 from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
 from mixpeek_tools.scanner.values import (
     EMPTY,
@@ -47,41 +55,6 @@ from mixpeek_tools.scanner.values import (
 _NOFOLD = object()
 _MAX_OPTIONS = 16
 
-# Calls whose result is a known kind of object.
-RETURNS: dict[str, str] = {
-    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.BaseEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.base_events.BaseEventLoop": "asyncio.AbstractEventLoop",
-    "uvloop.new_event_loop": "asyncio.AbstractEventLoop",
-    "uvloop.Loop": "asyncio.AbstractEventLoop",
-    "multiprocessing.get_context": "multiprocessing",
-    "builtins.object": "builtins.object",
-    "builtins.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
-    "IPython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
-    "IPython.core.getipython.get_ipython": "IPython.core.interactiveshell.InteractiveShell",
-}
-
-# Method names that only event loops have: flagged on any receiver.
-LOOP_ONLY_METHODS: dict[str, str] = {
-    "subprocess_exec": "command_execution",
-    "subprocess_shell": "command_execution",
-    "create_datagram_endpoint": "network_socket",
-    "sock_connect": "network_socket",
-    "sock_accept": "network_socket",
-    "create_unix_connection": "network_socket",
-    "create_unix_server": "network_socket",
-    "connect_accepted_socket": "network_socket",
-}
-# Common method names flagged only when the receiver is named like an event loop.
-LOOP_NAMED_METHODS = {"create_connection": "network_socket", "create_server": "network_socket"}
-LOADER_METHODS = {"load_module", "exec_module"}
 # Types that are harmless to name (isinstance checks) and dangerous only when called.
 CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
 FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins"}

@@ -1,0 +1,120 @@
+"""The sound pre-filter: proves, without libcst, that a file cannot reach a forbidden name.
+
+The libcst analysis is the expensive part of a scan, and importing libcst alone costs more than
+a whole ``bandit`` run on a small plugin. Most files are plainly harmless, so two cheap stages
+decide first whether the analysis is needed at all; either stage may only say "harmless" when
+the analyzer could not report anything either.
+
+1. A regex over the source text looks for *trigger words* (see
+   :meth:`~mixpeek_tools.scanner.catalog.Catalog.trigger_pattern`): the last part of every
+   forbidden name and every gateway word. No trigger word anywhere, no analysis.
+2. Otherwise the stdlib ``ast`` tree (parsed anyway, for the syntax check) tells where the words
+   are. A word in a string or a comment is inert: a string only becomes an attribute or a module
+   through a gateway, and gateway words are triggers in their own right. A word used as a bare
+   attribute (``re.compile``, ``json.load``, ``proc.run``) only matters when the names its
+   forbidden owner needs also occur in the code (``builtins``, ``marshal``, ``cProfile``...);
+   see :meth:`~mixpeek_tools.scanner.catalog.Catalog.attribute_evidence`. Anywhere else (a bare
+   name, an import, a definition) it goes to the analyzer.
+
+Identifiers come from the parser, which applies the NFKC normalisation Python applies, so a
+full-width ``eval`` is plain ``eval`` here too. A file that does not parse goes to the analyzer,
+which reports the syntax error in its own words.
+"""
+
+from __future__ import annotations
+
+import ast
+import unicodedata
+import warnings
+
+from mixpeek_tools.scanner.catalog import HOP_MODULES, Catalog, canonical
+
+# ast fields that hold text but are not identifiers.
+_NOT_IDENTIFIERS = frozenset({"kind", "type_comment"})
+
+
+def may_reach_forbidden(text: str, catalog: Catalog, tree: ast.AST | None = None) -> bool:
+    """``False`` only when no route the analyzer knows leads from ``text`` to a forbidden name.
+
+    ``tree`` is the ``ast`` module of ``text`` when the caller already has it; without it the
+    text is parsed here (and a syntax error means ``True``).
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    words = {match.group(0) for match in catalog.trigger_pattern().finditer(text)}
+    if not words:
+        return False
+    if tree is None:
+        tree = parse_quietly(text)
+        if tree is None:
+            return True
+    attributes, others = identifiers(tree)
+    if words & others:
+        return True
+    used_as_attribute = words & attributes
+    if not used_as_attribute:
+        return False
+    evidence = catalog.attribute_evidence()
+    present: set[str] | None = None
+    for word in used_as_attribute:
+        needed = evidence.get(word)
+        if needed is None:
+            return True
+        if present is None:
+            present = _normalised(attributes | others)
+        if needed & present:
+            return True
+    return False
+
+
+def parse_quietly(text: str) -> ast.Module | None:
+    """The ``ast`` module of ``text``, or ``None`` when it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def identifiers(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """``(attribute names, every other identifier)`` written in the code of ``tree``.
+
+    Attribute names are ``x.<name>`` and class-pattern keywords (``case C(<name>=v)``, which
+    reads an attribute). Every other identifier-holding field counts as "other", whatever the
+    node type, so node types added by later Pythons are covered without a change here; dotted
+    module names (``import a.b``) are split into their parts. String constants are not
+    identifiers.
+    """
+    attributes: set[str] = set()
+    others: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            attributes.add(node.attr)
+            continue
+        if isinstance(node, ast.Name):
+            others.add(node.id)
+            continue
+        if isinstance(node, ast.Constant):
+            continue
+        if isinstance(node, ast.MatchClass):
+            attributes.update(node.kwd_attrs)
+            continue
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, str) and name not in _NOT_IDENTIFIERS:
+                others.update(value.split("."))
+            elif isinstance(value, list) and value and isinstance(value[0], str):
+                for item in value:
+                    others.update(item.split("."))
+    return attributes, others
+
+
+def _normalised(names: set[str]) -> set[str]:
+    """``names`` plus the module each one stands for: ``posix`` is ``os``, ``_os`` hops to it."""
+    out = set(names)
+    for name in names:
+        out.add(canonical(name))
+        stripped = name.lstrip("_")
+        if stripped != name and stripped in HOP_MODULES:
+            out.add(canonical(stripped))
+    return out
