@@ -70,37 +70,38 @@ def test_extra_forbidden_names_count_as_attribute_words() -> None:
     assert analyze_source(source, "c.py", catalog)  # and the analyzer does report it
 
 
-def test_a_clean_plugin_is_checked_without_importing_libcst(tmp_path: Path) -> None:
-    """A cold pre-commit run on harmless code must not pay libcst's import (the speed contract)."""
-    plugin = tmp_path / "clean_plugin"
+def _plugin(tmp_path: Path, manifest: str, pipeline: str) -> Path:
+    plugin = tmp_path / "a_plugin"
     (plugin / "processors").mkdir(parents=True)
     (plugin / "__init__.py").write_text("")
-    (plugin / "manifest.py").write_text("import re\nNAME = re.compile('x')\n")
-    (plugin / "pipeline.py").write_text("import json\n\ndef read(f):\n    return json.load(f)\n")
+    (plugin / "manifest.py").write_text(manifest)
+    (plugin / "pipeline.py").write_text(pipeline)
     (plugin / "processors" / "__init__.py").write_text("")
+    return plugin / "pipeline.py"
+
+
+def _hook(file: Path, after: str = "") -> subprocess.CompletedProcess[str]:
+    """``mixpeek-check FILE --no-cache`` in a fresh interpreter, then ``after`` in the same one."""
     code = (
         "import sys\n"
         "from mixpeek_tools.cli.precommit import run\n"
-        f"code = run([{str(plugin / 'pipeline.py')!r}, '--no-cache'])\n"
-        "assert 'libcst' not in sys.modules, 'libcst was imported'\n"
+        f"code = run([{str(file)!r}, '--no-cache'])\n"
+        f"{after}"
         "sys.exit(code)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_a_clean_plugin_is_checked_without_importing_libcst(tmp_path: Path) -> None:
+    """A cold pre-commit run on harmless code must not pay libcst's import (the speed contract)."""
+    pipeline = _plugin(tmp_path, "import re\nNAME = re.compile('x')\n",
+                       "import json\n\ndef read(f):\n    return json.load(f)\n")  # fmt: skip
+    result = _hook(pipeline, after="assert 'libcst' not in sys.modules, 'libcst was imported'\n")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_forbidden_import_is_still_found_by_the_hook(tmp_path: Path) -> None:
-    plugin = tmp_path / "bad_plugin"
-    (plugin / "processors").mkdir(parents=True)
-    (plugin / "__init__.py").write_text("")
-    (plugin / "manifest.py").write_text("X = 1\n")
-    (plugin / "pipeline.py").write_text("import tempfile\ntempfile._os.system('id')\n")
-    (plugin / "processors" / "__init__.py").write_text("")
-    code = (
-        "import sys\n"
-        "from mixpeek_tools.cli.precommit import run\n"
-        f"sys.exit(run([{str(plugin / 'pipeline.py')!r}, '--no-cache']))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+def test_a_forbidden_call_is_still_found_by_the_hook(tmp_path: Path) -> None:
+    pipeline = _plugin(tmp_path, "X = 1\n", "import tempfile\ntempfile._os.system('id')\n")
+    result = _hook(pipeline)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "MP401" in result.stdout and "pipeline.py:2" in result.stdout
