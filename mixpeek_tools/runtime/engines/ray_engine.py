@@ -13,12 +13,37 @@ worker could not unpickle by reference.
 Session: ``RAY_ADDRESS`` joins an existing cluster (whose nodes must see the plugin's path);
 otherwise a local Ray starts with ``num_cpus`` CPUs, no dashboard and quiet logs (workers' output
 is forwarded only when verbose), and is shut down when the run ends. Rows keep their input order
-(``preserve_order``). The input is read by the kit's own readers (the same as the local engine)
-and handed to Ray as Arrow blocks, so the whole input sits in Ray's object store during a run.
+(``preserve_order``).
+
+Streaming input. The input is read by the kit's own readers in the driver, exactly as on the
+local engine (same row numbers, same file resolution against the driver's folders, same
+``file:line:column`` errors), and fed to Ray while the run goes: a feeder thread puts each batch
+in the object store and hands its reference to a small queue actor (a few batches deep, so
+reading waits when Ray falls behind); one read task on the driver's node takes the references
+off the queue and yields the batches as blocks. Memory therefore stays flat with input size. We
+chose this over read tasks that open slices of the file themselves because it keeps a single
+reader for every format and both engines (CSV with quoted newlines, a ``.json`` list, ``--limit``
+and relative ``*_path`` resolution need no second implementation), and works for any iterable of
+batches, not only files. Its limit: reading and pandas-to-block conversion happen in one driver
+process, so a pipeline whose steps are faster than the reader is bound by the reader (as on the
+local engine). A ``prepare`` that returns a new dataset is run to completion first
+(``materialize``): its task stages would otherwise wait for CPUs the actor pools hold on a small
+cluster, so such plugins hold their prepared input in the object store; a ``prepare`` that
+returns the dataset it was given (the template's) keeps the stream.
+
+Blocks stay pandas from the reader to the driver (no Arrow round trips: the frames the writer
+gets are the frames ``apply_step`` returned, and nested values keep their exact shape). Each
+block carries a few helper columns: the input row number, the processed flag, a bitmask of the
+steps that selected the row, and per step the seconds its actor spent in ``apply_step`` (on one
+row per batch), which the driver sums into the run summary's per-step seconds. When a batch
+comes out with the same rows it went in with and nothing failed (the common case) the actor's
+bookkeeping is a few array operations; rows that failed travel on as *tombstone* rows so the
+driver reports them in input order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -77,78 +102,373 @@ def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
 
 # =========================================================================== the engine
 
-ROW = "__mixpeek_row__"
-PROCESSED = "__mixpeek_processed__"
-ERROR = "__mixpeek_error__"
-STEP = "__mixpeek_step__"
+PREFIX = "__mixpeek_"
+ROW = "__mixpeek_row__"  # 0-based input row number
+PROCESSED = "__mixpeek_processed__"  # some step selected the row (executor's processed flags)
 HITS = "__mixpeek_hits__"  # bit i set: step i processed the row (for per-step counts)
-_HELPERS = (ROW, PROCESSED, ERROR, STEP, HITS)
+SECONDS = "__mixpeek_seconds_{}__"  # seconds step i spent on one batch, on that batch's first row
+FEED_DEPTH = 8  # input batches the driver may put ahead of Ray
+HIT_BITS = 62  # steps past this many are not counted per step (int64 bitmask)
+POLL_SECONDS = 0.5  # how often the feeder re-checks that the run is still wanted
 
 
-def _is_tombstone(df: Any) -> Any:
-    """Rows that stand for an input row a step failed on (carried to the driver in order)."""
-    if ERROR not in df.columns:
-        import numpy as np
+def _seconds_column(index: int) -> str:
+    return SECONDS.format(index)
 
-        return np.zeros(len(df), dtype=bool)
-    return df[ERROR].notna().to_numpy()
+
+def _is_helper(name: Any) -> bool:
+    return isinstance(name, str) and name.startswith(PREFIX)
+
+
+def _bit(index: int) -> int:
+    return (1 << index) if index < HIT_BITS else 0
+
+
+class StepFailed(Exception):
+    """Rows of one batch failed under ``on_error=stop``: raised in the actor so Ray stops the run
+    at once, turned back into :class:`~mixpeek_tools.runtime.executor.RowsFailed` by the driver
+    (``RowsFailed`` itself cannot be rebuilt from the arguments Ray pickles)."""
+
+    def __init__(self, failures: list[Any], *_notes: Any) -> None:
+        super().__init__(failures)
+        self.failures = failures
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Ray Data appends its retry note to ``args``; rebuild from the failures alone.
+        return (type(self), (self.failures,))
+
+
+class Ledger:
+    """What output blocks cannot carry, collected in a small actor the driver reads at the end:
+    failed rows (``on_error=continue``) and the seconds, batch counts and processed counts of
+    batches whose rows changed in a step (rare; the common case rides in helper columns)."""
+
+    def __init__(self) -> None:
+        self.failures: list[Any] = []
+        self.seconds: dict[int, float] = {}
+        self.batches: dict[int, int] = {}
+        self.processed: dict[int, int] = {}
+
+    def add(
+        self,
+        failures: list[Any],
+        seconds: dict[int, float],
+        batches: dict[int, int],
+        processed: dict[int, int],
+    ) -> None:
+        self.failures.extend(failures)
+        for index, value in seconds.items():
+            self.seconds[index] = self.seconds.get(index, 0.0) + value
+        for index, count in batches.items():
+            self.batches[index] = self.batches.get(index, 0) + count
+        for index, count in processed.items():
+            self.processed[index] = self.processed.get(index, 0) + count
+
+    def report(self) -> tuple[list[Any], dict[int, float], dict[int, int], dict[int, int]]:
+        return self.failures, self.seconds, self.batches, self.processed
 
 
 class StepActor:
     """One Ray actor of one step: builds the plan and the step's service once, then applies it.
 
-    Failing rows (``on_error=continue``) travel on as *tombstone* rows (input row number, step,
-    error) so the driver reports them in order; with ``on_error=stop`` the driver stops at the
-    first one. A service that cannot even be created fails the first batch with its own error,
-    which the driver unwraps into the usual one-paragraph message.
+    A service that cannot even be created fails the first batch with its own error, which the
+    driver unwraps into the usual one-paragraph message.
     """
 
-    def __init__(self, factory: Any, index: int, placeholders: bool) -> None:
+    def __init__(
+        self,
+        factory: Any,
+        index: int,
+        placeholders: bool,
+        ledger: Any = None,
+        on_error: str = "continue",
+    ) -> None:
         if placeholders:
             os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
         self.error: BaseException | None = None
+        self.index = index
+        self.bit = _bit(index)
+        self.column = _seconds_column(index)
+        self.ledger = ledger
+        self.stop = on_error == "stop"
         try:
             from mixpeek_tools.runtime.executor import instantiate
 
             plan = factory()
-            self.index = index
             self.step = plan.steps[index]
             self.service = instantiate(self.step)
         except BaseException as exc:  # raised again on the first batch, where Ray reports it
             self.error = exc
 
     def __call__(self, batch: Any) -> Any:
+        import time
+
         import numpy as np
         import pandas as pd
 
-        from mixpeek_tools.runtime.content import condition_mask
         from mixpeek_tools.runtime.executor import apply_step
 
         if self.error is not None:
             raise self.error
-        dead = _is_tombstone(batch)
-        rows = batch[~dead] if dead.any() else batch
-        frame = rows.drop(columns=[c for c in _HELPERS if c in rows.columns])
-        labels = rows[ROW].to_numpy(dtype="int64")
-        frame.index = pd.Index(labels)
-        flags = rows[PROCESSED].to_numpy(dtype=bool)
-        hits = _hits(rows)
-        mask = condition_mask(frame, self.step.condition)
+        rows = _rows_of(batch)
+        hits = _int_column(batch, HITS)
+        data = [i for i, name in enumerate(batch.columns) if not _is_helper(name)]
+        frame = batch.take(data, axis=1)
+        frame.index = pd.Index(rows)
+        flags = batch[PROCESSED].to_numpy(dtype=bool)
+        started = time.perf_counter()
         outcome = apply_step(self.step, self.service, frame, flags, on_error="continue")
-        out = outcome.frame.copy(deep=False)
-        out_labels = np.asarray(out.index, dtype="int64")
-        out[ROW] = out_labels
-        out[PROCESSED] = outcome.processed
-        out[HITS] = _mark_hits(labels, hits, mask, out_labels, np.int64(1) << np.int64(self.index))
-        out = out.reset_index(drop=True)
-        graves = [batch[dead]] if dead.any() else []
-        for failure in outcome.failures:
-            graves.append(pd.DataFrame({ROW: [failure.row - 1], PROCESSED: [False],
-                                        ERROR: [failure.error], STEP: [failure.step]}))  # fmt: skip
-        if not graves:
-            return out
-        merged = pd.concat([out, *graves], ignore_index=True)
-        return merged.iloc[np.argsort(merged[ROW].to_numpy(), kind="stable")].reset_index(drop=True)
+        seconds = max(time.perf_counter() - started, 1e-9)
+        if outcome.failures and self.stop:
+            raise StepFailed(outcome.failures)
+        out = outcome.frame
+        labels = np.asarray(out.index)
+        if not outcome.failures and len(labels) == len(rows) and np.array_equal(labels, rows):
+            # The common case: the rows that came in went out, in order; helpers ride along.
+            if outcome.selected == len(rows):
+                hits = hits | self.bit
+            elif outcome.selected:
+                hits = hits | np.where(self._mask(frame), self.bit, 0)
+            carried = {c: batch[c].to_numpy() for c in batch.columns if _is_seconds(c)}
+            first = np.zeros(len(rows))
+            if len(rows):
+                first[0] = seconds
+            carried[self.column] = first
+            return _block(out, rows, outcome.processed, hits, carried)
+        return self._changed(batch, rows, hits, frame, outcome, seconds)
+
+    def _mask(self, frame: Any) -> Any:
+        from mixpeek_tools.runtime.content import condition_mask
+
+        return condition_mask(frame, self.step.condition)
+
+    def _changed(
+        self, batch: Any, rows: Any, hits: Any, frame: Any, outcome: Any, seconds: float
+    ) -> Any:
+        """Rows failed, or the service returned other rows than it got: output rows take their
+        bits by row number; what leaves the stream here (failures, the step counts of rows that
+        are gone, and every step's seconds on this batch) goes to the ledger."""
+        import numpy as np
+
+        labels = _labels(outcome.frame)
+        selected = self._mask(frame) if 0 < outcome.selected < len(rows) else (
+            np.full(len(rows), bool(outcome.selected)))  # fmt: skip
+        chosen = rows[selected]
+        out_hits = _lookup(rows, hits, labels) | np.where(np.isin(labels, chosen), self.bit, 0)
+        failed = np.array([f.row - 1 for f in outcome.failures], dtype="int64")
+        gone = ~np.isin(rows, labels)
+        gone_hits = hits[gone] | np.where(
+            selected[gone] & ~np.isin(rows[gone], failed), self.bit, 0
+        )
+        processed = {i: n for i in range(HIT_BITS) if (n := _count_bit(gone_hits, i))}
+        spent = {self.index: seconds}
+        batches = {self.index: 1}
+        for column in batch.columns:
+            if _is_seconds(column):
+                values = _floats(batch[column])
+                index = _seconds_index(column)
+                spent[index] = spent.get(index, 0.0) + float(np.nansum(values))
+                batches[index] = batches.get(index, 0) + int(np.count_nonzero(values > 0))
+        if self.ledger is not None:
+            import ray
+
+            # Waited for: the driver reads the ledger once every block reached it.
+            ray.get(self.ledger.add.remote(outcome.failures, spent, batches, processed))
+        return _block(outcome.frame, labels, outcome.processed, out_hits, {})
+
+
+def _is_seconds(name: Any) -> bool:
+    return _is_helper(name) and str(name).startswith(PREFIX + "seconds_")
+
+
+def _seconds_index(name: str) -> int:
+    return int(name[len(PREFIX + "seconds_") : -2])
+
+
+def _floats(series: Any) -> Any:
+    import numpy as np
+
+    return np.asarray(series.to_numpy(dtype="float64", na_value=np.nan))
+
+
+def _rows_of(batch: Any) -> Any:
+    from mixpeek_tools.errors import BadInput
+
+    if ROW not in batch.columns:
+        raise BadInput(
+            f"the dataset lost the kit's row-number column {ROW}",
+            where="pipeline.py: prepare",
+            hint="Keep every column whose name starts with __mixpeek_ when prepare selects or "
+            "drops columns (they carry row numbers for error messages)",
+        )
+    return _int_column(batch, ROW)
+
+
+def _int_column(df: Any, name: str) -> Any:
+    import numpy as np
+
+    if name not in df.columns:
+        return np.zeros(len(df), dtype="int64")
+    column = df[name]
+    if column.dtype != "int64":  # blocks without the column were joined with ones with it
+        return column.fillna(0).to_numpy(dtype="int64")
+    return column.to_numpy()
+
+
+def _labels(frame: Any) -> Any:
+    import numpy as np
+
+    try:
+        return np.asarray(frame.index, dtype="int64")
+    except (TypeError, ValueError):  # a service that gave its output another index
+        return np.arange(len(frame), dtype="int64") - len(frame) - 1
+
+
+def _lookup(keys: Any, values: Any, wanted: Any) -> Any:
+    """``values`` of ``wanted`` keys (first match; 0 where absent), without a pandas reindex
+    (which refuses the repeated labels a ``flat_map`` in prepare makes)."""
+    import numpy as np
+
+    if len(keys) == 0 or len(wanted) == 0:
+        return np.zeros(len(wanted), dtype="int64")
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    at = np.minimum(np.searchsorted(ordered, wanted), len(keys) - 1)
+    return np.where(ordered[at] == wanted, values[order][at], 0).astype("int64")
+
+
+def _count_bit(hits: Any, index: int) -> int:
+    import numpy as np
+
+    bit = _bit(index)
+    return int(np.count_nonzero(hits & bit)) if bit else 0
+
+
+def _block(out: Any, rows: Any, processed: Any, hits: Any, extra: dict[str, Any]) -> Any:
+    """The actor's output: the step's frame plus helper columns, built in one constructor call
+    (adding columns one by one costs several times more on pandas 3)."""
+    import numpy as np
+    import pandas as pd
+
+    helpers: dict[str, Any] = {
+        ROW: np.asarray(rows, dtype="int64"),
+        PROCESSED: np.asarray(processed, dtype=bool),
+        HITS: np.asarray(hits, dtype="int64"),
+        **extra,
+    }
+    names = [c for c in out.columns if not _is_helper(c)]
+    if out.columns.has_duplicates or len(names) != len(out.columns):
+        block = out.drop(columns=[c for c in out.columns if _is_helper(c)]).reset_index(drop=True)
+        for name, values in helpers.items():
+            block[name] = values
+        return block
+    columns = {name: out[name].array for name in names}
+    columns.update(helpers)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _input_block(df: Any) -> Any:
+    """A reader batch as a Ray block: its columns plus the row numbers and empty flags."""
+    import numpy as np
+
+    rows = np.asarray(df.index, dtype="int64")
+    return _block(df, rows, np.zeros(len(df), dtype=bool), np.zeros(len(df), dtype="int64"), {})
+
+
+def _read_feed(queue: Any) -> Any:
+    """The read task's body: blocks off the feed queue until the driver's end marker."""
+    import ray
+
+    while True:
+        item = queue.get()
+        if item is None:
+            return
+        yield ray.get(item[0])
+
+
+class Feed:
+    """Streams the driver's input batches into Ray while the run goes (module docstring)."""
+
+    def __init__(self, batches: Any, stats: Any, depth: int = FEED_DEPTH) -> None:
+        import threading
+
+        from ray.util.queue import Queue
+
+        self.queue = Queue(maxsize=depth, actor_options={"num_cpus": 0})
+        self.error: BaseException | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._pump, args=(batches, stats), name="mixpeek-ray-feed", daemon=True
+        )
+
+    def dataset(self) -> Any:
+        import functools
+
+        import ray
+        from ray.data import Datasource, ReadTask
+        from ray.data.block import BlockMetadata
+
+        read = functools.partial(_read_feed, self.queue)
+
+        class FeedDatasource(Datasource):
+            def estimate_inmemory_data_size(self) -> int | None:
+                return None
+
+            def get_read_tasks(
+                self, parallelism: int, per_task_row_limit: int | None = None,
+                data_context: Any = None,
+            ) -> list[Any]:  # fmt: skip
+                meta = BlockMetadata(num_rows=None, size_bytes=None, input_files=None,
+                                     exec_stats=None)  # fmt: skip
+                return [ReadTask(read, meta, per_task_row_limit=per_task_row_limit)]
+
+            @property
+            def supports_distributed_reads(self) -> bool:
+                return False  # next to the driver's object store: its puts are local reads
+
+            def get_name(self) -> str:
+                return "MixpeekInput"
+
+        # One read task, holding no CPU: the steps' actor pools get every CPU of the cluster.
+        return ray.data.read_datasource(FeedDatasource(), override_num_blocks=1, num_cpus=0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _pump(self, batches: Any, stats: Any) -> None:
+        import ray
+
+        try:
+            for df in batches:
+                if self._stopping.is_set():
+                    return
+                stats.rows_in += len(df)
+                if len(df) and not self._offer([ray.put(_input_block(df))]):
+                    return
+        except BaseException as exc:  # a reader error: raised by the driver once Ray drained
+            self.error = exc
+        finally:
+            self._offer(None)
+
+    def _offer(self, item: Any) -> bool:
+        from ray.util.queue import Full
+
+        while not self._stopping.is_set():
+            try:
+                self.queue.put(item, timeout=POLL_SECONDS)
+                return True
+            except Full:
+                continue
+            except Exception:  # the queue actor is gone: the run is over
+                return False
+        return False
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        with contextlib.suppress(Exception):  # Ray already shut down
+            self.queue.shutdown(force=True)
 
 
 class RayEngine:
@@ -188,28 +508,36 @@ class RayEngine:
     def _run(self, plan: Any, batches: Any, options: Any) -> Any:
         import time
 
+        import ray
+
         from mixpeek_tools.runtime.executor import PROCESSED_ATTR, ProcessedFlags
 
         factory = _factory(plan)
         if options.placeholder_services:
             os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
         self._started = init_ray(self.num_cpus, verbose=self.verbose) or self._started
-        _configure_data_context(self.verbose)
-        gpus = [self._gpus_for(step, options) for step in plan.steps]
-        ds = self._input_dataset(plan, batches)
-        for index, step in enumerate(plan.steps):
-            ds = self._stage(ds, factory, index, step, gpus[index], options)
-        tables = iter(_iter_tables(ds))
+        previous = _configure_data_context(self.verbose)
+        tables: Any = None
+        feed: Feed | None = None
+        ledger: Any = None
         try:
-            for table in tables:
-                frame, flags, failures = _split(table)
-                self._count_hits(frame.attrs.pop(HITS))
-                self._count_failures(failures, options)
+            gpus = [self._gpus_for(step, options) for step in plan.steps]
+            ledger = ray.remote(num_cpus=0)(Ledger).remote()
+            feed = Feed(batches, self.stats)
+            ds = self._prepared(plan, feed)
+            for index, step in enumerate(plan.steps):
+                ds = self._stage(ds, factory, index, step, gpus[index], options, ledger)
+            tables = iter(_iter_blocks(ds))
+            for block in tables:
+                frame, flags = self._split(block)
                 frame.attrs[PROCESSED_ATTR] = ProcessedFlags(flags)
                 self.stats.rows_out += len(frame)
                 if options.on_progress is not None:
-                    options.on_progress(len(frame) + len(failures))
+                    options.on_progress(len(frame))
                 yield frame
+            if feed.error is not None:
+                raise feed.error
+            self._collect(ledger, plan, options)
         except Exception as exc:
             raise _unwrap(exc) from None
         finally:
@@ -218,8 +546,37 @@ class RayEngine:
             close = getattr(tables, "close", None)
             if close is not None:
                 close()
+            if feed is not None:
+                feed.close()
+            if ledger is not None:
+                ray.kill(ledger)
+            _restore(previous)
             self.stats.finished = time.perf_counter()
             self._finish_step_stats()
+
+    def _prepared(self, plan: Any, feed: Feed) -> Any:
+        """The fed input dataset, through ``prepare``; the feed starts once the plan is built."""
+        import ray
+
+        from mixpeek_tools.errors import BadInput
+
+        ds = feed.dataset()
+        feed.start()
+        if plan.prepare is None:
+            return ds
+        prepared = plan.prepare(ds)
+        if prepared is ds:
+            return ds
+        if not isinstance(prepared, ray.data.Dataset):
+            raise BadInput(
+                f"prepare returned {type(prepared).__name__}, not the Ray Dataset it was given",
+                where="pipeline.py: prepare",
+                hint="Prepare must return the dataset, e.g. lambda ds: ds.filter(...)",
+            )
+        # prepare's own tasks (filter, map) need CPUs that the steps' actor pools would hold on
+        # a small cluster, which deadlocks the stream; running prepare to completion first
+        # avoids that (at the price of holding its output in the object store).
+        return prepared.materialize()
 
     def _gpus_for(self, step: Any, options: Any) -> float:
         """The step's ``num_gpus`` on this cluster, 0 when it may fall back to CPU; else an error."""
@@ -251,40 +608,8 @@ class RayEngine:
             "allow_cpu_fallback=True (or resource_type=ResourceType.CPU) if it can run on CPU",
         )
 
-    def _input_dataset(self, plan: Any, batches: Any) -> Any:
-        """Input batches as Arrow blocks (row numbers kept in a column), then ``prepare``."""
-        import numpy as np
-        import pyarrow as pa
-        import ray
-
-        from mixpeek_tools.errors import BadInput
-
-        tables = []
-        for df in batches:
-            self.stats.rows_in += len(df)
-            block = df.reset_index(drop=True)
-            block[ROW] = np.asarray(df.index, dtype="int64")
-            block[PROCESSED] = np.zeros(len(df), dtype=bool)
-            tables.append(pa.Table.from_pandas(block, preserve_index=False))
-        if not tables:
-            tables = [pa.table({ROW: pa.array([], pa.int64()), PROCESSED: pa.array([], pa.bool_())})]
-        ds = ray.data.from_arrow(tables)
-        if plan.prepare is None:
-            return ds
-        prepared = plan.prepare(ds)
-        if not isinstance(prepared, ray.data.Dataset):
-            raise BadInput(
-                f"prepare returned {type(prepared).__name__}, not the Ray Dataset it was given",
-                where="pipeline.py: prepare",
-                hint="Prepare must return the dataset, e.g. lambda ds: ds.filter(...)",
-            )
-        # prepare's own tasks (filter, map) need CPUs that the steps' actor pools would hold on
-        # a small cluster, which deadlocks the stream; running prepare to completion first
-        # avoids that.
-        return prepared.materialize()
-
     def _stage(
-        self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any
+        self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any, ledger: Any
     ) -> Any:
         import ray
 
@@ -292,10 +617,13 @@ class RayEngine:
         return ds.map_batches(
             StepActor,
             fn_constructor_kwargs={"factory": factory, "index": index,
-                                   "placeholders": bool(options.placeholder_services)},
+                                   "placeholders": bool(options.placeholder_services),
+                                   "ledger": ledger, "on_error": options.on_error},
             batch_size=size,
             batch_format="pandas",
-            zero_copy_batch=False,
+            # The actor never writes into its batch (pandas copy-on-write; apply_step hands the
+            # service a shallow copy), so Ray's defensive copy of every batch is not needed.
+            zero_copy_batch=True,
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(step.concurrency))),
             num_cpus=float(step.num_cpus),
             num_gpus=gpus,
@@ -303,21 +631,42 @@ class RayEngine:
             max_restarts=0,
         )  # fmt: skip
 
-    def _count_failures(self, failures: list[Any], options: Any) -> None:
+    def _split(self, block: Any) -> tuple[Any, Any]:
+        """An output block as the frame the local engine would give (index = input rows) and its
+        processed flags; its helper columns go into the per-step counts and seconds."""
+        import numpy as np
+        import pandas as pd
+
+        rows = _rows_of(block)
+        hits = _int_column(block, HITS)
+        for index, step_stats in enumerate(self.stats.steps):
+            step_stats.rows_processed += _count_bit(hits, index)
+            column = _seconds_column(index)
+            if column in block.columns:
+                values = _floats(block[column])
+                step_stats.seconds += float(np.nansum(values))
+                step_stats.batches += int(np.count_nonzero(values > 0))
+        data = [i for i, name in enumerate(block.columns) if not _is_helper(name)]
+        frame = block.take(data, axis=1)
+        frame.index = pd.Index(rows)
+        return frame, block[PROCESSED].to_numpy(dtype=bool)
+
+    def _collect(self, ledger: Any, plan: Any, options: Any) -> None:
+        """Add what the ledger holds; with ``on_error=stop`` any failure stops the run here."""
+        import ray
+
         from mixpeek_tools.runtime.executor import RowsFailed
 
-        if not failures:
-            return
-        self.stats.failures.extend(failures)
-        if options.on_error == "stop":
-            raise RowsFailed(failures)
-
-    def _count_hits(self, hits: Any) -> None:
-        import numpy as np
-
+        failures, seconds, batches, processed = ray.get(ledger.report.remote())
         for index, step_stats in enumerate(self.stats.steps):
-            step_stats.rows_processed += int(np.count_nonzero(hits & (1 << index)))
-            step_stats.batches += 1
+            step_stats.seconds += seconds.get(index, 0.0)
+            step_stats.batches += batches.get(index, 0)
+            step_stats.rows_processed += processed.get(index, 0)
+        order = {step.name: i for i, step in reversed(list(enumerate(plan.steps)))}
+        failures = sorted(failures, key=lambda f: (f.row, order.get(f.step, 0)))
+        self.stats.failures.extend(failures)
+        if failures and options.on_error == "stop":
+            raise RowsFailed(failures)
 
     def _finish_step_stats(self) -> None:
         """Rows per step, derived in the driver: what reached each step and what failed there."""
@@ -344,106 +693,64 @@ def _factory(plan: Any) -> Any:
     return factory
 
 
-def _configure_data_context(verbose: bool) -> None:
+def _configure_data_context(verbose: bool) -> dict[str, Any]:
+    """Set the run's Ray Data options; returns the previous values for :func:`_restore`.
+
+    Blocks stay pandas (``batch_to_block_arrow_format=False``, Ray 2.4x+ turns pandas batches
+    into Arrow blocks by default) so every step gets exactly the frames the local engine gives
+    it (numpy ints, Python dicts, the reader's dtypes, not ``int64[pyarrow]`` or structs) and no
+    batch pays two Arrow conversions; Arrow blocks a ``prepare`` makes become numpy-typed pandas.
+    """
     import ray
 
     if not verbose:
         _quiet()  # importing ray.data configures its loggers anew
     ctx = ray.data.DataContext.get_current()
+    wanted: dict[str, Any] = {
+        "raise_original_map_exception": True,  # the kit's own errors reach the driver intact
+        "enable_progress_bars": verbose,
+        "print_on_execution_start": verbose,
+        "batch_to_block_arrow_format": False,
+        "enable_arrow_backed_pandas_conversion": False,
+    }
+    previous = {"preserve_order": ctx.execution_options.preserve_order}
     ctx.execution_options.preserve_order = True  # rows come back in input order
-    ctx.raise_original_map_exception = True  # the kit's own errors reach the driver intact
-    ctx.enable_progress_bars = verbose
-    if hasattr(ctx, "print_on_execution_start"):
-        ctx.print_on_execution_start = verbose
+    for name, value in wanted.items():
+        if hasattr(ctx, name):  # older Ray versions lack some of them
+            previous[name] = getattr(ctx, name)
+            setattr(ctx, name, value)
+    return previous
 
 
-def _iter_tables(ds: Any) -> Any:
-    return ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2)
+def _restore(previous: dict[str, Any]) -> None:
+    """Put back the Ray Data options a run changed (other Ray Data use in the process)."""
+    import ray
+
+    ctx = ray.data.DataContext.get_current()
+    for name, value in previous.items():
+        if name == "preserve_order":
+            ctx.execution_options.preserve_order = value
+        else:
+            setattr(ctx, name, value)
 
 
-def _column(table: Any, name: str) -> Any:
-    """One Arrow column as pandas values the way the local engine holds them: nested values
-    (lists, structs, maps) and integers with gaps as Python objects, the rest vectorised."""
-    import pyarrow as pa
-
-    column = table.column(name)
-    kind = column.type
-    nested = pa.types.is_nested(kind) or pa.types.is_dictionary(kind)
-    if nested or (pa.types.is_integer(kind) and column.null_count):
-        return column.to_pylist()
-    return column.to_pandas()
-
-
-def _split(table: Any) -> tuple[Any, Any, list[Any]]:
-    """Output frame (index = input rows), its processed flags, and the failures it carried."""
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    from mixpeek_tools.runtime.executor import RowFailure
-
-    names = [n for n in table.column_names if n not in _HELPERS]
-    rows = table.column(ROW).to_numpy(zero_copy_only=False)
-    hits = _hits_of(table)
-    failures: list[Any] = []
-    if ERROR in table.column_names and table.column(ERROR).null_count < table.num_rows:
-        errors = table.column(ERROR).to_pylist()
-        steps = table.column(STEP).to_pylist()
-        dead = np.array([e is not None for e in errors])
-        failures = [RowFailure(int(r) + 1, str(s), str(e))
-                    for r, s, e, d in zip(rows, steps, errors, dead, strict=True) if d]  # fmt: skip
-        table = table.filter(pa.array(~dead))
-        rows, hits = rows[~dead], hits[~dead]
-    frame = pd.DataFrame({n: _column(table, n) for n in names})
-    frame.index = pd.Index(rows)
-    flags = table.column(PROCESSED).to_numpy(zero_copy_only=False).astype(bool)
-    frame.attrs[HITS] = hits
-    return frame, flags, failures
-
-
-def _mark_hits(labels: Any, hits: Any, mask: Any, out_labels: Any, bit: Any) -> Any:
-    """Each output row's step bitmask: its bits so far, plus ``bit`` where this step selected it.
-
-    The common case (same rows out as in, every row selected) avoids any lookup.
-    """
-    import numpy as np
-    import pandas as pd
-
-    same = len(out_labels) == len(labels) and bool(np.array_equal(out_labels, labels))
-    before = hits if same else pd.Series(hits, index=labels).reindex(out_labels).fillna(0)
-    before = np.asarray(before, dtype="int64")
-    if mask.all():
-        return before | bit
-    if same:
-        return before | np.where(mask, bit, np.int64(0))
-    return before | np.where(np.isin(out_labels, labels[mask]), bit, np.int64(0))
-
-
-def _hits(df: Any) -> Any:
-    import numpy as np
-
-    if HITS not in df.columns:
-        return np.zeros(len(df), dtype="int64")
-    return df[HITS].fillna(0).to_numpy(dtype="int64")
-
-
-def _hits_of(table: Any) -> Any:
-    import numpy as np
-
-    if HITS not in table.column_names:
-        return np.zeros(table.num_rows, dtype="int64")
-    return table.column(HITS).fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
+def _iter_blocks(ds: Any) -> Any:
+    # Blocks are the actors' pandas frames; taking them as they are avoids any conversion.
+    return ds.iter_batches(batch_format="pandas", batch_size=None, prefetch_batches=2)
 
 
 def _unwrap(exc: BaseException) -> BaseException:
     """The kit's own error inside a Ray task error (e.g. a service that cannot run here)."""
     from mixpeek_tools.errors import EnvironmentFailure, KitError
+    from mixpeek_tools.runtime.executor import RowsFailed
 
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, KitError):
             return current
+        if isinstance(current, StepFailed):
+            return RowsFailed(current.failures)
         seen.add(id(current))
         current = getattr(current, "cause", None) or current.__cause__
     if type(exc).__module__.startswith("ray"):
