@@ -1,12 +1,13 @@
 """A small but real plugin written to disk for the engine tests: text and image steps,
-a step that fails on chosen rows, optional GPU and built-in-service steps, optional prepare."""
+a step that fails on chosen rows (or sleeps a set time per batch), optional GPU and
+built-in-service steps, optional prepare."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
-MANIFEST = '''
+MANIFEST = """
 from pydantic import BaseModel, Field
 
 class Input(BaseModel):
@@ -22,15 +23,17 @@ class Params(BaseModel):
     fallback: bool = False
     builtin: bool = False
     prepare: bool = False
+    sleep: float = 0.0
 
 metadata = {"name": "engine_probe", "version": "v1", "description": "engine tests",
             "category": "multimodal", "author": "tests"}
 input_schema = Input
 output_schema = Output
 parameter_schema = Params
-'''
+"""
 
 PROCESSORS = '''
+import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,6 +41,7 @@ import pandas as pd
 @dataclass
 class Cfg:
     fail_on: str | None = None
+    sleep: float = 0.0
 
 class Labeler:
     """Text rows: a label and a nested summary; raises on the row whose text is fail_on."""
@@ -45,6 +49,7 @@ class Labeler:
         self.config = config
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(self.config.sleep)  # a known cost per batch, for the per-step seconds
         labels, summaries = [], []
         for text in batch["text"]:
             if self.config.fail_on is not None and text == self.config.fail_on:
@@ -65,7 +70,7 @@ class ImageSizer:
         return batch
 '''
 
-PIPELINE = '''
+PIPELINE = """
 from engine.plugins.extractors.pipeline import (
     PipelineDefinition, ResourceType, RowCondition, StepDefinition, build_pipeline_steps,
 )
@@ -76,7 +81,7 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
                 content_flags=None):
     p = Params(**(extractor_request.extractor_config.parameters or {}))
     steps = [
-        StepDefinition(service_class=Labeler, config=Cfg(fail_on=p.fail_on),
+        StepDefinition(service_class=Labeler, config=Cfg(fail_on=p.fail_on, sleep=p.sleep),
                        resource_type=ResourceType.GPU if p.gpu else ResourceType.CPU,
                        allow_cpu_fallback=p.fallback, condition=RowCondition.IS_TEXT,
                        batch_size=3),
@@ -97,7 +102,7 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
         else (lambda ds: ds)
     return {"steps": (base_steps or []) + build_pipeline_steps(pipeline, dataset_size),
             "prepare": prepare}
-'''
+"""
 
 
 def write_plugin(root: Path) -> Path:

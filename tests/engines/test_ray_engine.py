@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pandas as pd
 import pytest
 from engine_plugin import write_plugin
 
-from mixpeek_tools.errors import EnvironmentFailure
+from mixpeek_tools.errors import BadInput, EnvironmentFailure
 from mixpeek_tools.local_platform.engine.inference.base import PLACEHOLDER_ENV, ServiceUnavailable
 from mixpeek_tools.plugin.loader import load_plugin
 from mixpeek_tools.runtime.engines import get_engine
@@ -95,6 +96,22 @@ def _read(path: Path) -> str:
     return path.read_text()
 
 
+def _counts(stats: RunStats) -> list[tuple[str, int, int, int]]:
+    return [(s.name, s.rows_seen, s.rows_processed, s.rows_failed) for s in stats.steps]
+
+
+def _frames(engine: str, plugin: Path, source: Path, params: dict | None = None,
+            batches: Any = None) -> tuple[pd.DataFrame, RunStats]:  # fmt: skip
+    """Every output frame of one engine, joined, with the frames' own dtypes and index."""
+    plan = plan_pipeline(load_plugin(plugin), params or {}, dataset_size=count_rows(source))
+    runner = get_engine(engine)
+    try:
+        frames = list(runner.run(plan, batches or iter_frames(source, 4), RunOptions()))
+    finally:
+        runner.close()
+    return pd.concat(frames), runner.stats
+
+
 def _rows(with_image: Path | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"id": i, "text": t} for i, t in enumerate(TEXTS)]
     if with_image is not None:
@@ -151,7 +168,7 @@ def test_file_referencing_rows_are_resolved_and_routed_by_content_type(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:
     source = _write(tmp_path / "mixed.jsonl", _rows(with_image=_png(tmp_path)))
-    local, ray, _, ray_stats = both(plugin, source, tmp_path)
+    local, ray, local_stats, ray_stats = both(plugin, source, tmp_path)
     assert local == ray
     images = [json.loads(line) for line in ray.splitlines() if "image_bytes" in line]
     assert [r["id"] for r in images] == [100, 101]
@@ -159,6 +176,7 @@ def test_file_referencing_rows_are_resolved_and_routed_by_content_type(
     sizer, labeler = ray_stats.step("ImageSizer"), ray_stats.step("Labeler")
     assert sizer is not None and sizer.rows_processed == 2
     assert labeler is not None and labeler.rows_processed == len(TEXTS)
+    assert _counts(ray_stats) == _counts(local_stats)
 
 
 def test_failing_rows_are_reported_alike_and_the_rest_go_on(
@@ -169,10 +187,14 @@ def test_failing_rows_are_reported_alike_and_the_rest_go_on(
     local, ray, local_stats, ray_stats = both(plugin, source, tmp_path, params, on_error="continue")
     assert local == ray
     assert '"label": "ETA"' not in ray and len(ray.splitlines()) == len(TEXTS) - 1
-    assert [str(f) for f in ray_stats.failures] == [str(f) for f in local_stats.failures] == [
-        "row 4 in step 'Labeler': ValueError: cannot label 'eta'"]
+    assert (
+        [str(f) for f in ray_stats.failures]
+        == [str(f) for f in local_stats.failures]
+        == ["row 4 in step 'Labeler': ValueError: cannot label 'eta'"]
+    )
     labeler = ray_stats.step("Labeler")
     assert labeler is not None and labeler.rows_failed == 1
+    assert _counts(ray_stats) == _counts(local_stats)
 
 
 def test_a_failing_row_stops_the_run_by_default(
@@ -259,3 +281,111 @@ def test_the_run_command_joins_an_existing_cluster_through_ray_address(
     run("local", plugin, source, tmp_path / "local.jsonl")
     assert out.read_text() == (tmp_path / "local.jsonl").read_text()
     assert ray.is_initialized(), "joining the cluster does not shut it down"
+
+
+def test_output_frames_equal_the_local_engines_dtypes_index_and_values(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """Blocks stay pandas on Ray, so steps and the writer see the local engine's very frames:
+    numpy ints (not int64[pyarrow]), dicts with exactly their keys, input positions as index."""
+    rows = _rows(with_image=_png(tmp_path))
+    rows[1]["meta"] = {"source": "a"}
+    rows[5]["meta"] = {"lang": "en"}
+    source = _write(tmp_path / "mixed.jsonl", rows)
+    local, _ = _frames("local", plugin, source)
+    ray, _ = _frames("ray", plugin, source)
+    pd.testing.assert_frame_equal(ray, local)
+    assert str(ray["id"].dtype) == "int64" and ray.loc[1, "meta"] == {"source": "a"}
+
+
+def test_each_step_reports_the_seconds_it_spent_on_ray(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    stats = run("ray", plugin, source, tmp_path / "out.jsonl", {"sleep": 0.05})
+    labeler, sizer = stats.step("Labeler"), stats.step("ImageSizer")
+    assert labeler is not None and sizer is not None
+    # 10 rows in batches of at most 3: at least 4 batches, each sleeping 0.05 s in the step.
+    assert labeler.batches >= 4
+    assert labeler.seconds >= 0.05 * labeler.batches
+    assert labeler.seconds < stats.seconds * 2  # two actors at most work at once
+    assert 0 < sizer.seconds < labeler.seconds and sizer.batches >= 5
+
+
+def test_step_seconds_survive_failed_rows_and_reach_the_cli_summary(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    source = _write(tmp_path / "in.jsonl", _rows())
+    stats = run("ray", plugin, source, tmp_path / "out.jsonl",
+                {"sleep": 0.05, "fail_on": "eta"}, on_error="continue")  # fmt: skip
+    labeler = stats.step("Labeler")
+    assert labeler is not None and labeler.seconds >= 0.05 * 4 and labeler.rows_failed == 1
+    out = tmp_path / "cli.jsonl"
+    env = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin), "-i",
+         str(source), "-o", str(out), "--engine", "ray", "--params", '{"sleep": 0.05}'],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.strip().startswith("step Labeler"))
+    assert "10 processed, 0 failed, 0 passed through" in line
+    seconds = float(line.rsplit(", ", 1)[1].split(" s ")[0])
+    assert seconds >= 0.05 * 4, line
+
+
+def test_output_flows_before_the_input_has_been_read_to_the_end(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """The input streams: the reader is held after 30 of 50 batches of 1024 rows (about 5 MB)
+    until the first output batch arrives, which only happens if Ray started on what was read
+    so far (before, the whole input went into the object store first)."""
+    first_output = threading.Event()
+    pulled: list[int] = []
+    size, count = 1024, 50
+
+    def batches() -> Iterator[pd.DataFrame]:
+        for i in range(count):
+            if i == 30 and not first_output.wait(90):
+                raise AssertionError("no output before the whole input was read")
+            pulled.append(i)
+            labels = pd.RangeIndex(i * size, (i + 1) * size)
+            yield pd.DataFrame({"text": [f"row {n} " + "lorem ipsum " * 8 for n in labels]},
+                               index=labels)  # fmt: skip
+
+    plan = plan_pipeline(load_plugin(plugin), {}, dataset_size=size * count)
+    runner = get_engine("ray")
+    read_when_first: int | None = None
+    frames = []
+    try:
+        for df in runner.run(plan, batches(), RunOptions(batch_size=size)):
+            if read_when_first is None:
+                read_when_first = len(pulled)
+            first_output.set()
+            frames.append(df)
+    finally:
+        runner.close()
+    assert read_when_first is not None and read_when_first <= 30
+    out = pd.concat(frames)
+    assert list(out.index) == list(range(size * count))
+    assert out.loc[size * count - 1, "label"].startswith(f"ROW {size * count - 1} LOREM")
+    assert runner.stats.rows_in == runner.stats.rows_out == size * count
+
+
+def test_a_reader_error_mid_stream_is_the_local_engines_error(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "broken.jsonl"
+    lines = [json.dumps({"id": i, "text": t}) for i, t in enumerate(TEXTS)]
+    lines[6] = '{"id": 6, "text": "oops"'
+    source.write_text("\n".join(lines) + "\n")
+    errors = []
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.jsonl"
+        with pytest.raises(BadInput) as err:
+            run(engine, plugin, source, out)
+        assert not out.exists()
+        errors.append(err.value.paragraph())
+    assert errors[0] == errors[1] and f"{source}:7:" in errors[1]

@@ -86,7 +86,8 @@ def _summary(
             continue
         lines.append(
             f"{head}: {s.rows_processed} processed, {s.rows_failed} failed, "
-            f"{s.rows_seen - s.rows_processed - s.rows_failed} passed through"
+            f"{s.rows_seen - s.rows_processed - s.rows_failed} passed through, "
+            f"{s.seconds:.2f} s of step time"
         )
     schema = getattr(plugin.output_schema, "__name__", "output_schema") if plugin else "schema"
     lines.append(

@@ -18,32 +18,34 @@ is forwarded only when verbose), and is shut down when the run ends. Rows keep t
 Streaming input. The input is read by the kit's own readers in the driver, exactly as on the
 local engine (same row numbers, same file resolution against the driver's folders, same
 ``file:line:column`` errors), and fed to Ray while the run goes: a feeder thread puts each batch
-in the object store and hands its reference to a small queue actor (a few batches deep, so
-reading waits when Ray falls behind); one read task on the driver's node takes the references
-off the queue and yields the batches as blocks. Memory therefore stays flat with input size. We
-chose this over read tasks that open slices of the file themselves because it keeps a single
-reader for every format and both engines (CSV with quoted newlines, a ``.json`` list, ``--limit``
-and relative ``*_path`` resolution need no second implementation), and works for any iterable of
-batches, not only files. Its limit: reading and pandas-to-block conversion happen in one driver
-process, so a pipeline whose steps are faster than the reader is bound by the reader (as on the
-local engine). A ``prepare`` that returns a new dataset is run to completion first
-(``materialize``): its task stages would otherwise wait for CPUs the actor pools hold on a small
-cluster, so such plugins hold their prepared input in the object store; a ``prepare`` that
-returns the dataset it was given (the template's) keeps the stream.
+in the object store and hands its reference to the run's helper actor (:class:`Hub`, a queue a
+few batches deep, so reading waits when Ray falls behind); one read task on the driver's node,
+holding no CPU, takes the references off the queue and yields the batches as blocks. Memory
+therefore stays flat with input size. We chose this over read tasks that open slices of the file
+themselves because it keeps one reader for every format and both engines (CSV with quoted
+newlines, a ``.json`` list, ``--limit`` and relative ``*_path`` resolution need no second
+implementation) and works for any iterable of batches, not only files. Its limits: reading and
+turning batches into blocks happen in the driver process, so steps faster than the reader wait
+for it (as on the local engine), and input crosses from the driver's node to the cluster. A
+``prepare`` that returns a new dataset is run to completion first (``materialize``): its task
+stages would otherwise wait for CPUs the actor pools hold on a small cluster, so such plugins
+hold their prepared input in the object store; a ``prepare`` that returns the dataset it was
+given (the template's ``lambda ds: ds``) keeps the stream.
 
-Blocks stay pandas from the reader to the driver (no Arrow round trips: the frames the writer
-gets are the frames ``apply_step`` returned, and nested values keep their exact shape). Each
-block carries a few helper columns: the input row number, the processed flag, a bitmask of the
-steps that selected the row, and per step the seconds its actor spent in ``apply_step`` (on one
-row per batch), which the driver sums into the run summary's per-step seconds. When a batch
-comes out with the same rows it went in with and nothing failed (the common case) the actor's
-bookkeeping is a few array operations; rows that failed travel on as *tombstone* rows so the
-driver reports them in input order.
+Blocks stay pandas from the reader to the driver (Ray Data's own default turns them into Arrow
+after every step): each step and the writer get exactly the frames the local engine gives them
+(numpy ints, Python dicts, the reader's dtypes) and no batch pays two Arrow conversions. Each
+block carries helper columns: the input row number, the processed flag, a bitmask of the steps
+that selected the row, and per step the seconds its actor spent in ``apply_step`` (on the first
+row of each batch), which the driver sums into the run summary's per-step seconds. When a batch
+comes out of a step with the rows it went in with (the common case) the actor's bookkeeping is
+a few array operations. Failed rows leave the stream: with ``on_error=stop`` the actor raises and
+Ray stops the run at that batch; with ``continue`` they go to the hub's ledger, which the driver
+reads at the end and sorts by row.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import warnings
@@ -108,6 +110,7 @@ PROCESSED = "__mixpeek_processed__"  # some step selected the row (executor's pr
 HITS = "__mixpeek_hits__"  # bit i set: step i processed the row (for per-step counts)
 SECONDS = "__mixpeek_seconds_{}__"  # seconds step i spent on one batch, on that batch's first row
 FEED_DEPTH = 8  # input batches the driver may put ahead of Ray
+MIN_BLOCK_BYTES = 1 << 20  # smallest target block size (see Feed.block_bytes)
 HIT_BITS = 62  # steps past this many are not counted per step (int64 bitmask)
 POLL_SECONDS = 0.5  # how often the feeder re-checks that the run is still wanted
 
@@ -138,18 +141,38 @@ class StepFailed(Exception):
         return (type(self), (self.failures,))
 
 
-class Ledger:
-    """What output blocks cannot carry, collected in a small actor the driver reads at the end:
-    failed rows (``on_error=continue``) and the seconds, batch counts and processed counts of
-    batches whose rows changed in a step (rare; the common case rides in helper columns)."""
+class Hub:
+    """The run's one helper actor (async, holding no CPU; one process start per run, not two).
 
-    def __init__(self) -> None:
+    It is the input queue between the driver's feeder thread and the read task (a few batch
+    references deep, so reading waits when Ray falls behind), and the ledger of what output
+    blocks cannot carry: failed rows (``on_error=continue``) and the seconds, batch counts and
+    processed counts of batches whose rows changed in a step (rare; the common case rides in
+    helper columns). The driver reads the ledger once every block has reached it.
+    """
+
+    def __init__(self, depth: int) -> None:
+        import asyncio
+
+        self.queue: Any = asyncio.Queue(maxsize=depth)
         self.failures: list[Any] = []
         self.seconds: dict[int, float] = {}
         self.batches: dict[int, int] = {}
         self.processed: dict[int, int] = {}
 
-    def add(
+    async def put(self, item: Any, timeout: float) -> bool:
+        import asyncio
+
+        try:
+            await asyncio.wait_for(self.queue.put(item), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def get(self) -> Any:
+        return await self.queue.get()
+
+    async def add(
         self,
         failures: list[Any],
         seconds: dict[int, float],
@@ -164,7 +187,7 @@ class Ledger:
         for index, count in processed.items():
             self.processed[index] = self.processed.get(index, 0) + count
 
-    def report(self) -> tuple[list[Any], dict[int, float], dict[int, int], dict[int, int]]:
+    async def report(self) -> tuple[list[Any], dict[int, float], dict[int, int], dict[int, int]]:
         return self.failures, self.seconds, self.batches, self.processed
 
 
@@ -180,7 +203,7 @@ class StepActor:
         factory: Any,
         index: int,
         placeholders: bool,
-        ledger: Any = None,
+        hub: Any = None,
         on_error: str = "continue",
     ) -> None:
         if placeholders:
@@ -189,7 +212,7 @@ class StepActor:
         self.index = index
         self.bit = _bit(index)
         self.column = _seconds_column(index)
-        self.ledger = ledger
+        self.hub = hub
         self.stop = on_error == "stop"
         try:
             from mixpeek_tools.runtime.executor import instantiate
@@ -269,11 +292,11 @@ class StepActor:
                 index = _seconds_index(column)
                 spent[index] = spent.get(index, 0.0) + float(np.nansum(values))
                 batches[index] = batches.get(index, 0) + int(np.count_nonzero(values > 0))
-        if self.ledger is not None:
+        if self.hub is not None:
             import ray
 
             # Waited for: the driver reads the ledger once every block reached it.
-            ray.get(self.ledger.add.remote(outcome.failures, spent, batches, processed))
+            ray.get(self.hub.add.remote(outcome.failures, spent, batches, processed))
         return _block(outcome.frame, labels, outcome.processed, out_hits, {})
 
 
@@ -375,12 +398,12 @@ def _input_block(df: Any) -> Any:
     return _block(df, rows, np.zeros(len(df), dtype=bool), np.zeros(len(df), dtype="int64"), {})
 
 
-def _read_feed(queue: Any) -> Any:
-    """The read task's body: blocks off the feed queue until the driver's end marker."""
+def _read_feed(hub: Any) -> Any:
+    """The read task's body: blocks off the hub's queue until the driver's end marker."""
     import ray
 
     while True:
-        item = queue.get()
+        item = ray.get(hub.get.remote())
         if item is None:
             return
         yield ray.get(item[0])
@@ -389,17 +412,43 @@ def _read_feed(queue: Any) -> Any:
 class Feed:
     """Streams the driver's input batches into Ray while the run goes (module docstring)."""
 
-    def __init__(self, batches: Any, stats: Any, depth: int = FEED_DEPTH) -> None:
+    def __init__(self, batches: Any, stats: Any, hub: Any) -> None:
         import threading
 
-        from ray.util.queue import Queue
-
-        self.queue = Queue(maxsize=depth, actor_options={"num_cpus": 0})
+        self.hub = hub
+        self.stats = stats
         self.error: BaseException | None = None
+        self._batches = iter(batches)
+        self._first: Any = None
         self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._pump, args=(batches, stats), name="mixpeek-ray-feed", daemon=True
-        )
+        self._thread = threading.Thread(target=self._pump, name="mixpeek-ray-feed", daemon=True)
+
+    def block_bytes(self) -> int:
+        """Ray Data's target block size for this run, from the first input batch (read here, in
+        the caller's thread, so an unreadable file fails before Ray starts any work).
+
+        Ray Data joins the blocks a task yields until they pass ``target_max_block_size``
+        (128 MiB by default: a whole small input, read before any step starts) and slices
+        blocks past 1.5 times it. Twice the first batch, at least 1 MiB, lets a few batches
+        form each block (fewer, larger tasks) without slicing a step's larger output blocks.
+        """
+        import ray
+
+        default = int(ray.data.DataContext.get_current().target_max_block_size or 128 << 20)
+        for df in self._batches:
+            self.stats.rows_in += len(df)
+            if len(df):
+                self._first = _input_block(df)
+                break
+        if self._first is None:
+            return min(default, MIN_BLOCK_BYTES)
+        try:
+            from ray.data.block import BlockAccessor
+
+            size = int(BlockAccessor.for_block(self._first).size_bytes())
+        except Exception:  # Ray moved its developer API: pandas' own estimate
+            size = int(self._first.memory_usage(deep=True).sum())
+        return min(default, max(MIN_BLOCK_BYTES, 2 * size))
 
     def dataset(self) -> Any:
         import functools
@@ -408,7 +457,7 @@ class Feed:
         from ray.data import Datasource, ReadTask
         from ray.data.block import BlockMetadata
 
-        read = functools.partial(_read_feed, self.queue)
+        read = functools.partial(_read_feed, self.hub)
 
         class FeedDatasource(Datasource):
             def estimate_inmemory_data_size(self) -> int | None:
@@ -435,14 +484,17 @@ class Feed:
     def start(self) -> None:
         self._thread.start()
 
-    def _pump(self, batches: Any, stats: Any) -> None:
+    def _pump(self) -> None:
         import ray
 
         try:
-            for df in batches:
+            if self._first is not None and not self._offer([ray.put(self._first)]):
+                return
+            self._first = None
+            for df in self._batches:
                 if self._stopping.is_set():
                     return
-                stats.rows_in += len(df)
+                self.stats.rows_in += len(df)
                 if len(df) and not self._offer([ray.put(_input_block(df))]):
                     return
         except BaseException as exc:  # a reader error: raised by the driver once Ray drained
@@ -451,15 +503,13 @@ class Feed:
             self._offer(None)
 
     def _offer(self, item: Any) -> bool:
-        from ray.util.queue import Full
+        import ray
 
         while not self._stopping.is_set():
             try:
-                self.queue.put(item, timeout=POLL_SECONDS)
-                return True
-            except Full:
-                continue
-            except Exception:  # the queue actor is gone: the run is over
+                if ray.get(self.hub.put.remote(item, POLL_SECONDS)):
+                    return True
+            except Exception:  # the hub is gone: the run is over
                 return False
         return False
 
@@ -467,8 +517,6 @@ class Feed:
         self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
-        with contextlib.suppress(Exception):  # Ray already shut down
-            self.queue.shutdown(force=True)
 
 
 class RayEngine:
@@ -519,14 +567,14 @@ class RayEngine:
         previous = _configure_data_context(self.verbose)
         tables: Any = None
         feed: Feed | None = None
-        ledger: Any = None
+        hub: Any = None
         try:
             gpus = [self._gpus_for(step, options) for step in plan.steps]
-            ledger = ray.remote(num_cpus=0)(Ledger).remote()
-            feed = Feed(batches, self.stats)
-            ds = self._prepared(plan, feed)
+            hub = ray.remote(num_cpus=0)(Hub).remote(FEED_DEPTH)
+            feed = Feed(batches, self.stats, hub)
+            ds = self._prepared(plan, feed, previous)
             for index, step in enumerate(plan.steps):
-                ds = self._stage(ds, factory, index, step, gpus[index], options, ledger)
+                ds = self._stage(ds, factory, index, step, gpus[index], options, hub)
             tables = iter(_iter_blocks(ds))
             for block in tables:
                 frame, flags = self._split(block)
@@ -537,7 +585,7 @@ class RayEngine:
                 yield frame
             if feed.error is not None:
                 raise feed.error
-            self._collect(ledger, plan, options)
+            self._collect(hub, plan, options)
         except Exception as exc:
             raise _unwrap(exc) from None
         finally:
@@ -548,18 +596,21 @@ class RayEngine:
                 close()
             if feed is not None:
                 feed.close()
-            if ledger is not None:
-                ray.kill(ledger)
+            if hub is not None:
+                ray.kill(hub)
             _restore(previous)
             self.stats.finished = time.perf_counter()
             self._finish_step_stats()
 
-    def _prepared(self, plan: Any, feed: Feed) -> Any:
+    def _prepared(self, plan: Any, feed: Feed, previous: dict[str, Any]) -> Any:
         """The fed input dataset, through ``prepare``; the feed starts once the plan is built."""
         import ray
 
         from mixpeek_tools.errors import BadInput
 
+        ctx = ray.data.DataContext.get_current()
+        previous.setdefault("target_max_block_size", ctx.target_max_block_size)
+        ctx.target_max_block_size = feed.block_bytes()  # sealed into the dataset made next
         ds = feed.dataset()
         feed.start()
         if plan.prepare is None:
@@ -609,7 +660,7 @@ class RayEngine:
         )
 
     def _stage(
-        self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any, ledger: Any
+        self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any, hub: Any
     ) -> Any:
         import ray
 
@@ -618,7 +669,7 @@ class RayEngine:
             StepActor,
             fn_constructor_kwargs={"factory": factory, "index": index,
                                    "placeholders": bool(options.placeholder_services),
-                                   "ledger": ledger, "on_error": options.on_error},
+                                   "hub": hub, "on_error": options.on_error},
             batch_size=size,
             batch_format="pandas",
             # The actor never writes into its batch (pandas copy-on-write; apply_step hands the
@@ -651,13 +702,13 @@ class RayEngine:
         frame.index = pd.Index(rows)
         return frame, block[PROCESSED].to_numpy(dtype=bool)
 
-    def _collect(self, ledger: Any, plan: Any, options: Any) -> None:
+    def _collect(self, hub: Any, plan: Any, options: Any) -> None:
         """Add what the ledger holds; with ``on_error=stop`` any failure stops the run here."""
         import ray
 
         from mixpeek_tools.runtime.executor import RowsFailed
 
-        failures, seconds, batches, processed = ray.get(ledger.report.remote())
+        failures, seconds, batches, processed = ray.get(hub.report.remote())
         for index, step_stats in enumerate(self.stats.steps):
             step_stats.seconds += seconds.get(index, 0.0)
             step_stats.batches += batches.get(index, 0)
