@@ -1,6 +1,7 @@
 """Benchmark: the ``ray`` engine against a bare Ray Data ``map_batches`` over the same processor.
 
-Run: ``.venv/bin/python benchmarks/bench_run_ray.py [--rows 1000000] [--cpus 2] [--batch 1024]``
+Run: ``.venv/bin/python benchmarks/bench_run_ray.py [--rows 1000000] [--cpus 2] [--batch 1024]
+[--repeat 2] [--small 100000]``
 
 One local Ray (``--cpus`` CPUs) serves both measurements; its start-up is timed separately and
 left out of both. Input: N short text rows, already in memory as pandas batches (reading files
@@ -17,6 +18,11 @@ is the same for both engines and not what is measured). Plugin: the text plugin 
 Each is run ``--repeat`` times interleaved; the best is reported. Peak memory: the highest summed
 RSS of this process and every Ray process it started, sampled every 0.1 s during each run (the
 object store's shared pages are counted in the processes that touch them).
+
+Memory with input size: each is run once more at ``--small`` and at ``--rows`` rows, the input
+made batch by batch as it is consumed (nothing held by the benchmark itself): the engine streams
+it, the bare baseline has to take it whole (``from_arrow``). The ratio large/small of the peaks
+says whether memory stays flat (1.0x) or grows with the input.
 """
 
 from __future__ import annotations
@@ -89,13 +95,19 @@ def text_plugin(workdir: Path) -> tuple[Path, str]:
 
 
 def input_batches(rows: int, size: int) -> list[Any]:
+    return list(lazy_batches(rows, size))
+
+
+def lazy_batches(rows: int, size: int) -> Any:
+    """The same batches as :func:`input_batches`, made one at a time (index = row position)."""
     import pandas as pd
 
-    df = pd.DataFrame({"text": [f"short text number {i}" for i in range(rows)]})
-    return [df.iloc[i : i + size] for i in range(0, rows, size)]
+    for start in range(0, rows, size):
+        labels = pd.RangeIndex(start, min(start + size, rows))
+        yield pd.DataFrame({"text": [f"short text number {i}" for i in labels]}, index=labels)
 
 
-def run_bare(factory: Any, batches: list[Any], size: int, workers: int) -> int:
+def run_bare(factory: Any, batches: Any, size: int, workers: int) -> int:
     import numpy as np
     import pyarrow as pa
     import ray
@@ -112,7 +124,7 @@ def run_bare(factory: Any, batches: list[Any], size: int, workers: int) -> int:
     return int(np.int64(count))
 
 
-def run_engine(plan: Any, batches: list[Any], size: int) -> int:
+def run_engine(plan: Any, batches: Any, size: int) -> int:
     from mixpeek_tools.runtime.engines.ray_engine import RayEngine
     from mixpeek_tools.runtime.executor import RunOptions
 
@@ -137,9 +149,11 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--small", type=int, default=100_000, help="rows of the memory check")
     args = parser.parse_args()
 
     import tempfile
+    from functools import partial
 
     from mixpeek_tools.plugin.loader import load_plugin
     from mixpeek_tools.runtime.engines.ray_engine import init_ray
@@ -164,6 +178,14 @@ def main() -> None:
                     raise SystemExit(f"{name} returned {result[1]} rows, expected {args.rows}")
                 if name not in best or result[0] < best[name][0]:
                     best[name] = result
+        batches.clear()  # the memory runs below hold no input of their own
+        memory: dict[str, dict[int, int]] = {"bare map_batches": {}, "ray engine": {}}
+        for rows in (args.small, args.rows):
+            memory["bare map_batches"][rows] = timed(partial(
+                lambda n: run_bare(plan.factory, lazy_batches(n, args.batch), args.batch, workers),
+                rows))[2]  # fmt: skip
+            memory["ray engine"][rows] = timed(partial(
+                lambda n: run_engine(plan, lazy_batches(n, args.batch), args.batch), rows))[2]  # fmt: skip
         import ray
 
         ray.shutdown()
@@ -180,6 +202,11 @@ def main() -> None:
     print(f"ray engine throughput = {base_s / engine_s:.2f}x the bare map_batches baseline "
           f"(overhead {engine_s - base_s:+.2f} s, "
           f"{(engine_s - base_s) / (args.rows / args.batch) * 1000:+.2f} ms per batch)")  # fmt: skip
+    print(f"peak memory, input made batch by batch, {args.small:,} vs {args.rows:,} rows:")
+    for name, peaks in memory.items():
+        small, large = peaks[args.small], peaks[args.rows]
+        print(f"  {name:<18} {small / 2**20:8,.0f} MiB  {large / 2**20:8,.0f} MiB  "
+              f"ratio {large / small:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

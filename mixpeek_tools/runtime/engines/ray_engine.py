@@ -32,10 +32,15 @@ stages would otherwise wait for CPUs the actor pools hold on a small cluster, so
 hold their prepared input in the object store; a ``prepare`` that returns the dataset it was
 given (the template's ``lambda ds: ds``) keeps the stream.
 
-Blocks stay pandas from the reader to the driver (Ray Data's own default turns them into Arrow
-after every step): each step and the writer get exactly the frames the local engine gives them
-(numpy ints, Python dicts, the reader's dtypes) and no batch pays two Arrow conversions. Each
-block carries helper columns: the input row number, the processed flag, a bitmask of the steps
+Blocks. The input blocks are the reader's pandas frames, so the first step sees exactly what it
+sees on the local engine. Step outputs become Arrow blocks (Ray Data's default): we tried keeping
+them pandas, but Ray sizes a pandas block by walking every Python object in it (about 2 ms per
+1024 rows of dicts, several times per block), which halved throughput. Actors take blocks in
+their own format (``batch_format=None``) and, like the driver, turn Arrow back into the values
+the local engine holds (numpy dtypes; nested values and integers with gaps as Python objects);
+Ray's own conversion gives ``int64[pyarrow]`` columns and frames that pandas' ``concat`` trips
+over. A missing value that went through Arrow is ``None`` where the local engine may hold
+``NaN``, and dicts carry every key seen in their column. Each block carries helper columns: the input row number, the processed flag, a bitmask of the steps
 that selected the row, and per step the seconds its actor spent in ``apply_step`` (on the first
 row of each batch), which the driver sums into the run summary's per-step seconds. When a batch
 comes out of a step with the rows it went in with (the common case) the actor's bookkeeping is
@@ -233,11 +238,11 @@ class StepActor:
 
         if self.error is not None:
             raise self.error
+        if not isinstance(batch, pd.DataFrame):  # an Arrow block: an earlier step's output
+            batch = pd.DataFrame({n: _column(batch, n) for n in batch.column_names})
         rows = _rows_of(batch)
         hits = _int_column(batch, HITS)
-        data = [i for i, name in enumerate(batch.columns) if not _is_helper(name)]
-        frame = batch.take(data, axis=1)
-        frame.index = pd.Index(rows)
+        frame = _data_frame(batch, pd.Index(rows))
         flags = batch[PROCESSED].to_numpy(dtype=bool)
         started = time.perf_counter()
         outcome = apply_step(self.step, self.service, frame, flags, on_error="continue")
@@ -338,6 +343,39 @@ def _int_column(df: Any, name: str) -> Any:
     return column.to_numpy()
 
 
+def _data_frame(batch: Any, index: Any) -> Any:
+    """The batch without helper columns, as a new frame (column arrays shared, not copied).
+
+    Built column by column: cheaper than ``drop``/``take`` on pandas 3, and safe with any
+    column layout.
+    """
+    import pandas as pd
+
+    names = [name for name in batch.columns if not _is_helper(name)]
+    if batch.columns.has_duplicates:
+        frame = batch.drop(columns=[c for c in batch.columns if _is_helper(c)])
+        frame.index = index
+        return frame
+    return pd.DataFrame({name: batch[name].array for name in names}, index=index, copy=False)
+
+
+def _arrow_ints(table: Any, name: str) -> Any:
+    import numpy as np
+
+    if name not in table.column_names:
+        if name == ROW:
+            from mixpeek_tools.errors import BadInput
+
+            raise BadInput(
+                f"the dataset lost the kit's row-number column {ROW}",
+                where="pipeline.py: prepare",
+                hint="Keep every column whose name starts with __mixpeek_ when prepare selects "
+                "or drops columns (they carry row numbers for error messages)",
+            )
+        return np.zeros(table.num_rows, dtype="int64")
+    return table.column(name).fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
+
+
 def _labels(frame: Any) -> Any:
     import numpy as np
 
@@ -399,14 +437,14 @@ def _input_block(df: Any) -> Any:
 
 
 def _read_feed(hub: Any) -> Any:
-    """The read task's body: blocks off the hub's queue until the driver's end marker."""
+    """The read task's body: groups of blocks off the hub's queue until the end marker."""
     import ray
 
     while True:
         item = ray.get(hub.get.remote())
         if item is None:
             return
-        yield ray.get(item[0])
+        yield from ray.get(item)
 
 
 class Feed:
@@ -420,6 +458,8 @@ class Feed:
         self.error: BaseException | None = None
         self._batches = iter(batches)
         self._first: Any = None
+        self._row_bytes = 0.0  # Ray's size estimate per row, from the first batch
+        self._target = MIN_BLOCK_BYTES
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="mixpeek-ray-feed", daemon=True)
 
@@ -448,7 +488,9 @@ class Feed:
             size = int(BlockAccessor.for_block(self._first).size_bytes())
         except Exception:  # Ray moved its developer API: pandas' own estimate
             size = int(self._first.memory_usage(deep=True).sum())
-        return min(default, max(MIN_BLOCK_BYTES, 2 * size))
+        self._row_bytes = size / len(self._first)
+        self._target = min(default, max(MIN_BLOCK_BYTES, 2 * size))
+        return self._target
 
     def dataset(self) -> Any:
         import functools
@@ -485,18 +527,30 @@ class Feed:
         self._thread.start()
 
     def _pump(self) -> None:
+        """Put batches in the object store and hand their references to the hub in groups of
+        about one target block (one round trip per block, not per batch)."""
         import ray
 
+        group: list[Any] = []
+        held = 0.0
         try:
-            if self._first is not None and not self._offer([ray.put(self._first)]):
-                return
+            if self._first is not None:
+                group, held = [ray.put(self._first)], self._row_bytes * len(self._first)
             self._first = None
             for df in self._batches:
                 if self._stopping.is_set():
                     return
                 self.stats.rows_in += len(df)
-                if len(df) and not self._offer([ray.put(_input_block(df))]):
-                    return
+                if not len(df):
+                    continue
+                group.append(ray.put(_input_block(df)))
+                held += self._row_bytes * len(df)
+                if held > self._target:
+                    if not self._offer(group):
+                        return
+                    group, held = [], 0.0
+            if group and not self._offer(group):
+                return
         except BaseException as exc:  # a reader error: raised by the driver once Ray drained
             self.error = exc
         finally:
@@ -671,7 +725,10 @@ class RayEngine:
                                    "placeholders": bool(options.placeholder_services),
                                    "hub": hub, "on_error": options.on_error},
             batch_size=size,
-            batch_format="pandas",
+            # Blocks as they are: the reader's pandas frames for the first step; Arrow outputs
+            # of earlier steps, which the actor converts the way the driver does (Ray's own
+            # conversion leaves frames that pandas' concat and row selection trip over).
+            batch_format=None,
             # The actor never writes into its batch (pandas copy-on-write; apply_step hands the
             # service a shallow copy), so Ray's defensive copy of every batch is not needed.
             zero_copy_batch=True,
@@ -682,25 +739,26 @@ class RayEngine:
             max_restarts=0,
         )  # fmt: skip
 
-    def _split(self, block: Any) -> tuple[Any, Any]:
+    def _split(self, table: Any) -> tuple[Any, Any]:
         """An output block as the frame the local engine would give (index = input rows) and its
         processed flags; its helper columns go into the per-step counts and seconds."""
         import numpy as np
         import pandas as pd
 
-        rows = _rows_of(block)
-        hits = _int_column(block, HITS)
+        names = table.column_names
+        rows = _arrow_ints(table, ROW)
+        hits = _arrow_ints(table, HITS)
         for index, step_stats in enumerate(self.stats.steps):
             step_stats.rows_processed += _count_bit(hits, index)
             column = _seconds_column(index)
-            if column in block.columns:
-                values = _floats(block[column])
+            if column in names:
+                values = table.column(column).to_numpy(zero_copy_only=False).astype("float64")
                 step_stats.seconds += float(np.nansum(values))
                 step_stats.batches += int(np.count_nonzero(values > 0))
-        data = [i for i, name in enumerate(block.columns) if not _is_helper(name)]
-        frame = block.take(data, axis=1)
+        frame = pd.DataFrame({n: _column(table, n) for n in names if not _is_helper(n)})
         frame.index = pd.Index(rows)
-        return frame, block[PROCESSED].to_numpy(dtype=bool)
+        flags = table.column(PROCESSED).to_numpy(zero_copy_only=False).astype(bool)
+        return frame, flags
 
     def _collect(self, hub: Any, plan: Any, options: Any) -> None:
         """Add what the ledger holds; with ``on_error=stop`` any failure stops the run here."""
@@ -747,10 +805,8 @@ def _factory(plan: Any) -> Any:
 def _configure_data_context(verbose: bool) -> dict[str, Any]:
     """Set the run's Ray Data options; returns the previous values for :func:`_restore`.
 
-    Blocks stay pandas (``batch_to_block_arrow_format=False``, Ray 2.4x+ turns pandas batches
-    into Arrow blocks by default) so every step gets exactly the frames the local engine gives
-    it (numpy ints, Python dicts, the reader's dtypes, not ``int64[pyarrow]`` or structs) and no
-    batch pays two Arrow conversions; Arrow blocks a ``prepare`` makes become numpy-typed pandas.
+    ``enable_arrow_backed_pandas_conversion`` off: a ``prepare`` asking for pandas batches gets
+    numpy dtypes, as on the local engine, rather than ``pd.ArrowDtype`` columns (Ray 2.56+).
     """
     import ray
 
@@ -761,7 +817,6 @@ def _configure_data_context(verbose: bool) -> dict[str, Any]:
         "raise_original_map_exception": True,  # the kit's own errors reach the driver intact
         "enable_progress_bars": verbose,
         "print_on_execution_start": verbose,
-        "batch_to_block_arrow_format": False,
         "enable_arrow_backed_pandas_conversion": False,
     }
     previous = {"preserve_order": ctx.execution_options.preserve_order}
@@ -786,8 +841,20 @@ def _restore(previous: dict[str, Any]) -> None:
 
 
 def _iter_blocks(ds: Any) -> Any:
-    # Blocks are the actors' pandas frames; taking them as they are avoids any conversion.
-    return ds.iter_batches(batch_format="pandas", batch_size=None, prefetch_batches=2)
+    return ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2)
+
+
+def _column(table: Any, name: str) -> Any:
+    """One Arrow column as pandas values the way the local engine holds them: nested values
+    (lists, structs, maps) and integers with gaps as Python objects, the rest vectorised."""
+    import pyarrow as pa
+
+    column = table.column(name)
+    kind = column.type
+    nested = pa.types.is_nested(kind) or pa.types.is_dictionary(kind)
+    if nested or (pa.types.is_integer(kind) and column.null_count):
+        return column.to_pylist()
+    return column.to_pandas()
 
 
 def _unwrap(exc: BaseException) -> BaseException:
