@@ -17,10 +17,12 @@ is forwarded only when verbose), and is shut down when the run ends. Rows keep t
 
 Streaming input. The input is read by the kit's own readers in the driver, exactly as on the
 local engine (same row numbers, same file resolution against the driver's folders, same
-``file:line:column`` errors), and fed to Ray while the run goes: a feeder thread puts each batch
-in the object store and hands its reference to the run's helper actor (:class:`Hub`, a queue a
-few batches deep, so reading waits when Ray falls behind); one read task on the driver's node,
-holding no CPU, takes the references off the queue and yields the batches as blocks. Memory
+``file:line:column`` errors), and fed to Ray while the run goes: a feeder thread joins about one
+target block of batches, puts the block in the object store (one put per block: a put costs the
+driver about a millisecond of CPU, which the actors need on a small machine) and hands its
+reference to the run's helper actor (:class:`Hub`, a queue a few blocks deep, so reading waits
+when Ray falls behind); one read task on the driver's node, holding no CPU, takes the references
+off the queue and yields the blocks. Memory
 therefore stays flat with input size. We chose this over read tasks that open slices of the file
 themselves because it keeps one reader for every format and both engines (CSV with quoted
 newlines, a ``.json`` list, ``--limit`` and relative ``*_path`` resolution need no second
@@ -436,15 +438,28 @@ def _input_block(df: Any) -> Any:
     return _block(df, rows, np.zeros(len(df), dtype=bool), np.zeros(len(df), dtype="int64"), {})
 
 
+def _group_block(frames: list[Any]) -> Any:
+    """Reader batches as one Ray block: joined (row numbers kept), plus the helper columns.
+
+    Ray Data would join a read task's small blocks into one anyway; joining them here, before
+    the put, makes one put, one helper-column build and one block sizing per block instead of
+    one per batch.
+    """
+    import pandas as pd
+
+    return _input_block(frames[0] if len(frames) == 1 else pd.concat(frames))
+
+
 def _read_feed(hub: Any) -> Any:
-    """The read task's body: groups of blocks off the hub's queue until the end marker."""
+    """The read task's body: the fed blocks off the hub's queue until the end marker."""
     import ray
 
     while True:
         item = ray.get(hub.get.remote())
         if item is None:
             return
-        yield from ray.get(item)
+        (block,) = item  # a reference in a list: Ray resolves only top-level arguments
+        yield ray.get(block)
 
 
 class Feed:
@@ -478,14 +493,14 @@ class Feed:
         for df in self._batches:
             self.stats.rows_in += len(df)
             if len(df):
-                self._first = _input_block(df)
+                self._first = df
                 break
         if self._first is None:
             return min(default, MIN_BLOCK_BYTES)
         try:
             from ray.data.block import BlockAccessor
 
-            size = int(BlockAccessor.for_block(self._first).size_bytes())
+            size = int(BlockAccessor.for_block(_input_block(self._first)).size_bytes())
         except Exception:  # Ray moved its developer API: pandas' own estimate
             size = int(self._first.memory_usage(deep=True).sum())
         self._row_bytes = size / len(self._first)
@@ -527,15 +542,16 @@ class Feed:
         self._thread.start()
 
     def _pump(self) -> None:
-        """Put batches in the object store and hand their references to the hub in groups of
-        about one target block (one round trip per block, not per batch)."""
+        """Put batches in the object store in groups of about one target block, and hand each
+        group's reference to the hub: one put and one round trip per block, not per batch (a
+        put costs about a millisecond of the driver's CPU, which the steps' actors need)."""
         import ray
 
         group: list[Any] = []
         held = 0.0
         try:
             if self._first is not None:
-                group, held = [ray.put(self._first)], self._row_bytes * len(self._first)
+                group, held = [self._first], self._row_bytes * len(self._first)
             self._first = None
             for df in self._batches:
                 if self._stopping.is_set():
@@ -543,13 +559,13 @@ class Feed:
                 self.stats.rows_in += len(df)
                 if not len(df):
                     continue
-                group.append(ray.put(_input_block(df)))
+                group.append(df)
                 held += self._row_bytes * len(df)
                 if held > self._target:
-                    if not self._offer(group):
+                    if not self._offer([ray.put(_group_block(group))]):
                         return
                     group, held = [], 0.0
-            if group and not self._offer(group):
+            if group and not self._offer([ray.put(_group_block(group))]):
                 return
         except BaseException as exc:  # a reader error: raised by the driver once Ray drained
             self.error = exc
