@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from mixpeek_tools.local_platform.engine.inference.base import (
     PLACEHOLDER_COLUMN,
     PLACEHOLDER_ENV,
     ServiceUnavailable,
+)
+from mixpeek_tools.local_platform.engine.inference.ffmpeg.parallel_chunking.services import (
+    ffmpeg_binary,
 )
 
 P = "mixpeek_tools.local_platform"
@@ -123,9 +127,11 @@ def test_ffmpeg_chunking_without_ffmpeg_names_the_missing_binary(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(PLACEHOLDER_ENV, raising=False)
+    monkeypatch.delenv("MIXPEEK_FFMPEG", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if the wheel were not installed
     chunker = _service("ffmpeg.parallel_chunking", "FFmpegParallelChunking")
-    with pytest.raises(ServiceUnavailable, match="no ffmpeg binary on PATH"):
+    with pytest.raises(ServiceUnavailable, match="no ffmpeg binary"):
         chunker(pd.DataFrame({"video_bytes": [b"x"]}))  # type: ignore[operator]
     monkeypatch.setenv(PLACEHOLDER_ENV, "1")
     out = chunker(pd.DataFrame({"video_bytes": [b"x"]}))  # type: ignore[operator]
@@ -133,14 +139,27 @@ def test_ffmpeg_chunking_without_ffmpeg_names_the_missing_binary(
     assert out[PLACEHOLDER_COLUMN][0] == ["FFmpegParallelChunking"]
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs an ffmpeg binary on PATH")
-def test_ffmpeg_chunking_cuts_a_real_video_into_chunks(tmp_path) -> None:
+def test_a_mixpeek_ffmpeg_that_is_not_executable_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(PLACEHOLDER_ENV, raising=False)
+    not_a_program = tmp_path / "ffmpeg.txt"
+    not_a_program.write_text("not a program")
+    monkeypatch.setenv("MIXPEEK_FFMPEG", str(not_a_program))
+    chunker = _service("ffmpeg.parallel_chunking", "FFmpegParallelChunking")
+    with pytest.raises(ServiceUnavailable, match=r"MIXPEEK_FFMPEG=.*not an executable"):
+        chunker(pd.DataFrame({"video_bytes": [b"x"]}))  # type: ignore[operator]
+
+
+@pytest.mark.skipif(ffmpeg_binary() is None, reason="needs ffmpeg (on PATH or imageio-ffmpeg)")
+def test_ffmpeg_chunking_cuts_a_real_video_into_chunks(tmp_path: Path) -> None:
     import subprocess
 
     video = tmp_path / "clip.mp4"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=5:size=64x64:rate=10",
-         "-g", "10", "-pix_fmt", "yuv420p", str(video)],
+        [str(ffmpeg_binary()), "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc=duration=5:size=64x64:rate=10", "-g", "10", "-pix_fmt", "yuv420p",
+         str(video)],
         check=True,
     )  # fmt: skip
     chunker = _service("ffmpeg.parallel_chunking", "FFmpegParallelChunking",

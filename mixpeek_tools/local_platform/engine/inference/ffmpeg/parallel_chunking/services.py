@@ -1,7 +1,9 @@
 """``FFmpegParallelChunking``: cut each video into fixed-length chunks with a real ``ffmpeg``.
 
-Runs when an ``ffmpeg`` binary is on PATH (the kit may start processes; only *plugins* are
-forbidden to). Videos of one batch are cut in parallel threads, each in its own temporary
+Runs when an ``ffmpeg`` binary is found (the kit may start processes; only *plugins* are
+forbidden to): ``$MIXPEEK_FFMPEG``, else ``ffmpeg`` on PATH, else the binary the
+``imageio-ffmpeg`` wheel ships (installed with the kit's ``video`` and ``dev`` extras, so a
+laptop without a system FFmpeg still cuts real videos). Videos of one batch are cut in parallel threads, each in its own temporary
 folder, with stream copy (no re-encoding), so chunk boundaries fall on key frames. Each row gets a
 list of chunks: ``chunk_index``, ``start_time``, ``end_time`` (seconds), ``video_bytes`` and
 ``mime_type``. Without ffmpeg the run stops naming the service, unless placeholders are on.
@@ -34,6 +36,26 @@ _MIME = {
 }
 
 
+def ffmpeg_binary() -> str | None:
+    """The ffmpeg to run: ``$MIXPEEK_FFMPEG``, PATH, then imageio-ffmpeg's bundled binary."""
+    import os
+
+    chosen = os.environ.get("MIXPEEK_FFMPEG")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
+    found = shutil.which("ffmpeg")
+    if found is not None:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError:  # the wheel has no binary for this platform
+        return None
+
+
 class FFmpegParallelChunking(BuiltinService):
     """A list of chunk dicts per video row."""
 
@@ -41,8 +63,17 @@ class FFmpegParallelChunking(BuiltinService):
     config_class = InferenceConfigs
 
     def unavailable_reason(self) -> str | None:
-        if shutil.which("ffmpeg") is None:
-            return "no ffmpeg binary on PATH; install FFmpeg (for example apt-get install ffmpeg)"
+        import os
+
+        chosen = os.environ.get("MIXPEEK_FFMPEG")
+        if chosen and ffmpeg_binary() is None:
+            return f"MIXPEEK_FFMPEG={chosen} is not an executable file; point it at ffmpeg or unset it"
+        if ffmpeg_binary() is None:
+            return (
+                "no ffmpeg binary: none on PATH and imageio-ffmpeg is not installed; install "
+                "FFmpeg (apt-get install ffmpeg), or pip install 'mixpeek-tools[video]', or set "
+                "MIXPEEK_FFMPEG to an ffmpeg executable"
+            )
         return None
 
     def input_columns(self) -> Sequence[tuple[str, str]]:
@@ -66,7 +97,7 @@ class FFmpegParallelChunking(BuiltinService):
             source.write_bytes(bytes(data))
             listing = folder / "chunks.csv"
             command = [
-                shutil.which("ffmpeg") or "ffmpeg",
+                ffmpeg_binary() or "ffmpeg",
                 "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                 "-i", str(source), "-map", "0", "-c", "copy",
                 "-f", "segment", "-segment_time", f"{self.config.chunk_duration_seconds:g}",
