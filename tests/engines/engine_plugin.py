@@ -23,6 +23,7 @@ class Params(BaseModel):
     fallback: bool = False
     builtin: bool = False
     prepare: bool = False
+    keep_only_text: bool = False
     sleep: float = 0.0
 
 metadata = {"name": "engine_probe", "version": "v1", "description": "engine tests",
@@ -99,7 +100,7 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
                                     condition=RowCondition.IS_TEXT))
     pipeline = PipelineDefinition(name="engine_probe", steps=steps)
     prepare = (lambda ds: ds.filter(lambda row: row.get("keep", True) is not False)) if p.prepare \\
-        else (lambda ds: ds)
+        else (lambda ds: ds.select_columns(["text"])) if p.keep_only_text else (lambda ds: ds)
     return {"steps": (base_steps or []) + build_pipeline_steps(pipeline, dataset_size),
             "prepare": prepare}
 """

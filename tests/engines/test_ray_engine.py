@@ -267,6 +267,15 @@ def test_prepare_receives_a_real_ray_dataset(
     assert "DELTA EPSILON ZETA" not in ray and stats.rows_out == len(TEXTS) - 1
 
 
+def test_a_prepare_that_drops_the_row_numbers_is_named_as_the_cause(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "in.jsonl", _rows())
+    with pytest.raises(BadInput, match="lost the kit's row-number column") as info:
+        run("ray", plugin, source, tmp_path / "out.jsonl", {"keep_only_text": True})
+    assert "prepare" in info.value.paragraph()
+
+
 def test_the_run_command_joins_an_existing_cluster_through_ray_address(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:

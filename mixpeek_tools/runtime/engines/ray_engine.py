@@ -321,16 +321,21 @@ def _floats(series: Any) -> Any:
     return np.asarray(series.to_numpy(dtype="float64", na_value=np.nan))
 
 
-def _rows_of(batch: Any) -> Any:
+def _lost_row_numbers() -> Exception:
+    """A ``prepare`` that dropped the helper columns: the rows can no longer be numbered."""
     from mixpeek_tools.errors import BadInput
 
+    return BadInput(
+        f"the dataset lost the kit's row-number column {ROW}",
+        where="pipeline.py: prepare",
+        hint="Keep every column whose name starts with __mixpeek_ when prepare selects or "
+        "drops columns (they carry row numbers for error messages)",
+    )
+
+
+def _rows_of(batch: Any) -> Any:
     if ROW not in batch.columns:
-        raise BadInput(
-            f"the dataset lost the kit's row-number column {ROW}",
-            where="pipeline.py: prepare",
-            hint="Keep every column whose name starts with __mixpeek_ when prepare selects or "
-            "drops columns (they carry row numbers for error messages)",
-        )
+        raise _lost_row_numbers()
     return _int_column(batch, ROW)
 
 
@@ -366,14 +371,7 @@ def _arrow_ints(table: Any, name: str) -> Any:
 
     if name not in table.column_names:
         if name == ROW:
-            from mixpeek_tools.errors import BadInput
-
-            raise BadInput(
-                f"the dataset lost the kit's row-number column {ROW}",
-                where="pipeline.py: prepare",
-                hint="Keep every column whose name starts with __mixpeek_ when prepare selects "
-                "or drops columns (they carry row numbers for error messages)",
-            )
+            raise _lost_row_numbers()
         return np.zeros(table.num_rows, dtype="int64")
     return table.column(name).fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
 
