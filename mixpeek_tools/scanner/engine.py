@@ -4,8 +4,9 @@ Per file: read bytes once; classify; for Python text run the sound pre-filter
 (:mod:`mixpeek_tools.scanner.prefilter`: trigger words, then where they stand in the stdlib
 ``ast`` tree) and, only when it cannot prove the file harmless, the libcst analysis. A file the
 pre-filter clears only needs the syntax check its ``ast`` parse already was (``ast`` is ten
-times faster than a libcst parse, and libcst is not even imported). Files are spread over worker processes when there is enough work to pay for
-them, and results can be cached by content hash.
+times faster than a libcst parse, and libcst is not even imported). Files are spread over
+worker processes when there is enough work to pay for them, and results can be cached by
+content hash.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.scanner.catalog import Catalog, ExtraForbidden, build_catalog
 from mixpeek_tools.scanner.prefilter import may_reach_forbidden, parse_quietly
-
-__all__ = ["ScanResult", "may_reach_forbidden", "scan_bytes", "scan_paths", "scan_source"]
 from mixpeek_tools.scanner.sources import (
     HEAD_BYTES,
     HOOK_NAMES,

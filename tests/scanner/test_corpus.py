@@ -11,7 +11,7 @@ import pytest
 
 from mixpeek_tools.scanner import scan_source
 from mixpeek_tools.scanner.catalog import DEFAULT_CATALOG
-from mixpeek_tools.scanner.engine import may_reach_forbidden
+from mixpeek_tools.scanner.prefilter import may_reach_forbidden
 
 from .corpus import invalid_cases, valid_cases
 

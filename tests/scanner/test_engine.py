@@ -10,7 +10,8 @@ import pytest
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.scanner import MemoryCache, ScanCache, scan_paths, scan_source
 from mixpeek_tools.scanner.catalog import DEFAULT_CATALOG
-from mixpeek_tools.scanner.engine import PARALLEL_MIN_BYTES, may_reach_forbidden
+from mixpeek_tools.scanner.engine import PARALLEL_MIN_BYTES
+from mixpeek_tools.scanner.prefilter import may_reach_forbidden
 
 from .corpus import invalid_cases, valid_cases
 
