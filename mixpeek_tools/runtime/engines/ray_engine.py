@@ -116,7 +116,7 @@ ROW = "__mixpeek_row__"  # 0-based input row number
 PROCESSED = "__mixpeek_processed__"  # some step selected the row (executor's processed flags)
 HITS = "__mixpeek_hits__"  # bit i set: step i processed the row (for per-step counts)
 SECONDS = "__mixpeek_seconds_{}__"  # seconds step i spent on one batch, on that batch's first row
-FEED_DEPTH = 8  # input batches the driver may put ahead of Ray
+FEED_DEPTH = 8  # input blocks the driver may put ahead of Ray
 MIN_BLOCK_BYTES = 1 << 20  # smallest target block size (see Feed.block_bytes)
 HIT_BITS = 62  # steps past this many are not counted per step (int64 bitmask)
 POLL_SECONDS = 0.5  # how often the feeder re-checks that the run is still wanted
@@ -151,7 +151,7 @@ class StepFailed(Exception):
 class Hub:
     """The run's one helper actor (async, holding no CPU; one process start per run, not two).
 
-    It is the input queue between the driver's feeder thread and the read task (a few batch
+    It is the input queue between the driver's feeder thread and the read task (a few block
     references deep, so reading waits when Ray falls behind), and the ledger of what output
     blocks cannot carry: failed rows (``on_error=continue``) and the seconds, batch counts and
     processed counts of batches whose rows changed in a step (rare; the common case rides in
