@@ -276,6 +276,36 @@ def test_a_prepare_that_drops_the_row_numbers_is_named_as_the_cause(
     assert "prepare" in info.value.paragraph()
 
 
+def _cpus_given_back(within: float = 20.0) -> bool:
+    import time
+
+    import ray
+
+    total = ray.cluster_resources().get("CPU", 0)
+    deadline = time.monotonic() + within
+    while ray.available_resources().get("CPU", 0) < total:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [({"fail_on": "eta"}, RowsFailed), ({"keep_only_text": True}, BadInput)],
+    ids=["stopped-on-a-failed-row", "bad-prepare"],
+)
+def test_a_failed_run_gives_its_cpus_back_while_its_error_is_kept(
+    ray_session: None, plugin: Path, tmp_path: Path, params: dict, error: type
+) -> None:
+    """A caller that keeps the error (a notebook, a test) must not keep the run's actors: the
+    next run in the same Ray session would wait for their CPUs forever."""
+    source = _write(tmp_path / "in.jsonl", _rows())
+    with pytest.raises(error) as kept:
+        run("ray", plugin, source, tmp_path / "out.jsonl", params)
+    assert _cpus_given_back(), f"CPUs still held after: {kept.value}"
+
+
 def test_the_run_command_joins_an_existing_cluster_through_ray_address(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:

@@ -622,6 +622,7 @@ class RayEngine:
 
     # -- internals ------------------------------------------------------------------------------
     def _run(self, plan: Any, batches: Any, options: Any) -> Any:
+        import gc
         import time
 
         import ray
@@ -634,8 +635,11 @@ class RayEngine:
         self._started = init_ray(self.num_cpus, verbose=self.verbose) or self._started
         previous = _configure_data_context(self.verbose)
         tables: Any = None
+        ds: Any = None
         feed: Feed | None = None
         hub: Any = None
+        failure: BaseException | None = None
+        completed = False
         try:
             gpus = [self._gpus_for(step, options) for step in plan.steps]
             hub = ray.remote(num_cpus=0)(Hub).remote(FEED_DEPTH)
@@ -654,8 +658,9 @@ class RayEngine:
             if feed.error is not None:
                 raise feed.error
             self._collect(hub, plan, options)
+            completed = True
         except Exception as exc:
-            raise _unwrap(exc) from None
+            failure = _unwrap(exc)
         finally:
             # Stopping early (a failed row, an error, a closed consumer) must stop Ray Data's
             # executor too, or its actors keep their CPUs and the next run waits for them.
@@ -669,6 +674,14 @@ class RayEngine:
             _restore(previous)
             self.stats.finished = time.perf_counter()
             self._finish_step_stats()
+            # Ray Data's actor handles must become unreachable, or the actors (and their CPUs)
+            # outlive the run for as long as the caller keeps the error (see _detached); an
+            # interrupted run also leaves them in reference cycles, freed only by a collection.
+            tables = ds = feed = hub = None
+            if not completed:
+                gc.collect()
+        if failure is not None:
+            raise _detached(failure)
 
     def _prepared(self, plan: Any, feed: Feed, previous: dict[str, Any]) -> Any:
         """The fed input dataset, through ``prepare``; the feed starts once the plan is built."""
@@ -869,6 +882,19 @@ def _column(table: Any, name: str) -> Any:
     if nested or (pa.types.is_integer(kind) and column.null_count):
         return column.to_pylist()
     return column.to_pandas()
+
+
+def _detached(error: BaseException) -> BaseException:
+    """``error`` without the traceback and context it was caught with.
+
+    Those lead to the frames of Ray Data's executor, whose operators hold the actor pools'
+    handles; a Ray actor lives while a handle to it does, so a caller that keeps the error
+    (a test, a notebook, a long-lived service) would keep a failed run's actors, and their CPUs,
+    and the next run would wait for CPUs that never free.
+    """
+    error.__context__ = None
+    error.__cause__ = None
+    return error.with_traceback(None)
 
 
 def _unwrap(exc: BaseException) -> BaseException:
