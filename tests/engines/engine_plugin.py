@@ -1,6 +1,7 @@
 """A small but real plugin written to disk for the engine tests: text and image steps,
 a step that fails on chosen rows (or sleeps a set time per batch), optional GPU and
-built-in-service steps, optional prepare."""
+built-in-service steps, optional prepare, and optional steps that pass values Arrow holds only
+in Ray's own types (numpy vectors, mixed Python values) from one step to the next."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Params(BaseModel):
     builtin: bool = False
     prepare: bool = False
     keep_only_text: bool = False
+    vectors: bool = False
     sleep: float = 0.0
 
 metadata = {"name": "engine_probe", "version": "v1", "description": "engine tests",
@@ -69,6 +71,35 @@ class ImageSizer:
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         batch["n_bytes"] = [len(b) for b in batch["image_bytes"]]
         return batch
+
+class Embedder:
+    """Text rows: a float32 vector (Ray keeps it as a tensor column) and a value of mixed
+    Python types (Ray keeps it as pickled objects)."""
+    def __init__(self, config=None):
+        self.config = config
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        import numpy as np
+
+        batch["vector"] = [np.full(3, len(t), dtype="float32") for t in batch["text"]]
+        batch["mixed"] = [len(t) if len(t) % 2 else t for t in batch["text"]]
+        return batch
+
+class VectorReader:
+    """Reads what Embedder wrote, insisting on the types it wrote."""
+    def __init__(self, config=None):
+        self.config = config
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        norms = []
+        for vector, mixed in zip(batch["vector"], batch["mixed"]):
+            if getattr(vector, "dtype", None) != "float32" or getattr(vector, "shape", None) != (3,):
+                raise TypeError(f"vector came as {type(vector).__name__} {vector!r}")
+            if not isinstance(mixed, (int, str)):
+                raise TypeError(f"mixed came as {type(mixed).__name__}")
+            norms.append(float(vector.sum()))
+        batch["norm"] = norms
+        return batch
 '''
 
 PIPELINE = """
@@ -76,7 +107,7 @@ from engine.plugins.extractors.pipeline import (
     PipelineDefinition, ResourceType, RowCondition, StepDefinition, build_pipeline_steps,
 )
 from .manifest import Params
-from .processors import Cfg, ImageSizer, Labeler
+from .processors import Cfg, Embedder, ImageSizer, Labeler, VectorReader
 
 def build_steps(extractor_request, container=None, base_steps=None, dataset_size=None,
                 content_flags=None):
@@ -88,6 +119,11 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
                        batch_size=3),
         StepDefinition(service_class=ImageSizer, condition=RowCondition.IS_IMAGE, batch_size=2),
     ]
+    if p.vectors:
+        steps += [StepDefinition(service_class=Embedder, condition=RowCondition.IS_TEXT,
+                                 batch_size=4),
+                  StepDefinition(service_class=VectorReader, condition=RowCondition.IS_TEXT,
+                                 batch_size=3)]
     if p.builtin:
         from engine.inference.intfloat.multilingual_e5_large_instruct.services import (
             E5TextEmbeddingBatch,

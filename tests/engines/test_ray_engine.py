@@ -343,6 +343,37 @@ def test_output_frames_equal_the_local_engines_dtypes_index_and_values(
                                                                         "chars": [5, 4]}  # fmt: skip
 
 
+def test_values_arrow_holds_only_in_rays_own_types_reach_later_steps_as_written(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """Numpy vectors (a Ray tensor column) and mixed Python values (pickled objects) cross
+    from one step's actor to the next and to the writer as the values the step wrote."""
+    source = _write(tmp_path / "in.jsonl", _rows())
+    local, local_stats = _frames("local", plugin, source, {"vectors": True})
+    ray, ray_stats = _frames("ray", plugin, source, {"vectors": True})
+    assert not ray_stats.failures and not local_stats.failures
+    assert ray["norm"].tolist() == local["norm"].tolist() == [3.0 * len(t) for t in TEXTS]
+    assert all(v.dtype == "float32" for v in ray["vector"])
+    assert ray["mixed"].tolist() == local["mixed"].tolist()
+    ray_out, local_out = tmp_path / "ray.jsonl", tmp_path / "local.jsonl"
+    run("ray", plugin, source, ray_out, {"vectors": True})
+    run("local", plugin, source, local_out, {"vectors": True})
+    assert _read(ray_out) == _read(local_out)
+
+
+def test_a_column_ray_data_cannot_join_is_named_with_the_fix(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """Vectors on text rows and nothing on image rows: Ray Data (here and on the platform)
+    cannot join such batches, and the user is told which column and what to do."""
+    source = _write(tmp_path / "mixed.jsonl", _rows(with_image=_png(tmp_path)))
+    with pytest.raises(BadInput) as info:
+        run("ray", plugin, source, tmp_path / "out.jsonl", {"vectors": True})
+    message = info.value.paragraph()
+    assert "vector" in message and "same kind of value in every row" in message
+    assert _cpus_given_back()
+
+
 def test_each_step_reports_the_seconds_it_spent_on_ray(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:

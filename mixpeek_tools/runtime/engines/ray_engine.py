@@ -34,19 +34,32 @@ stages would otherwise wait for CPUs the actor pools hold on a small cluster, so
 hold their prepared input in the object store; a ``prepare`` that returns the dataset it was
 given (the template's ``lambda ds: ds``) keeps the stream.
 
-Blocks. The input blocks are the reader's pandas frames, so the first step sees exactly what it
-sees on the local engine. Step outputs become Arrow blocks (Ray Data's default): we tried keeping
-them pandas, but Ray sizes a pandas block by walking every Python object in it (about 2 ms per
-1024 rows of dicts, several times per block), which halved throughput. Actors take blocks in
-their own format (``batch_format=None``) and, like the driver, turn Arrow back into the values
-the local engine holds (numpy dtypes; nested values and integers with gaps as Python objects);
-Ray's own conversion gives ``int64[pyarrow]`` columns and frames that pandas' ``concat`` trips
-over. A missing value that went through Arrow is ``None`` where the local engine may hold
-``NaN``, and dicts carry every key seen in their column. Each block carries helper columns: the input row number, the processed flag, a bitmask of the steps
-that selected the row, and per step the seconds its actor spent in ``apply_step`` (on the first
-row of each batch), which the driver sums into the run summary's per-step seconds. When a batch
-comes out of a step with the rows it went in with (the common case) the actor's bookkeeping is
-a few array operations. Failed rows leave the stream: with ``on_error=stop`` the actor raises and
+Blocks. An input batch whose columns all come back from Arrow unchanged (numbers, booleans,
+strings, dates: the usual text and table inputs) is fed as an Arrow block; one holding Python
+objects (dicts, bytes, mixed values) is fed as the reader's pandas frame, so in both cases the
+first step sees exactly what it sees on the local engine. Arrow input is cheaper all the way: the
+read task and the object store move its buffers without pickling, and Ray sizes it without
+walking its values. Step outputs are Arrow blocks, built by the actor: the step's columns go
+through Ray Data's own pandas-to-Arrow conversion (so they hold what plain ``map_batches`` would
+give, including Ray's tensor and pickled-object types), and the helper columns below are
+appended as Arrow arrays straight from numpy. Ray's conversion costs about a tenth of a
+millisecond per column and batch, which made the four helper columns the largest part of the
+engine's overhead on short rows while Ray converted them. We tried keeping the outputs pandas,
+but Ray sizes a pandas block by walking every Python object in it (about 2 ms per 1024 rows of
+dicts, several times per block). Actors take blocks in their own format (``batch_format=None``)
+and, like the driver, turn Arrow back into the values the local engine holds (numpy dtypes;
+nested values and integers with gaps as Python objects; a numpy array per row for tensors);
+Ray's own conversion gives ``int64[pyarrow]`` columns, ``TensorArrayElement`` rows and frames
+that pandas' ``concat`` trips over. A missing value that went through Arrow is ``None`` where the
+local engine may hold ``NaN``, and dicts carry every key seen in their column. Ray Data cannot
+join batches where one column holds tensors in some and other objects in others (arrays on
+some rows, nothing on rows a step skipped); that run stops with a message naming the column.
+
+Helper columns: the input row number, the processed flag, a bitmask of the steps that selected
+the row, and per step the seconds its actor spent in ``apply_step`` (on the first row of each
+batch), which the driver sums into the run summary's per-step seconds. When a batch comes out of
+a step with the rows it went in with (the common case) the actor's bookkeeping is a few array
+operations. Failed rows leave the stream: with ``on_error=stop`` the actor raises and
 Ray stops the run at that batch; with ``continue`` they go to the hub's ledger, which the driver
 reads at the end and sorts by row.
 """
@@ -240,12 +253,8 @@ class StepActor:
 
         if self.error is not None:
             raise self.error
-        if not isinstance(batch, pd.DataFrame):  # an Arrow block: an earlier step's output
-            batch = pd.DataFrame({n: _column(batch, n) for n in batch.column_names})
-        rows = _rows_of(batch)
-        hits = _int_column(batch, HITS)
+        rows, hits, flags, timings = _helpers(batch)
         frame = _data_frame(batch, pd.Index(rows))
-        flags = batch[PROCESSED].to_numpy(dtype=bool)
         started = time.perf_counter()
         outcome = apply_step(self.step, self.service, frame, flags, on_error="continue")
         seconds = max(time.perf_counter() - started, 1e-9)
@@ -259,13 +268,12 @@ class StepActor:
                 hits = hits | self.bit
             elif outcome.selected:
                 hits = hits | np.where(self._mask(frame), self.bit, 0)
-            carried = {c: batch[c].to_numpy() for c in batch.columns if _is_seconds(c)}
             first = np.zeros(len(rows))
             if len(rows):
                 first[0] = seconds
-            carried[self.column] = first
-            return _block(out, rows, outcome.processed, hits, carried)
-        return self._changed(batch, rows, hits, frame, outcome, seconds)
+            timings[self.column] = first
+            return _block(out, rows, outcome.processed, hits, timings)
+        return self._changed(timings, rows, hits, frame, outcome, seconds)
 
     def _mask(self, frame: Any) -> Any:
         from mixpeek_tools.runtime.content import condition_mask
@@ -273,7 +281,13 @@ class StepActor:
         return condition_mask(frame, self.step.condition)
 
     def _changed(
-        self, batch: Any, rows: Any, hits: Any, frame: Any, outcome: Any, seconds: float
+        self,
+        timings: dict[str, Any],
+        rows: Any,
+        hits: Any,
+        frame: Any,
+        outcome: Any,
+        seconds: float,
     ) -> Any:
         """Rows failed, or the service returned other rows than it got: output rows take their
         bits by row number; what leaves the stream here (failures, the step counts of rows that
@@ -293,12 +307,10 @@ class StepActor:
         processed = {i: n for i in range(HIT_BITS) if (n := _count_bit(gone_hits, i))}
         spent = {self.index: seconds}
         batches = {self.index: 1}
-        for column in batch.columns:
-            if _is_seconds(column):
-                values = _floats(batch[column])
-                index = _seconds_index(column)
-                spent[index] = spent.get(index, 0.0) + float(np.nansum(values))
-                batches[index] = batches.get(index, 0) + int(np.count_nonzero(values > 0))
+        for column, values in timings.items():
+            index = _seconds_index(column)
+            spent[index] = spent.get(index, 0.0) + float(np.nansum(values))
+            batches[index] = batches.get(index, 0) + int(np.count_nonzero(values > 0))
         if self.hub is not None:
             import ray
 
@@ -333,10 +345,23 @@ def _lost_row_numbers() -> Exception:
     )
 
 
-def _rows_of(batch: Any) -> Any:
-    if ROW not in batch.columns:
-        raise _lost_row_numbers()
-    return _int_column(batch, ROW)
+def _helpers(batch: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """A block's helper columns, read from either block format: row numbers, step bits,
+    processed flags, and the earlier steps' seconds (by column name)."""
+    import pandas as pd
+
+    if isinstance(batch, pd.DataFrame):
+        if ROW not in batch.columns:
+            raise _lost_row_numbers()
+        names = list(batch.columns)
+        rows, hits = _int_column(batch, ROW), _int_column(batch, HITS)
+        flags = batch[PROCESSED].to_numpy(dtype=bool, na_value=False)
+        timings = {c: _floats(batch[c]) for c in names if _is_seconds(c)}
+        return rows, hits, flags, timings
+    rows, hits = _arrow_ints(batch, ROW), _arrow_ints(batch, HITS)
+    flags = batch.column(PROCESSED).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    timings = {c: _arrow_floats(batch, c) for c in batch.column_names if _is_seconds(c)}
+    return rows, hits, flags, timings
 
 
 def _int_column(df: Any, name: str) -> Any:
@@ -351,19 +376,31 @@ def _int_column(df: Any, name: str) -> Any:
 
 
 def _data_frame(batch: Any, index: Any) -> Any:
-    """The batch without helper columns, as a new frame (column arrays shared, not copied).
+    """The block without helper columns, as a pandas frame the way the local engine holds it
+    (pandas columns shared, not copied; Arrow columns converted by :func:`_column`).
 
     Built column by column: cheaper than ``drop``/``take`` on pandas 3, and safe with any
     column layout.
     """
     import pandas as pd
 
-    names = [name for name in batch.columns if not _is_helper(name)]
+    if not isinstance(batch, pd.DataFrame):  # an Arrow block
+        names = [name for name in batch.column_names if not _is_helper(name)]
+        return pd.DataFrame({name: _column(batch, name) for name in names}, index=index)
     if batch.columns.has_duplicates:
         frame = batch.drop(columns=[c for c in batch.columns if _is_helper(c)])
         frame.index = index
         return frame
+    names = [name for name in batch.columns if not _is_helper(name)]
     return pd.DataFrame({name: batch[name].array for name in names}, index=index, copy=False)
+
+
+def _arrow_floats(table: Any, name: str) -> Any:
+    import numpy as np
+
+    return np.asarray(
+        table.column(name).to_numpy(zero_copy_only=False), dtype="float64"
+    )
 
 
 def _arrow_ints(table: Any, name: str) -> Any:
@@ -405,11 +442,16 @@ def _count_bit(hits: Any, index: int) -> int:
     return int(np.count_nonzero(hits & bit)) if bit else 0
 
 
-def _block(out: Any, rows: Any, processed: Any, hits: Any, extra: dict[str, Any]) -> Any:
-    """The actor's output: the step's frame plus helper columns, built in one constructor call
-    (adding columns one by one costs several times more on pandas 3)."""
+def _block(
+    out: Any, rows: Any, processed: Any, hits: Any, extra: dict[str, Any], *, arrow: bool = True
+) -> Any:
+    """A block: the step's frame plus helper columns. Arrow unless asked for pandas or Ray cannot
+    convert the step's columns (then Ray's own fallbacks apply, as for any pandas batch); the
+    pandas block is built in one constructor call (adding columns one by one costs several times
+    more on pandas 3)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     helpers: dict[str, Any] = {
         ROW: np.asarray(rows, dtype="int64"),
@@ -424,8 +466,23 @@ def _block(out: Any, rows: Any, processed: Any, hits: Any, extra: dict[str, Any]
             block[name] = values
         return block
     columns = {name: out[name].array for name in names}
+    table = _arrow_block(pd.DataFrame(columns, copy=False)) if arrow else None
+    if table is not None:
+        for name, values in helpers.items():
+            table = table.append_column(name, pa.array(values))
+        return table
     columns.update(helpers)
     return pd.DataFrame(columns, copy=False)
+
+
+def _arrow_block(data: Any) -> Any:
+    """The step's columns as Ray would convert them; None when Arrow cannot hold them."""
+    from ray.data.block import BlockAccessor, BlockType
+
+    try:
+        return BlockAccessor.batch_to_block(data, block_type=BlockType.ARROW)
+    except Exception:
+        return None
 
 
 def _input_block(df: Any) -> Any:
@@ -433,7 +490,20 @@ def _input_block(df: Any) -> Any:
     import numpy as np
 
     rows = np.asarray(df.index, dtype="int64")
-    return _block(df, rows, np.zeros(len(df), dtype=bool), np.zeros(len(df), dtype="int64"), {})
+    empty = np.zeros(len(df), dtype="int64")
+    return _block(df, rows, empty.astype(bool), empty, {}, arrow=_round_trips(df))
+
+
+def _round_trips(df: Any) -> bool:
+    """Whether the batch comes back from Arrow as the same frame (the first step must see what
+    it sees on the local engine): numbers, booleans, strings and dates do; Python objects
+    (dicts, lists, mixed values) may not, so such batches travel as pandas blocks."""
+    import pandas as pd
+
+    return all(
+        isinstance(dtype, pd.StringDtype) or getattr(dtype, "kind", "O") in "biufM"
+        for dtype in df.dtypes
+    )
 
 
 def _group_block(frames: list[Any]) -> Any:
@@ -772,20 +842,14 @@ class RayEngine:
         import numpy as np
         import pandas as pd
 
-        names = table.column_names
-        rows = _arrow_ints(table, ROW)
-        hits = _arrow_ints(table, HITS)
+        rows, hits, flags, timings = _helpers(table)
         for index, step_stats in enumerate(self.stats.steps):
             step_stats.rows_processed += _count_bit(hits, index)
-            column = _seconds_column(index)
-            if column in names:
-                values = table.column(column).to_numpy(zero_copy_only=False).astype("float64")
+            values = timings.get(_seconds_column(index))
+            if values is not None:
                 step_stats.seconds += float(np.nansum(values))
                 step_stats.batches += int(np.count_nonzero(values > 0))
-        frame = pd.DataFrame({n: _column(table, n) for n in names if not _is_helper(n)})
-        frame.index = pd.Index(rows)
-        flags = table.column(PROCESSED).to_numpy(zero_copy_only=False).astype(bool)
-        return frame, flags
+        return _data_frame(table, pd.Index(rows)), flags
 
     def _collect(self, hub: Any, plan: Any, options: Any) -> None:
         """Add what the ledger holds; with ``on_error=stop`` any failure stops the run here."""
@@ -881,7 +945,29 @@ def _column(table: Any, name: str) -> Any:
     nested = pa.types.is_nested(kind) or pa.types.is_dictionary(kind)
     if nested or (pa.types.is_integer(kind) and column.null_count):
         return column.to_pylist()
-    return column.to_pandas()
+    if isinstance(kind, pa.ExtensionType):
+        return _plain_objects(column)
+    return column.to_pandas().array  # values only: the caller gives the frame its index
+
+
+def _plain_objects(column: Any) -> Any:
+    """A column of Ray's own Arrow types (tensors, pickled Python objects) as the object array
+    the local engine holds: one numpy array or Python value per row. Ray's pandas forms
+    (``TensorArray`` elements, ``PythonObjectArray``) are neither what the step wrote nor
+    something pandas can concatenate with plain columns."""
+    import numpy as np
+
+    plain = np.empty(len(column), dtype=object)
+    position = 0
+    for chunk in column.chunks:
+        try:
+            values = chunk.to_numpy(zero_copy_only=False)  # tensors: one array, rows first
+        except Exception:  # an extension type without a numpy form
+            values = chunk.to_pandas()
+        for value in values:  # row by row: a row's array stays an array
+            plain[position] = value
+            position += 1
+    return plain
 
 
 def _detached(error: BaseException) -> BaseException:
@@ -897,6 +983,24 @@ def _detached(error: BaseException) -> BaseException:
     return error.with_traceback(None)
 
 
+def _unjoinable_outputs(error: BaseException) -> BaseException:
+    """Ray Data could not join the blocks a step produced (a plugin that works locally but
+    would fail on the platform's Ray Data too), named with Ray's own reason."""
+    from mixpeek_tools.errors import BadInput
+
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = next((line for line in lines if "Failed to unify" in line),
+                  lines[0] if lines else type(error).__name__)  # fmt: skip
+    reason = reason[reason.find("Failed to unify") :] if "Failed to unify" in reason else reason
+    return BadInput(
+        f"Ray Data could not join the steps' output batches: {reason}",
+        where="--engine ray (a step's output column)",
+        hint="Give a column the same kind of value in every row it reaches on Ray: numpy "
+        "arrays in all of them (fill rows a step skips with an array, e.g. in a later step), "
+        "or lists instead of arrays",
+    )
+
+
 def _unwrap(exc: BaseException) -> BaseException:
     """The kit's own error inside a Ray task error (e.g. a service that cannot run here)."""
     from mixpeek_tools.errors import EnvironmentFailure, KitError
@@ -909,6 +1013,8 @@ def _unwrap(exc: BaseException) -> BaseException:
             return current
         if isinstance(current, StepFailed):
             return RowsFailed(current.failures)
+        if type(current).__name__ == "ArrowConversionError":
+            return _unjoinable_outputs(current)
         seen.add(id(current))
         current = getattr(current, "cause", None) or current.__cause__
     if type(exc).__module__.startswith("ray"):
