@@ -26,6 +26,7 @@ class Params(BaseModel):
     prepare: bool = False
     keep_only_text: bool = False
     vectors: bool = False
+    show_dtypes: bool = False
     sleep: float = 0.0
 
 metadata = {"name": "engine_probe", "version": "v1", "description": "engine tests",
@@ -45,6 +46,7 @@ import pandas as pd
 class Cfg:
     fail_on: str | None = None
     sleep: float = 0.0
+    show_dtypes: bool = False
 
 class Labeler:
     """Text rows: a label and a nested summary; raises on the row whose text is fail_on."""
@@ -59,6 +61,8 @@ class Labeler:
                 raise ValueError(f"cannot label {text!r}")
             labels.append(text.upper())
             summaries.append({"words": len(text.split()), "chars": [len(w) for w in text.split()]})
+        if self.config.show_dtypes:  # what the step was given, for the engine tests to compare
+            batch["dtypes"] = ",".join(f"{c}:{t}" for c, t in batch.dtypes.items())
         batch["label"] = labels
         batch["summary"] = summaries
         return batch
@@ -113,7 +117,7 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
                 content_flags=None):
     p = Params(**(extractor_request.extractor_config.parameters or {}))
     steps = [
-        StepDefinition(service_class=Labeler, config=Cfg(fail_on=p.fail_on, sleep=p.sleep),
+        StepDefinition(service_class=Labeler, config=Cfg(p.fail_on, p.sleep, p.show_dtypes),
                        resource_type=ResourceType.GPU if p.gpu else ResourceType.CPU,
                        allow_cpu_fallback=p.fallback, condition=RowCondition.IS_TEXT,
                        batch_size=3),
