@@ -355,11 +355,11 @@ def _helpers(batch: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
             raise _lost_row_numbers()
         names = list(batch.columns)
         rows, hits = _int_column(batch, ROW), _int_column(batch, HITS)
-        flags = batch[PROCESSED].to_numpy(dtype=bool, na_value=False)
+        flags = _int_column(batch, PROCESSED).astype(bool)
         timings = {c: _floats(batch[c]) for c in names if _is_seconds(c)}
         return rows, hits, flags, timings
     rows, hits = _arrow_ints(batch, ROW), _arrow_ints(batch, HITS)
-    flags = batch.column(PROCESSED).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    flags = _arrow_ints(batch, PROCESSED).astype(bool)
     timings = {c: _arrow_floats(batch, c) for c in batch.column_names if _is_seconds(c)}
     return rows, hits, flags, timings
 
@@ -398,19 +398,21 @@ def _data_frame(batch: Any, index: Any) -> Any:
 def _arrow_floats(table: Any, name: str) -> Any:
     import numpy as np
 
-    return np.asarray(
-        table.column(name).to_numpy(zero_copy_only=False), dtype="float64"
-    )
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype="float64")
 
 
 def _arrow_ints(table: Any, name: str) -> Any:
     import numpy as np
+    import pyarrow as pa
 
     if name not in table.column_names:
         if name == ROW:
             raise _lost_row_numbers()
         return np.zeros(table.num_rows, dtype="int64")
-    return table.column(name).fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
+    column = table.column(name)
+    if column.type != pa.int64():  # the processed flags (bool); or joined with missing ones
+        column = column.cast(pa.int64())
+    return column.fill_null(0).to_numpy(zero_copy_only=False)
 
 
 def _labels(frame: Any) -> Any:
@@ -983,21 +985,26 @@ def _detached(error: BaseException) -> BaseException:
     return error.with_traceback(None)
 
 
-def _unjoinable_outputs(error: BaseException) -> BaseException:
-    """Ray Data could not join the blocks a step produced (a plugin that works locally but
-    would fail on the platform's Ray Data too), named with Ray's own reason."""
+def _arrow_failure(error: BaseException) -> BaseException:
+    """Ray Data could not store or join a step's output as Arrow (a plugin that works locally
+    but would fail on the platform's Ray Data too), named with Ray's own reason."""
     from mixpeek_tools.errors import BadInput
 
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    reason = next((line for line in lines if "Failed to unify" in line),
-                  lines[0] if lines else type(error).__name__)  # fmt: skip
-    reason = reason[reason.find("Failed to unify") :] if "Failed to unify" in reason else reason
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    marker = "Failed to unify"
+    if marker in text:
+        return BadInput(
+            f"Ray Data could not join the steps' output batches: {text[text.find(marker) :]}",
+            where="--engine ray (a step's output column)",
+            hint="Give a column the same kind of value in every row it reaches on Ray: numpy "
+            "arrays in all of them (fill rows a step skips with an array, e.g. in a later "
+            "step), or lists instead of arrays",
+        )
     return BadInput(
-        f"Ray Data could not join the steps' output batches: {reason}",
+        f"Ray Data could not store a step's output as Arrow: {text or type(error).__name__}",
         where="--engine ray (a step's output column)",
-        hint="Give a column the same kind of value in every row it reaches on Ray: numpy "
-        "arrays in all of them (fill rows a step skips with an array, e.g. in a later step), "
-        "or lists instead of arrays",
+        hint="Return columns of plain values (numbers, strings, lists, dicts, numpy arrays, "
+        "bytes) or objects that can be pickled",
     )
 
 
@@ -1014,7 +1021,7 @@ def _unwrap(exc: BaseException) -> BaseException:
         if isinstance(current, StepFailed):
             return RowsFailed(current.failures)
         if type(current).__name__ == "ArrowConversionError":
-            return _unjoinable_outputs(current)
+            return _arrow_failure(current)
         seen.add(id(current))
         current = getattr(current, "cause", None) or current.__cause__
     if type(exc).__module__.startswith("ray"):
