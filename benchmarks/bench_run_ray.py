@@ -1,7 +1,7 @@
 """Benchmark: the ``ray`` engine against a bare Ray Data ``map_batches`` over the same processor.
 
 Run: ``.venv/bin/python benchmarks/bench_run_ray.py [--rows 1000000] [--cpus 2] [--batch 1024]
-[--repeat 2] [--small 100000]``
+[--repeat 3] [--small 100000]``
 
 One local Ray (``--cpus`` CPUs) serves both measurements; its start-up is timed separately and
 left out of both. Input: N short text rows, already in memory as pandas batches (reading files
@@ -16,7 +16,7 @@ is the same for both engines and not what is measured). Plugin: the text plugin 
   (``apply_step`` row selection, failure isolation, per-step counts) plus turning each output
   block back into the pandas frame the writer gets.
 
-Each is run ``--repeat`` times interleaved; the best is reported. Peak memory: the highest summed
+Each is run ``--repeat`` times interleaved; the best is reported, and the medians beside it. Peak memory: the highest summed
 RSS of this process and every Ray process it started, sampled every 0.1 s during each run (the
 object store's shared pages are counted in the processes that touch them).
 
@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--small", type=int, default=100_000, help="rows of the memory check")
     args = parser.parse_args()
 
@@ -194,6 +194,7 @@ def main() -> None:
         init_ray(num_cpus=args.cpus)
         startup = time.perf_counter() - t0
         best: dict[str, tuple[float, int, int]] = {}
+        every: dict[str, list[float]] = {"bare map_batches": [], "ray engine": []}
         for _ in range(args.repeat):
             for name, fn in (
                 ("bare map_batches", lambda: run_bare(plan.factory, batches, args.batch, workers)),
@@ -202,6 +203,7 @@ def main() -> None:
                 result = timed(fn)
                 if result[1] != args.rows:
                     raise SystemExit(f"{name} returned {result[1]} rows, expected {args.rows}")
+                every[name].append(result[0])
                 if name not in best or result[0] < best[name][0]:
                     best[name] = result
         batches.clear()  # the memory runs below hold no input of their own
@@ -228,6 +230,13 @@ def main() -> None:
     print(f"ray engine throughput = {base_s / engine_s:.2f}x the bare map_batches baseline "
           f"(overhead {engine_s - base_s:+.2f} s, "
           f"{(engine_s - base_s) / (args.rows / args.batch) * 1000:+.2f} ms per batch)")  # fmt: skip
+    import statistics
+
+    base_mid, engine_mid = (statistics.median(every[n]) for n in ("bare map_batches", "ray engine"))
+    print(f"medians: bare {base_mid:.2f} s, engine {engine_mid:.2f} s = "
+          f"{base_mid / engine_mid:.2f}x; each run (bare / engine): "
+          + ", ".join(f"{b:.2f}/{e:.2f}" for b, e in zip(every["bare map_batches"],
+                                                         every["ray engine"], strict=True)))  # fmt: skip
     print(f"peak memory, input made batch by batch, {args.small:,} vs {args.rows:,} rows:")
     for name, peaks in memory.items():
         small, large = peaks[args.small], peaks[args.rows]
