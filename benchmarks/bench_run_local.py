@@ -1,6 +1,7 @@
 """Benchmark: the local engine against a bare loop over the same processor, and its memory.
 
-Run: ``.venv/bin/python benchmarks/bench_run_local.py [--rows 1000000] [--repeat 3]``
+Run: ``.venv/bin/python benchmarks/bench_run_local.py [--rows 1000000] [--repeat 5] [--json F]``
+(``benchmarks/bench_run.py`` runs this and the Ray benchmark in one go.)
 
 1. Throughput, in one process: N short text rows through a text plugin (rendered from
    ``template/`` when ``copier`` and the template are available, else the docs-exact fixture
@@ -81,7 +82,7 @@ def engine_run(plan, batches: list, processes: int = 0) -> tuple[float, float]:
     return wall, cpu
 
 
-def throughput(plugin_dir: Path, rows: int, repeat: int) -> None:
+def throughput(plugin_dir: Path, rows: int, repeat: int) -> dict[str, float]:
     from mixpeek_tools.plugin.loader import load_plugin
     from mixpeek_tools.runtime.executor import plan_pipeline
 
@@ -114,6 +115,8 @@ def throughput(plugin_dir: Path, rows: int, repeat: int) -> None:
             f"  local engine, --cpu-processes {procs}  : {rows / best_procs:>12,.0f} rows/s  "
             f"({bare_wall / best_procs:.2f}x the bare loop, wall; includes worker start-up)"
         )
+    return {"bare_rows_per_s": rows / bare_wall, "local_rows_per_s": rows / local_wall,
+            "local_vs_bare": bare_wall / local_wall}  # fmt: skip
 
 
 def write_jsonl(path: Path, n: int) -> None:
@@ -162,7 +165,7 @@ def child_run(args: list[str], workdir: Path) -> tuple[float, float, int]:
     return elapsed, int(peak_file.read_text()) / 1024, proc.returncode
 
 
-def memory(plugin_dir: Path, rows: int, workdir: Path) -> None:
+def memory(plugin_dir: Path, rows: int, workdir: Path) -> dict[str, float]:
     small = max(1, rows // 10)
     mixpeek = ["plugin", "run", "-p", str(plugin_dir)]
     _, base_rss, _ = child_run(["-c", "import pandas, pydantic"], workdir)
@@ -182,20 +185,25 @@ def memory(plugin_dir: Path, rows: int, workdir: Path) -> None:
         dst.unlink(missing_ok=True)
     ratio = results[rows] / results[small]
     print(f"  peak RSS {rows:,} / {small:,} rows          : {ratio:.2f}x  (target <= 1.5x)")
+    return {"peak_mib_small": results[small], "peak_mib_large": results[rows],
+            "peak_large_vs_small": ratio}  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the headline figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_run_local_") as tmp:
         workdir = Path(tmp)
         plugin_dir, origin = text_plugin(workdir / "plugin")
         print(f"plugin: {origin}")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
-        throughput(plugin_dir, args.rows, args.repeat)
-        memory(plugin_dir, args.rows, workdir)
+        figures = throughput(plugin_dir, args.rows, args.repeat)
+        figures.update(memory(plugin_dir, args.rows, workdir))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

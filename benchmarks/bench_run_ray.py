@@ -1,7 +1,8 @@
 """Benchmark: the ``ray`` engine against a bare Ray Data ``map_batches`` over the same processor.
 
 Run: ``.venv/bin/python benchmarks/bench_run_ray.py [--rows 1000000] [--cpus 2] [--batch 1024]
-[--repeat 3] [--small 100000]``
+[--repeat 3] [--small 100000] [--json F]``
+(``benchmarks/bench_run.py`` runs this and the local benchmark in one go.)
 
 One local Ray (``--cpus`` CPUs) serves both measurements; its start-up is timed separately and
 left out of both. Input: N short text rows, already in memory as pandas batches (reading files
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--small", type=int, default=100_000, help="rows of the memory check")
+    parser.add_argument("--json", type=Path, help="also write the headline figures here")
     args = parser.parse_args()
 
     import tempfile
@@ -242,6 +244,19 @@ def main() -> None:
         small, large = peaks[args.small], peaks[args.rows]
         print(f"  {name:<18} {small / 2**20:8,.0f} MiB  {large / 2**20:8,.0f} MiB  "
               f"ratio {large / small:.2f}x")  # fmt: skip
+    if args.json:
+        import json
+
+        engine = memory["ray engine"]
+        args.json.write_text(json.dumps({
+            "bare_map_batches_rows_per_s": args.rows / base_s,
+            "ray_rows_per_s": args.rows / engine_s,
+            "ray_vs_bare_map_batches": base_s / engine_s,
+            "ray_vs_bare_map_batches_medians": base_mid / engine_mid,
+            "peak_mib_small": engine[args.small] / 2**20,
+            "peak_mib_large": engine[args.rows] / 2**20,
+            "peak_large_vs_small": engine[args.rows] / engine[args.small],
+        }, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":
