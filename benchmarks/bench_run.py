@@ -57,6 +57,9 @@ def main() -> None:
           f"{local['bare_rows_per_s']:>10,.0f} rows/s")  # fmt: skip
     print(f"  ray engine   {ray['ray_rows_per_s']:>10,.0f} rows/s   bare map_batches "
           f"{ray['bare_map_batches_rows_per_s']:>10,.0f} rows/s")  # fmt: skip
+    print(f"  per batch, in core-ms (wall time x CPUs) beyond the processor's own work: Ray Data "
+          f"itself {ray['ray_data_overhead_ms_per_batch']:.2f}, the ray engine "
+          f"{ray['engine_extra_ms_per_batch']:+.2f} more")  # fmt: skip
     for figures, targets in ((local, LOCAL_TARGETS), (ray, RAY_TARGETS)):
         for key, label, target, passes in targets:
             value = figures[key]

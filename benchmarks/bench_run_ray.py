@@ -17,6 +17,10 @@ is the same for both engines and not what is measured). Plugin: the text plugin 
   (``apply_step`` row selection, failure isolation, per-step counts) plus turning each output
   block back into the pandas frame the writer gets.
 
+Ray Data's own overhead: the processor alone over the same batches in this process (no Ray) is
+the work both runs share; the bare stage's wall time on ``--cpus`` cores beyond it, per batch, is
+what Ray Data itself costs, and the engine's extra wall time on those cores is what the kit adds.
+
 Each is run ``--repeat`` times interleaved; the best is reported, and the medians beside it. Peak memory: the highest summed
 RSS of this process and every Ray process it started, sampled every 0.1 s during each run (the
 object store's shared pages are counted in the processes that touch them).
@@ -151,6 +155,16 @@ def same_blocks(tables: list[Any]) -> list[Any]:
     return blocks
 
 
+def run_loop(factory: Any, batches: Any) -> float:
+    """Seconds the processor alone takes over the batches in this process (no Ray): the work
+    both Ray runs share, so what they take beyond it is Ray Data's and the kit's overhead."""
+    bare = Bare(factory)
+    started = time.perf_counter()
+    for batch in batches:
+        bare(batch.copy(deep=False))
+    return time.perf_counter() - started
+
+
 def run_engine(plan: Any, batches: Any, size: int) -> int:
     from mixpeek_tools.runtime.engines.ray_engine import RayEngine
     from mixpeek_tools.runtime.executor import RunOptions
@@ -197,6 +211,7 @@ def main() -> None:
         startup = time.perf_counter() - t0
         best: dict[str, tuple[float, int, int]] = {}
         every: dict[str, list[float]] = {"bare map_batches": [], "ray engine": []}
+        loop_s = min(run_loop(plan.factory, batches) for _ in range(args.repeat))
         for _ in range(args.repeat):
             for name, fn in (
                 ("bare map_batches", lambda: run_bare(plan.factory, batches, args.batch, workers)),
@@ -234,6 +249,14 @@ def main() -> None:
           f"{(engine_s - base_s) / (args.rows / args.batch) * 1000:+.2f} ms per batch)")  # fmt: skip
     import statistics
 
+    # Core-milliseconds (wall time x CPUs) per batch beyond the processor's own work.
+    count = args.rows / args.batch
+    ray_data_ms = (base_s * args.cpus - loop_s) / count * 1000
+    kit_ms = (engine_s - base_s) * args.cpus / count * 1000
+    print(f"processor alone, one process, no Ray: {loop_s:.2f} s; on {args.cpus} CPUs Ray Data "
+          f"itself adds {ray_data_ms:.2f} core-ms per batch (wall time x CPUs), the engine "
+          f"{kit_ms:+.2f} core-ms more ({kit_ms / ray_data_ms:.2f}x Ray Data's own overhead)")  # fmt: skip
+
     base_mid, engine_mid = (statistics.median(every[n]) for n in ("bare map_batches", "ray engine"))
     print(f"medians: bare {base_mid:.2f} s, engine {engine_mid:.2f} s = "
           f"{base_mid / engine_mid:.2f}x; each run (bare / engine): "
@@ -253,6 +276,8 @@ def main() -> None:
             "ray_rows_per_s": args.rows / engine_s,
             "ray_vs_bare_map_batches": base_s / engine_s,
             "ray_vs_bare_map_batches_medians": base_mid / engine_mid,
+            "ray_data_overhead_ms_per_batch": ray_data_ms,
+            "engine_extra_ms_per_batch": kit_ms,
             "peak_mib_small": engine[args.small] / 2**20,
             "peak_mib_large": engine[args.rows] / 2**20,
             "peak_large_vs_small": engine[args.rows] / engine[args.small],
