@@ -379,6 +379,20 @@ def test_the_first_step_gets_the_local_engines_dtypes(
     assert "text:str" in ray["dtypes"].iloc[0]
 
 
+def test_nullable_pandas_types_reach_the_first_step_unchanged(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """A Parquet file written from pandas' nullable ``Int64`` reads back as ``Int64``; Arrow
+    would turn it into objects, so such batches travel to Ray as pandas frames."""
+    source = tmp_path / "in.parquet"
+    pd.DataFrame({"text": TEXTS, "n": pd.array([None, *range(len(TEXTS) - 1)], dtype="Int64")}
+                 ).to_parquet(source)  # fmt: skip
+    local, _ = _frames("local", plugin, source, {"show_dtypes": True})
+    ray, _ = _frames("ray", plugin, source, {"show_dtypes": True})
+    assert ray["dtypes"].tolist() == local["dtypes"].tolist()
+    assert "n:Int64" in ray["dtypes"].iloc[0]
+
+
 def test_a_column_ray_data_cannot_join_is_named_with_the_fix(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:

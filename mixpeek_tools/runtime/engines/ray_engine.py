@@ -498,12 +498,14 @@ def _input_block(df: Any) -> Any:
 
 def _round_trips(df: Any) -> bool:
     """Whether the batch comes back from Arrow as the same frame (the first step must see what
-    it sees on the local engine): numbers, booleans, strings and dates do; Python objects
-    (dicts, lists, mixed values) may not, so such batches travel as pandas blocks."""
+    it sees on the local engine): numpy numbers, booleans and dates and pandas strings do;
+    Python objects (dicts, lists, mixed values) and pandas' nullable types (``Int64`` would come
+    back as objects) may not, so such batches travel as pandas blocks."""
+    import numpy as np
     import pandas as pd
 
     return all(
-        isinstance(dtype, pd.StringDtype) or getattr(dtype, "kind", "O") in "biufM"
+        isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biufM")
         for dtype in df.dtypes
     )
 
