@@ -21,9 +21,10 @@ Ray Data's own overhead: the processor alone over the same batches in this proce
 the work both runs share; the bare stage's wall time on ``--cpus`` cores beyond it, per batch, is
 what Ray Data itself costs, and the engine's extra wall time on those cores is what the kit adds.
 
-Each is run ``--repeat`` times interleaved; the best is reported, and the medians beside it. Peak memory: the highest summed
-RSS of this process and every Ray process it started, sampled every 0.1 s during each run (the
-object store's shared pages are counted in the processes that touch them).
+Each is run ``--repeat`` times interleaved; the best is reported, with the medians and every run
+beside it (this kind of machine varies by several percent from run to run). Peak memory: the
+highest summed RSS of this process and every Ray process it started, sampled every 0.1 s during
+each run (the object store's shared pages are counted in the processes that touch them).
 
 Memory with input size: each is run once more at ``--small`` and at ``--rows`` rows, the input
 made batch by batch as it is consumed (nothing held by the benchmark itself): the engine streams
