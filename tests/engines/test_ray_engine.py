@@ -396,8 +396,8 @@ def test_nullable_pandas_types_reach_the_first_step_unchanged(
 def test_a_column_ray_data_cannot_join_is_named_with_the_fix(
     ray_session: None, plugin: Path, tmp_path: Path
 ) -> None:
-    """Vectors on text rows and nothing on image rows: Ray Data (here and on the platform)
-    cannot join such batches, and the user is told which column and what to do."""
+    """Vectors on text rows and nothing on image rows: Ray Data cannot join such batches (the
+    platform runs steps on Ray Data too), and the user is told which column and what to do."""
     source = _write(tmp_path / "mixed.jsonl", _rows(with_image=_png(tmp_path)))
     with pytest.raises(BadInput) as info:
         run("ray", plugin, source, tmp_path / "out.jsonl", {"vectors": True})

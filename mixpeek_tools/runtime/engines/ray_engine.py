@@ -988,8 +988,8 @@ def _detached(error: BaseException) -> BaseException:
 
 
 def _arrow_failure(error: BaseException) -> BaseException:
-    """Ray Data could not store or join a step's output as Arrow (a plugin that works locally
-    but would fail on the platform's Ray Data too), named with Ray's own reason."""
+    """Ray Data could not store or join a step's output as Arrow, named with Ray's own reason:
+    the plugin works on the local engine, but the platform runs its steps on Ray Data too."""
     from mixpeek_tools.errors import BadInput
 
     text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
