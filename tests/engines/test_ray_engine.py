@@ -361,6 +361,13 @@ def test_values_arrow_holds_only_in_rays_own_types_reach_later_steps_as_written(
     assert _read(ray_out) == _read(local_out)
 
 
+def _dtypes_seen(plugin: Path, source: Path) -> tuple[list[str], list[str]]:
+    """The dtypes the first step was handed, row by row, on the local and the ray engine."""
+    local, _ = _frames("local", plugin, source, {"show_dtypes": True})
+    ray, _ = _frames("ray", plugin, source, {"show_dtypes": True})
+    return local["dtypes"].tolist(), ray["dtypes"].tolist()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_the_first_step_gets_the_local_engines_dtypes(
     ray_session: None, plugin: Path, tmp_path: Path, suffix: str
@@ -372,11 +379,9 @@ def test_the_first_step_gets_the_local_engines_dtypes(
     the engines cut batches at different rows, so such a column is left out here.)"""
     rows = [{"id": i, "text": t, "score": (None if i == 2 else i / 2), "word": (None if i == 4
             else f"w{i}"), "flag": i % 2 == 0} for i, t in enumerate(TEXTS)]  # fmt: skip
-    source = _write(tmp_path / f"in{suffix}", rows)
-    local, _ = _frames("local", plugin, source, {"show_dtypes": True})
-    ray, _ = _frames("ray", plugin, source, {"show_dtypes": True})
-    assert ray["dtypes"].tolist() == local["dtypes"].tolist()
-    assert "text:str" in ray["dtypes"].iloc[0]
+    local, ray = _dtypes_seen(plugin, _write(tmp_path / f"in{suffix}", rows))
+    assert ray == local
+    assert "text:str" in ray[0]
 
 
 def test_nullable_pandas_types_reach_the_first_step_unchanged(
@@ -387,10 +392,9 @@ def test_nullable_pandas_types_reach_the_first_step_unchanged(
     source = tmp_path / "in.parquet"
     pd.DataFrame({"text": TEXTS, "n": pd.array([None, *range(len(TEXTS) - 1)], dtype="Int64")}
                  ).to_parquet(source)  # fmt: skip
-    local, _ = _frames("local", plugin, source, {"show_dtypes": True})
-    ray, _ = _frames("ray", plugin, source, {"show_dtypes": True})
-    assert ray["dtypes"].tolist() == local["dtypes"].tolist()
-    assert "n:Int64" in ray["dtypes"].iloc[0]
+    local, ray = _dtypes_seen(plugin, source)
+    assert ray == local
+    assert "n:Int64" in ray[0]
 
 
 def test_a_column_ray_data_cannot_join_is_named_with_the_fix(
