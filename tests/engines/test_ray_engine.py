@@ -43,7 +43,11 @@ def ray_session() -> Iterator[None]:
     from mixpeek_tools.runtime.engines.ray_engine import init_ray
 
     started = init_ray(num_cpus=2)
+    # A run that stalls fails its test in two minutes, not after Ray Data's default half hour.
+    context = ray.data.DataContext.get_current()
+    timeout, context.execution_no_progress_timeout_s = context.execution_no_progress_timeout_s, 120
     yield
+    context.execution_no_progress_timeout_s = timeout
     if started:
         ray.shutdown()
 
@@ -407,6 +411,27 @@ def test_a_column_ray_data_cannot_join_is_named_with_the_fix(
         run("ray", plugin, source, tmp_path / "out.jsonl", {"vectors": True})
     message = info.value.paragraph()
     assert "vector" in message and "same kind of value in every row" in message
+    assert _cpus_given_back()
+
+
+def test_more_steps_than_cpus_cannot_stall_when_cpus_are_busy_at_the_start(
+    ray_session: None, plugin: Path, tmp_path: Path
+) -> None:
+    """Four 1-CPU steps on 2 CPUs, while another actor holds both CPUs for a moment (e.g. a
+    previous run's actors shutting down). Ray then places the waiting actors in an order of its
+    own; at full size a downstream step could take the CPUs the first step needs, and the run
+    would stall until Ray Data's no-progress timeout. Shared CPUs let every step start."""
+    import ray
+
+    from mixpeek_tools.runtime.engines.ray_engine import Hub
+
+    holder = ray.remote(num_cpus=2)(Hub).remote(1)  # any actor importable on the workers will do
+    ray.get(holder.report.remote())
+    threading.Timer(2.0, ray.kill, args=(holder,)).start()
+    source = _write(tmp_path / "in.jsonl", _rows())
+    stats = run("ray", plugin, source, tmp_path / "out.jsonl", {"vectors": True})
+    assert stats.rows_out == len(TEXTS) and not stats.failures
+    assert any("4 CPUs at once" in note and "has 2" in note for note in stats.notes)
     assert _cpus_given_back()
 
 

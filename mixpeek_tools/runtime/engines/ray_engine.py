@@ -715,12 +715,13 @@ class RayEngine:
         failure: BaseException | None = None
         completed = False
         try:
-            gpus = [self._gpus_for(step, options) for step in plan.steps]
+            shares = self._shares(plan, options)
             hub = ray.remote(num_cpus=0)(Hub).remote(FEED_DEPTH)
             feed = Feed(batches, self.stats, hub)
             ds = self._prepared(plan, feed, previous)
             for index, step in enumerate(plan.steps):
-                ds = self._stage(ds, factory, index, step, gpus[index], options, hub)
+                resources = (shares.cpus[index], shares.gpus[index])
+                ds = self._stage(ds, factory, index, step, resources, options, hub)
             tables = iter(_iter_blocks(ds))
             for block in tables:
                 frame, flags = self._split(block)
@@ -784,6 +785,19 @@ class RayEngine:
         # avoids that (at the price of holding its output in the object store).
         return prepared.materialize()
 
+    def _shares(self, plan: Any, options: Any) -> Any:
+        """Each step's actor CPUs and GPUs on this cluster (see :mod:`.actor_shares`)."""
+        import ray
+
+        from mixpeek_tools.runtime.engines.actor_shares import fit_to_cluster
+
+        gpus = [self._gpus_for(step, options) for step in plan.steps]
+        cpus = [float(step.num_cpus) for step in plan.steps]
+        shares = fit_to_cluster(cpus, gpus, ray.cluster_resources())
+        if shares.note:
+            self.stats.notes.append(shares.note)
+        return shares
+
     def _gpus_for(self, step: Any, options: Any) -> float:
         """The step's ``num_gpus`` on this cluster, 0 when it may fall back to CPU; else an error."""
         import ray
@@ -815,10 +829,18 @@ class RayEngine:
         )
 
     def _stage(
-        self, ds: Any, factory: Any, index: int, step: Any, gpus: float, options: Any, hub: Any
+        self,
+        ds: Any,
+        factory: Any,
+        index: int,
+        step: Any,
+        resources: tuple[float, float],
+        options: Any,
+        hub: Any,
     ) -> Any:
         import ray
 
+        cpus, gpus = resources
         size = int(options.batch_size or step.batch_size)
         return ds.map_batches(
             StepActor,
@@ -834,7 +856,7 @@ class RayEngine:
             # service a shallow copy), so Ray's defensive copy of every batch is not needed.
             zero_copy_batch=True,
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(step.concurrency))),
-            num_cpus=float(step.num_cpus),
+            num_cpus=cpus,
             num_gpus=gpus,
             # Our actors are cheap to rebuild from plain data; restarts only add a warning.
             max_restarts=0,
