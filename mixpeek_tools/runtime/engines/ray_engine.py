@@ -69,9 +69,12 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import EnvironmentFailure
+
+if TYPE_CHECKING:
+    from mixpeek_tools.runtime.engines.actor_shares import Shares
 
 QUIET_LOGGERS = ("ray", "ray.data", "ray.serve", "ray.train", "ray.tune")
 
@@ -785,7 +788,7 @@ class RayEngine:
         # avoids that (at the price of holding its output in the object store).
         return prepared.materialize()
 
-    def _shares(self, plan: Any, options: Any) -> Any:
+    def _shares(self, plan: Any, options: Any) -> Shares:
         """Each step's actor CPUs and GPUs on this cluster (see :mod:`.actor_shares`)."""
         import ray
 
