@@ -39,6 +39,7 @@ def ray_session() -> Iterator[None]:
     """One local Ray for the module (starting Ray costs seconds on 2 cores)."""
     pytest.importorskip("ray")
     import ray
+    import ray.data
 
     from mixpeek_tools.runtime.engines.ray_engine import init_ray
 

@@ -16,11 +16,13 @@ the platform's, runs the requests exactly as declared.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: Smallest share of one CPU or GPU an actor is given: Ray rejects requests past four decimals.
-MIN_SHARE = 0.0001
+#: Shares are whole ten-thousandths of a CPU or GPU: Ray rejects requests past four decimals.
+SHARE_STEPS = 10_000
+MIN_SHARE = 1 / SHARE_STEPS
 
 
 @dataclass(frozen=True)
@@ -56,4 +58,4 @@ def _fit(requests: Sequence[float], capacity: float, kind: str) -> tuple[list[fl
 
 def _round_down(value: float) -> float:
     """Four decimals, rounded down so that the scaled requests never add up past the cluster."""
-    return int(value / MIN_SHARE) * MIN_SHARE
+    return math.floor(value * SHARE_STEPS) / SHARE_STEPS
