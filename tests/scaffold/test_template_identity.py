@@ -64,9 +64,7 @@ def verbatim_sources(template_copy: Path) -> dict[str, bytes]:
     return {rel: data for rel, data in tree(plugin).items() if not rel.endswith(".jinja")}
 
 
-def rendered_from_jinja(
-    rendered: dict[str, bytes], verbatim: dict[str, bytes]
-) -> dict[str, str]:
+def rendered_from_jinja(rendered: dict[str, bytes], verbatim: dict[str, bytes]) -> dict[str, str]:
     """The rendered files that came from a ``.jinja`` source (all text)."""
     copied = {_rendered_name(rel) for rel in verbatim}
     return {rel: data.decode() for rel, data in rendered.items() if rel not in copied}
