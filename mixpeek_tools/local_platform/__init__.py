@@ -1,8 +1,10 @@
 """Local stand-ins for the platform's ``engine.*`` and ``shared.*`` modules, and the import hook.
 
 Plugins import ``engine.plugins.extractors.pipeline`` and friends, which exist only on the
-platform. :func:`install` adds an import hook that serves any ``engine.X`` / ``shared.X`` name
-from ``mixpeek_tools.local_platform.engine.X`` / ``...shared.X`` when such a module exists here.
+platform. The kit serves them from a table (:mod:`.layout`): importing this package makes every
+documented path importable as ``mixpeek_tools.local_platform.<path>``, and :func:`install` adds an
+import hook that serves any ``engine.X`` / ``shared.X`` name from
+``mixpeek_tools.local_platform.engine.X`` / ``...shared.X`` when the table has it.
 
 Two rules keep it from getting in anybody's way:
 
@@ -10,11 +12,11 @@ Two rules keep it from getting in anybody's way:
   package importable from ``sys.path`` is found first and wins;
 * the aliased name is bound to the *same module object* (no copy), so classes keep their home
   in ``mixpeek_tools.local_platform...``: ``isinstance`` works across both names and pickles
-  (Ray) refer to an importable module.
+  (Ray) refer to a module that any process importing the kit can import.
 
 Submodules of an aliased package are served by a second hook at the FRONT of ``sys.meta_path``
 that only acts once ``sys.modules["engine"]`` (or ``shared``) *is* our stand-in; without it the
-path finder would load our files a second time under the alias name, duplicating classes.
+path finder would look for ``engine.X`` elsewhere and could load a second copy.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from mixpeek_tools.local_platform.layout import install_layout
+
 ALIASED_ROOTS = ("engine", "shared")
 _PREFIX = __name__  # "mixpeek_tools.local_platform"
+
+install_layout()  # mixpeek_tools.local_platform.engine.* exists in every process that imports us
 
 
 def target_name(fullname: str) -> str | None:
@@ -52,10 +58,13 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self._own_spec = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run: the target module executed when it was imported."""
+        """Nothing to run (the target ran when imported); give it back its own spec."""
+        module.__spec__ = self._own_spec
 
 
 def _alias_spec(fullname: str) -> importlib.machinery.ModuleSpec | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import subprocess
 import sys
@@ -12,18 +13,20 @@ from pathlib import Path
 import pytest
 
 from mixpeek_tools import local_platform
-from mixpeek_tools.local_platform.engine.plugins.extractors import pipeline as lp_pipeline
-from mixpeek_tools.local_platform.engine.plugins.extractors.pipeline import (
+from mixpeek_tools.local_platform import pipeline as lp_pipeline
+from mixpeek_tools.local_platform.pipeline import (
     PipelineDefinition,
     ResourceType,
     RowCondition,
     StepDefinition,
     build_pipeline_steps,
 )
-from mixpeek_tools.local_platform.shared.plugins.inference.serve import (
+from mixpeek_tools.local_platform.serve import (
     BaseInferenceService,
     ServeDeploymentConfig,
 )
+
+KIT_ROOT = str(Path(__file__).resolve().parents[2])  # this checkout, not an installed copy
 
 
 class Proc:
@@ -87,17 +90,18 @@ def test_a_real_engine_package_on_sys_path_wins(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": os.pathsep.join([str(tmp_path), KIT_ROOT]), "PATH": "/usr/bin:/bin"},
         check=True,
     ).stdout.split("\n")
     assert out[0].startswith("True ")
     assert str(tmp_path) in out[0]
-    assert out[1] == "mixpeek_tools.local_platform.shared.plugins.inference.serve"
+    assert out[1] == "mixpeek_tools.local_platform.serve"
 
 
 def test_without_install_engine_is_not_importable() -> None:
-    code = "import engine.plugins.extractors.pipeline"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    code = "import mixpeek_tools.local_platform; import engine.plugins.extractors.pipeline"
+    env = {**os.environ, "PYTHONPATH": KIT_ROOT}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode != 0
     assert "No module named 'engine'" in proc.stderr
 

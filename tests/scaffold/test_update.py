@@ -19,9 +19,12 @@ from .helpers import commit_all, git
 
 pytestmark = pytest.mark.slow
 
-PIPELINE_TEMPLATE = Path("template/_categories/text/pipeline.py.jinja")
-OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the text rows.'
-NEW_LINE = '"""How << plugin_name >> runs: one CPU step (IS_TEXT) over the text rows.'
+PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
+OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
+NEW_LINE = (
+    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
+    '<< parts.part.rows >> rows.'
+)
 
 
 def render(mixpeek, template_repo: Path, out: Path, name: str = "my_plugin") -> Path:

@@ -11,13 +11,11 @@ import pandas as pd
 import pytest
 
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
-from mixpeek_tools.local_platform.engine.inference.base import (
+from mixpeek_tools.local_platform.ffmpeg import ffmpeg_binary
+from mixpeek_tools.local_platform.service_base import (
     PLACEHOLDER_COLUMN,
     PLACEHOLDER_ENV,
     ServiceUnavailable,
-)
-from mixpeek_tools.local_platform.engine.inference.ffmpeg.parallel_chunking.services import (
-    ffmpeg_binary,
 )
 
 P = "mixpeek_tools.local_platform"
@@ -175,8 +173,6 @@ def test_ffmpeg_chunking_cuts_a_real_video_into_chunks(tmp_path: Path) -> None:
         chunker(pd.DataFrame({"video_bytes": [b"not a video"]}))  # type: ignore[operator]
 
 
-
-
 @pytest.mark.slow
 def test_minilm_really_embeds_offline_and_similar_sentences_are_closer(
     monkeypatch: pytest.MonkeyPatch,
@@ -199,9 +195,7 @@ def test_minilm_asks_for_a_cuda_device_and_falls_back_to_cpu_without_one() -> No
     pytest.importorskip("torch", reason="needs the minilm extra")
     import torch
 
-    from mixpeek_tools.local_platform.engine.inference.sentence_transformers.all_minilm_l6_v2 import (
-        services,
-    )
+    from mixpeek_tools.local_platform import minilm as services
 
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert services.resolve_device("cuda") == expected

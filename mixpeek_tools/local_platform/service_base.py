@@ -28,7 +28,7 @@ from mixpeek_tools.errors import BadInput, EnvironmentFailure
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mixpeek_tools.local_platform.shared.inference.base import BaseInferenceConfigs
+    from mixpeek_tools.local_platform.configs import BaseInferenceConfigs
 
 PLACEHOLDER_ENV = "MIXPEEK_PLACEHOLDER_SERVICES"
 PLACEHOLDER_COLUMN = "_placeholder"

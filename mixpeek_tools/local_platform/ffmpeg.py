@@ -20,13 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mixpeek_tools.local_platform.engine.inference.base import BuiltinService
-from mixpeek_tools.local_platform.shared.inference.ffmpeg.parallel_chunking.models import (
-    InferenceConfigs,
-)
+from mixpeek_tools.local_platform.catalog import config_for
+from mixpeek_tools.local_platform.service_base import BuiltinService
 
 if TYPE_CHECKING:
     import pandas as pd
+
+InferenceConfigs = config_for("ffmpeg.parallel_chunking")
 
 _MIME = {
     "mp4": "video/mp4",
@@ -67,7 +67,9 @@ class FFmpegParallelChunking(BuiltinService):
 
         chosen = os.environ.get("MIXPEEK_FFMPEG")
         if chosen and ffmpeg_binary() is None:
-            return f"MIXPEEK_FFMPEG={chosen} is not an executable file; point it at ffmpeg or unset it"
+            return (
+                f"MIXPEEK_FFMPEG={chosen} is not an executable file; point it at ffmpeg or unset it"
+            )
         if ffmpeg_binary() is None:
             return (
                 "no ffmpeg binary: none on PATH and imageio-ffmpeg is not installed; install "

@@ -1,7 +1,7 @@
-"""Shapes of built-in services, shared by the concrete ones: embeddings, text generation, scores.
+"""Shapes of built-in services: embeddings, text generation, scores, face lists.
 
-Each kind knows which columns it reads and what one placeholder output looks like, so a concrete
-service module only names itself, its config and (when it can really run) its ``process``.
+Each kind knows which columns it reads and what one placeholder output looks like, so a row of
+:mod:`.catalog` only names the service, its config and its sizes.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mixpeek_tools.local_platform.engine.inference.base import (
+from mixpeek_tools.local_platform.service_base import (
     BuiltinService,
     placeholder_unit_float,
     placeholder_vector,
@@ -90,6 +90,27 @@ class ScoreService(BuiltinService):
     def placeholder_values(self, batch: pd.DataFrame) -> list[Any]:
         prefix = f"{self.service_name}:{getattr(self.config, 'query', '')}:"
         return [placeholder_unit_float(prefix + str(t)) for t in batch[self.config.text_column]]
+
+
+class FaceListService(BuiltinService):
+    """A list of ``{"bbox", "score", "landmarks"}`` per image; coordinates are 0..1 fractions.
+
+    The placeholder is one face covering the middle of the image, in the platform's structure.
+    """
+
+    def input_columns(self) -> Sequence[tuple[str, str]]:
+        return (("bytes_column", self.config.bytes_column),)
+
+    def placeholder_values(self, batch: pd.DataFrame) -> list[Any]:
+        return [[self._middle_face(value)] for value in batch[self.config.bytes_column]]
+
+    def _middle_face(self, value: Any) -> dict[str, Any]:
+        score = 0.5 + placeholder_unit_float(value if value is not None else b"") / 2
+        return {
+            "bbox": [0.25, 0.25, 0.75, 0.75],
+            "score": max(score, self.config.min_confidence),
+            "landmarks": [[0.4, 0.4], [0.6, 0.4], [0.5, 0.5], [0.42, 0.62], [0.58, 0.62]],
+        }
 
 
 def _key(service_name: str, value: Any) -> Any:

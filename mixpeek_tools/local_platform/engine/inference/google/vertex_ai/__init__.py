@@ -1,1 +1,0 @@
-"""Google Vertex AI text generation over each row."""

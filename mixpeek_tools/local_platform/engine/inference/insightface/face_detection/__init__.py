@@ -1,1 +1,0 @@
-"""Face detection (bounding boxes, scores, five landmarks)."""

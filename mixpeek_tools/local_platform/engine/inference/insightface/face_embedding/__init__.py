@@ -1,1 +1,0 @@
-"""ArcFace face embeddings (512 dimensions) of face crops."""

@@ -1,1 +1,0 @@
-"""Built-in services of one vendor (see docs/services.md)."""

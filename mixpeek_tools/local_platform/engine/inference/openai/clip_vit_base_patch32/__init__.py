@@ -1,1 +1,0 @@
-"""CLIP ViT-B/32 image or text embeddings (512 dimensions)."""

@@ -1,1 +1,0 @@
-"""Local stand-in for the platform's ``shared`` package (reached as ``shared.*`` via the alias finder)."""

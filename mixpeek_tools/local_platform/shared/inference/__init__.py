@@ -1,1 +1,0 @@
-"""Config models of the built-in services (``shared.inference.<vendor>.<model>.models``)."""

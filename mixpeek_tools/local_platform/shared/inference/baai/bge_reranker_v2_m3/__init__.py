@@ -1,1 +1,0 @@
-"""BGE reranker v2 m3: relevance of each row's text to a query."""

@@ -1,1 +1,0 @@
-"""FFmpeg video segmentation into fixed-length chunks."""
