@@ -196,3 +196,16 @@ def test_a_process_that_only_imports_the_kit_can_unpickle_a_service_class(tmp_pa
                           env=env, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "p"
+
+
+def test_a_module_made_again_hands_out_the_same_classes() -> None:
+    """Something that drops our modules from sys.modules must not split a class in two."""
+    from engine.inference.baai.bge_reranker_v2_m3.services import BGERerankerBatch
+
+    row = catalog.BY_KEY["baai.bge_reranker_v2_m3"]
+    for path in (row.services_path, row.models_path):
+        sys.modules.pop(path, None)
+        sys.modules.pop(f"{PREFIX}.{path}", None)
+    again = importlib.import_module(row.services_path)
+    assert again.BGERerankerBatch is BGERerankerBatch
+    assert again.InferenceConfigs is BGERerankerBatch.config_class
