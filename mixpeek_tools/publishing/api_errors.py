@@ -204,7 +204,8 @@ def _fix_for_fields(fields: list[FieldError]) -> str:
     for f in fields:
         fix = FIELD_FIXES.get(f.field)
         fixes.append(f"{f.field or 'the request'} must be {fix}" if fix else f"fix {f.field}")
-    return "; ".join(dict.fromkeys(fixes)).capitalize()
+    text = "; ".join(dict.fromkeys(fixes))
+    return text[:1].upper() + text[1:]
 
 
 def to_error(

@@ -116,7 +116,10 @@ class StrictPlatform:
         answer = {"upload_id": upload_id, "s3_key": key, "expires_at": now_iso(time.time() + ttl),
                   "namespace_id": self.namespace, "name": name, "version": version}  # fmt: skip
         if self.offer_post:
-            post = self.s3.generate_presigned_post(BUCKET, key, ExpiresIn=ttl)
+            post = self.s3.generate_presigned_post(
+                BUCKET, key, Fields={"Content-Type": "application/gzip"},
+                Conditions=[{"Content-Type": "application/gzip"}], ExpiresIn=ttl,
+            )  # fmt: skip
             return {**answer, "upload_url": self.public(post["url"]), "fields": post["fields"]}
         url = self.s3.generate_presigned_url(
             "put_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=ttl
