@@ -125,3 +125,26 @@ def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() 
     assert len(notes) == 3 and all("retrying" in n for n in notes)
     assert "could not connect" in err.value.paragraph()
     assert "sk_never_shown" not in err.value.paragraph() + "".join(notes)
+
+
+def test_the_sheet_error_shape_and_the_fastapi_422_shape_are_both_read() -> None:
+    sheet = parse_error(response(400, {"success": False, "status": 400, "error": {
+        "message": "Plugin validation failed", "type": "ValidationError",
+        "details": {"validation_errors": ["pipeline.py is missing"]}}}))  # fmt: skip
+    assert sheet.listed_errors() == ["pipeline.py is missing"] and sheet.type == "ValidationError"
+    fastapi = parse_error(response(422, {"detail": [
+        {"loc": ["body", "version"], "msg": "String should match pattern", "type": "x"},
+        {"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]}))  # fmt: skip
+    assert [f.field for f in fastapi.fields] == ["version", "name"]
+    assert "body.version: String should match pattern" in fastapi.message
+    api = PluginApi(base_url="http://x", api_key="sk_a_key_1234", namespace="ns_a")
+    err = api.to_error(422, fastapi, "http://x")
+    assert "field version, name" in err.message and "MAJOR.MINOR.PATCH" in str(err.hint)
+
+
+def test_the_create_upload_answer_picks_put_or_post() -> None:
+    put = UploadTarget.from_answer({"presigned_url": "http://s3/k?sig"}, "application/zip")
+    assert put is not None and (put.method, put.content_type) == ("PUT", "application/zip")
+    post = UploadTarget.from_answer({"upload_url": "http://s3/", "fields": {"key": "k"}}, "x")
+    assert post is not None and post.method == "POST" and post.fields == {"key": "k"}
+    assert UploadTarget.from_answer({"upload_id": "u"}, "application/gzip") is None
