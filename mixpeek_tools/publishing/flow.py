@@ -276,7 +276,12 @@ def _confirm(
 
 
 def _confirm_refusal(err: ApiRejected) -> KitError:
-    """A 400 on confirm is either an expired upload or a failed validation: tell them apart."""
+    """A 400 on confirm: an expired upload, a failed validation, or some other refusal."""
+    if err.status == 404:
+        err.hint = (
+            "The platform cannot find the upload or the uploaded object; nothing was "
+            "published. Run publish again"
+        )
     if err.status != 400:
         return err
     parsed = ApiError(err.message, err.error_type, err.details)
@@ -285,6 +290,8 @@ def _confirm_refusal(err: ApiRejected) -> KitError:
             err.message, status=400, error_type=err.error_type, details=err.details, where=err.where
         )
     errors = parsed.listed_errors()
+    if not errors and "valid" not in parsed.text():
+        return err
     return ServerChecksFailed(
         "the platform refused the plugin after checking it server-side:\n"
         + ("\n".join(f"  {e}" for e in errors[:20]) or f"  {err.message}"),

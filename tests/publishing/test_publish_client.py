@@ -148,3 +148,17 @@ def test_the_create_upload_answer_picks_put_or_post() -> None:
     post = UploadTarget.from_answer({"upload_url": "http://s3/", "fields": {"key": "k"}}, "x")
     assert post is not None and post.method == "POST" and post.fields == {"key": "k"}
     assert UploadTarget.from_answer({"upload_id": "u"}, "application/gzip") is None
+
+
+def test_the_rich_bar_is_used_on_a_terminal_and_draws_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mixpeek_tools.publishing.upload import RichProgress, progress_bar
+
+    bar = progress_bar(2_000_000, enabled=True)
+    assert isinstance(bar, RichProgress)
+    bar.update(2_000_000)
+    bar.finish()
+    captured = capsys.readouterr()
+    assert "Uploading" in captured.err and captured.out == ""
+    assert not isinstance(progress_bar(10, enabled=False), RichProgress)
