@@ -39,7 +39,8 @@ def publish_command(
     and anything in .gitignore/.mixpeekignore left out), PUTs it to the presigned upload URL and
     confirms it. A manifest version vN is published as N.0.0. --dry-run stops before the network
     and prints the archive's path, size and sha256 (and, with `mixpeek -v`, every file in it).
-    Exit 1 checks failed (here or on the server), 2 bad input or refused, 3 network or server.
+    --json prints one JSON document and never asks (as --yes). Exit 1 checks failed (here or
+    on the server), 2 bad input or refused, 3 network or server.
     """
     from mixpeek_tools.publishing.archive_format import ArchiveFormat
     from mixpeek_tools.publishing.flow import prepare, publish
@@ -72,9 +73,13 @@ def publish_command(
         api.close()
     if as_json:
         emit_json({"dry_run": False, **_prepared_json(prepared), **_published_json(result)})
-        return
+    else:
+        _print_result(prepared, result, api.namespace)
+
+
+def _print_result(prepared: Prepared, result: Published, namespace: str) -> None:
     click.echo(
-        f"Published {meta.name} ({prepared.version_note}) to {api.namespace}: plugin "
+        f"Published {prepared.metadata.name} ({prepared.version_note}) to {namespace}: plugin "
         f"{result.plugin_id}, validation {result.validation_status or '-'}, deployment "
         f"{result.deployment_status or '-'}, status {result.status}."
     )
