@@ -212,6 +212,7 @@ def _publish_once(prepared: Prepared, api: PluginApi, say: Say, progress: bool |
     if target is None:
         _required(upload, "presigned_url")
     assert target is not None  # _required raised otherwise
+    _check_content_type(upload, prepared)
     say(f"Uploading {archive.size:,} bytes ({target.method} {target.content_type})...")
     started = time.perf_counter()
     etag = upload_archive(
@@ -299,6 +300,25 @@ def _confirm_refusal(err: ApiRejected) -> KitError:
         where=err.where,
         hint="Fix these and publish again (`mixpeek plugin validate` and `mixpeek plugin scan` "
         "run the same kinds of checks locally)",
+    )
+
+
+def _check_content_type(upload: dict[str, Any], prepared: Prepared) -> None:
+    """A server that names the content type it wants must get an archive of that format."""
+    form = upload.get("fields")
+    fields: dict[str, Any] = form if isinstance(form, dict) else {}
+    wanted = upload.get("content_type") or fields.get("Content-Type")
+    ours = prepared.archive_format.content_type
+    if not isinstance(wanted, str) or wanted == ours:
+        return
+    other = {f.content_type: f.value for f in ArchiveFormat}.get(wanted)
+    raise BadInput(
+        f"the server wants the archive as {wanted}, but this publish built a "
+        f".{prepared.archive_format.value} ({ours}); nothing was uploaded",
+        where="--archive-format",
+        hint=f"Publish again with --archive-format {other}"
+        if other
+        else "This server expects an archive format the kit does not write",
     )
 
 

@@ -165,3 +165,13 @@ def test_a_server_offering_a_presigned_post_still_gets_the_archive(
     done = publish(strict_platform, plugin_copy("post_plugin"))
     assert done.returncode == 0, done.stderr
     assert "POST" in done.stderr and list(strict_platform.plugins) == ["post_plugin_1_0_0"]
+
+
+def test_a_server_that_names_another_content_type_gets_a_clear_exit_2(
+    strict_platform: Any, plugin_copy: PluginCopy
+) -> None:
+    strict_platform.offer_post = True  # its form fixes Content-Type: application/gzip
+    done = publish(strict_platform, plugin_copy("fmt_plugin"), "--archive-format", "zip")
+    assert done.returncode == 2, done.stderr
+    assert "application/gzip" in done.stderr and "--archive-format tar.gz" in done.stderr
+    assert strict_platform.calls("POST", "/confirm") == []
