@@ -33,7 +33,8 @@ class Fault:
 
     Actions: ``"503"``/``"500"``/... answer that status without forwarding; ``"drop_mid_body"``
     closes the connection after reading half the body; ``"lose_response"`` forwards, then closes
-    without answering; ``"slow_response"`` forwards, then waits ``delay`` seconds before closing.
+    without answering; ``"slow_response"`` forwards, then waits ``delay`` seconds before closing;
+    ``"s3_expired"`` answers what S3 answers to a presigned URL past its expiry (403, XML).
     """
 
     method: str
@@ -93,6 +94,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(2)
                 return
             body = self.rfile.read(length) if length else b""
+            if fault and fault.action == "s3_expired":
+                proxy.seen.append((self.command, self.path, "expired"))
+                self._answer(403, "application/xml", b"<?xml version='1.0' encoding='UTF-8'?>"
+                             b"<Error><Code>AccessDenied</Code><Message>Request has expired"
+                             b"</Message></Error>")  # fmt: skip
+                return
             if fault and fault.action.isdigit():
                 proxy.seen.append((self.command, self.path, fault.action))
                 payload = b'{"error": {"message": "injected", "type": "injected", "details": {}}}'
@@ -121,6 +128,15 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(answer)
+            self.close_connection = True
+
+        def _answer(self, status: int, content_type: str, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(payload)
             self.close_connection = True
 
         def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

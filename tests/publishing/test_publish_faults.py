@@ -145,3 +145,14 @@ def test_an_api_that_keeps_failing_gives_a_clean_error_without_the_key(
     assert "HTTP 502" in text and reg.api_key not in text
     assert s3_proxy.count("PUT", S3_PUT) == 0
     assert uploads_and_plugins(reg, "api_down") == (0, [])
+
+
+def test_a_presigned_url_that_storage_calls_expired_is_replaced_once(
+    setup: Setup, plugin_copy: Callable[[str], Path]
+) -> None:
+    reg, api_proxy, s3_proxy = setup
+    s3_proxy.faults.append(Fault("PUT", S3_PUT, "s3_expired"))
+    plugin_id = run_publish(reg, api_proxy, plugin_copy("stale_url"))
+    assert s3_proxy.count("PUT", S3_PUT, "expired") == 1
+    assert api_proxy.count("POST", UPLOADS) == 2, "a fresh upload was created once"
+    assert uploads_and_plugins(reg, "stale_url") == (2, [(plugin_id, "passed")])
