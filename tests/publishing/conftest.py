@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 import strict_platform as strict
-from faultproxy import FaultProxy, start
-
-from mixpeek_tools.registry.launch import free_port
+from faultproxy import FaultProxy, free_port, start
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
 

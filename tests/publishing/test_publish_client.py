@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -63,33 +64,25 @@ def test_missing_key_or_namespace_is_bad_input_naming_the_variable() -> None:
         connect("http://x", "sk_1", "")
 
 
-def test_an_archive_streams_to_a_presigned_put_url(tmp_path: Path) -> None:
-    from mixpeek_tools.registry.storage import LocalS3, Storage
+def test_an_archive_streams_to_a_presigned_put_url(tmp_path: Path, strict_platform: Any) -> None:
+    from strict_platform import BUCKET
 
     plugin = tmp_path / "p"
     plugin.mkdir()
     (plugin / "blob.bin").write_bytes(os.urandom(3_000_000))
     archive = build_archive(plugin, "put_plugin", tmp_path / "a.tar.gz")
-    s3 = LocalS3()
-    endpoint = s3.start()
-    try:
-        storage = Storage(endpoint, "put-bucket", local_credentials=True)
-        storage.ensure_bucket()
-        url = storage.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": "put-bucket", "Key": "k.tar.gz", "ContentType": "application/gzip"},
-        )
-        with requests.Session() as session:
-            etag = upload_archive(session, UploadTarget(url, "PUT", None), archive, progress=False)
-        size, stored_etag = storage.head("k.tar.gz")  # type: ignore[misc]
-        assert size == archive.size and etag == stored_etag == archive.md5
-        with (tmp_path / "back").open("wb") as out:
-            digest = storage.download("k.tar.gz", out, limit=10**9)
-        assert (
-            digest.sha256 == archive.sha256 == hashlib.sha256(archive.path.read_bytes()).hexdigest()
-        )
-    finally:
-        s3.stop()
+    s3 = strict_platform.s3
+    url = s3.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": BUCKET, "Key": "k.tar.gz", "ContentType": "application/gzip"},
+    )
+    with requests.Session() as session:
+        etag = upload_archive(session, UploadTarget(url, "PUT", None), archive, progress=False)
+    got = s3.get_object(Bucket=BUCKET, Key="k.tar.gz")
+    body = got["Body"].read()
+    assert got["ContentType"] == "application/gzip"
+    assert len(body) == archive.size and etag == got["ETag"].strip('"') == archive.md5
+    assert hashlib.sha256(body).hexdigest() == archive.sha256
 
 
 def test_the_progress_bar_draws_on_stderr_only_when_enabled(
@@ -106,9 +99,10 @@ def test_the_progress_bar_draws_on_stderr_only_when_enabled(
 
 
 def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() -> None:
+    from faultproxy import free_port
+
     from mixpeek_tools.errors import EnvironmentFailure
     from mixpeek_tools.publishing.retry import RetryPolicy
-    from mixpeek_tools.registry.launch import free_port
 
     waits: list[float] = []
     notes: list[str] = []
