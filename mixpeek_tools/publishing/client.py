@@ -1,10 +1,10 @@
-"""A small client for the Mixpeek plugin API (the real platform or the local registry).
+"""A small client for the Mixpeek plugin API (OpenAPI 0.81; the platform or the local registry).
 
-Why every call may be retried (see ``retry``): GET, DELETE and deploy are idempotent by nature;
-create-upload carries an ``Idempotency-Key`` that is fixed for one publish, so a retry after a
-lost answer gets the same upload back instead of a second one; confirm is idempotent on the
-server (confirming a confirmed upload returns the same plugin). A DELETE retried after a lost
-answer that then meets 404 counts as done.
+Why every call may be retried (see ``retry``): GET, DELETE, deploy, undeploy, enable and
+disable are idempotent by nature; create-upload at worst leaves an unconfirmed upload behind
+(it also carries an ``Idempotency-Key`` fixed for one publish, so a server that honours it
+returns the same upload); confirm of a confirmed upload returns the same plugin. A DELETE
+retried after a lost answer that then meets 404 counts as done.
 
 The API key goes only into the ``Authorization`` header. It is never formatted into a message,
 and every text that reaches the user is passed through :func:`redact` in case a server echoes it.
