@@ -32,7 +32,11 @@ PLUGIN_COMMANDS = {
     "list": (f"{_C}.manage:list_command", "List the plugins in a namespace."),
     "show": (f"{_C}.manage:show_command", "Show one published plugin."),
     "delete": (f"{_C}.manage:delete_command", "Delete one published plugin."),
-    "deploy": (f"{_C}.manage:deploy_command", "Deploy one published plugin."),
+    "deploy": (f"{_C}.manage:deploy_command", "Deploy one published plugin (--wait: follow it)."),
+    "status": (f"{_C}.manage:status_command", "Show a plugin's deployment status."),
+    "undeploy": (f"{_C}.manage:undeploy_command", "Remove a plugin's deployment."),
+    "enable": (f"{_C}.manage:enable_command", "Enable an organisation plugin in a namespace."),
+    "disable": (f"{_C}.manage:disable_command", "Disable an organisation plugin in a namespace."),
 }
 
 REGISTRY_COMMANDS = {

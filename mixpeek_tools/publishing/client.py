@@ -1,10 +1,10 @@
-"""A small client for the Mixpeek plugin API (the real platform or the local registry).
+"""A small client for the Mixpeek plugin API (OpenAPI 0.81; the platform or the local registry).
 
-Why every call may be retried (see ``retry``): GET, DELETE and deploy are idempotent by nature;
-create-upload carries an ``Idempotency-Key`` that is fixed for one publish, so a retry after a
-lost answer gets the same upload back instead of a second one; confirm is idempotent on the
-server (confirming a confirmed upload returns the same plugin). A DELETE retried after a lost
-answer that then meets 404 counts as done.
+Why every call may be retried (see ``retry``): GET, DELETE, deploy, undeploy, enable and
+disable are idempotent by nature; create-upload at worst leaves an unconfirmed upload behind
+(it also carries an ``Idempotency-Key`` fixed for one publish, so a server that honours it
+returns the same upload); confirm of a confirmed upload returns the same plugin. A DELETE
+retried after a lost answer that then meets 404 counts as done.
 
 The API key goes only into the ``Authorization`` header. It is never formatted into a message,
 and every text that reaches the user is passed through :func:`redact` in case a server echoes it.
@@ -18,81 +18,32 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools import __version__
-from mixpeek_tools.errors import BadInput, EnvironmentFailure, KitError
+from mixpeek_tools.errors import BadInput, KitError
+from mixpeek_tools.publishing.api_errors import (
+    ApiError,
+    ApiRejected,
+    ApiUnavailable,
+    parse_error,
+    redact,
+    to_error,
+)
 from mixpeek_tools.publishing.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import requests
 
+__all__ = [
+    "ApiError",
+    "ApiRejected",
+    "ApiUnavailable",
+    "PluginApi",
+    "connect",
+    "parse_error",
+    "redact",
+]
+
 DEFAULT_TIMEOUT = (10.0, 60.0)
 CONFIRM_TIMEOUT = (10.0, 600.0)  # the server downloads, unpacks, validates and scans first
-
-
-class ApiRejected(BadInput):
-    """The API answered with a 4xx the user can act on."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int,
-        error_type: str = "",
-        details: Any = None,
-        where: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where=where, hint=hint)
-        self.status = status
-        self.error_type = error_type
-        self.details = details
-
-
-class ApiUnavailable(EnvironmentFailure):
-    """The API or the network failed, and retrying (if allowed) did not help."""
-
-    def __init__(self, message: str, *, status: int | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.status = status
-
-
-@dataclass
-class ApiError:
-    """The parts of an error body, in either of the platform's two shapes."""
-
-    message: str
-    type: str = ""
-    details: Any = None
-
-    @property
-    def details_map(self) -> Mapping[str, Any]:
-        return self.details if isinstance(self.details, Mapping) else {}
-
-
-def parse_error(response: requests.Response) -> ApiError:
-    """Read ``{"error": {...}}`` or the older ``{"detail": {"error": {...}}}``."""
-    try:
-        body = response.json()
-    except ValueError:
-        text = response.text.strip()
-        return ApiError(text[:300] or response.reason or f"HTTP {response.status_code}")
-    if isinstance(body, dict):
-        err = body.get("error")
-        if err is None and isinstance(body.get("detail"), dict):
-            err = body["detail"].get("error")
-        if isinstance(err, dict):
-            return ApiError(
-                str(err.get("message") or ""), str(err.get("type") or ""), err.get("details")
-            )
-        if isinstance(body.get("detail"), str):
-            return ApiError(body["detail"])
-    return ApiError(f"HTTP {response.status_code}")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced; secrets never reach the terminal."""
-    if secret and len(secret) >= 4:
-        return text.replace(secret, "sk_***")
-    return text
 
 
 @dataclass
@@ -152,22 +103,47 @@ class PluginApi:
         )
 
     def list_plugins(self, source: str = "all") -> list[dict[str, Any]]:
-        data = self.call("GET", self.ns_url(), params={"source": source})
+        """``GET .../plugins``: the namespace's plugins (``source`` is a local-registry filter)."""
+        params = None if source == "all" else {"source": source}
+        return self._items(self.call("GET", self.ns_url(), params=params), self.ns_url())
+
+    def list_available(self) -> list[dict[str, Any]]:
+        """``GET .../plugins/available``: the organisation's plugins, enabled here or not."""
+        url = self.ns_url("/available")
+        return self._items(self.call("GET", url), url)
+
+    def _items(self, data: dict[str, Any], url: str) -> list[dict[str, Any]]:
         plugins = data.get("plugins")
         if not isinstance(plugins, list):
-            raise ApiUnavailable(
-                "the API's plugin list has no `plugins` array", where=self.ns_url()
-            )
+            raise ApiUnavailable("the API's plugin list has no `plugins` array", where=url)
         return plugins
 
-    def get_plugin(self, plugin_id: str) -> dict[str, Any]:
-        return self.call("GET", self.ns_url(f"/{plugin_id}"))
+    def get_plugin(self, plugin_id: str, *, presigned: bool = False) -> dict[str, Any]:
+        """``GET .../plugins/{id}``; with ``presigned`` the answer carries a download URL."""
+        params = {"return_presigned_urls": "true"} if presigned else None
+        return self.call("GET", self.ns_url(f"/{plugin_id}"), params=params)
 
     def delete_plugin(self, plugin_id: str) -> dict[str, Any]:
         return self.call("DELETE", self.ns_url(f"/{plugin_id}"), gone_is_done=True)
 
     def deploy_plugin(self, plugin_id: str) -> dict[str, Any]:
         return self.call("POST", self.ns_url(f"/{plugin_id}/deploy"))
+
+    def deployment_status(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("GET", self.ns_url(f"/{plugin_id}/status"))
+
+    def undeploy_plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("POST", self.ns_url(f"/{plugin_id}/undeploy"))
+
+    def enable_plugin(
+        self, plugin_id: str, params: Mapping[str, Any] | None, deploy: bool
+    ) -> dict[str, Any]:
+        """Enable an organisation plugin in this namespace (and deploy it unless told not to)."""
+        body = {"params": dict(params) if params is not None else None, "deploy": deploy}
+        return self.call("POST", self.ns_url(f"/org/{plugin_id}/enable"), json=body)
+
+    def disable_plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self.call("POST", self.ns_url(f"/org/{plugin_id}/disable"))
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -234,31 +210,7 @@ class PluginApi:
 
     def to_error(self, status: int, err: ApiError, url: str) -> KitError:
         """The user-facing error for one HTTP status."""
-        text = redact(err.message.rstrip(".") or f"HTTP {status}", self.api_key)
-        hints = {
-            401: "The API key was rejected: set MIXPEEK_API_KEY (or --api-key) to a valid key",
-            403: f"Your API key has no access to namespace {self.namespace!r}: use a key of that "
-            "namespace, or the namespace your key belongs to (--namespace / MIXPEEK_NAMESPACE)",
-            404: f"Check the id and the namespace ({self.namespace}); `mixpeek plugin list` shows "
-            "what exists",
-            413: "The archive is over the 500 MB limit: list large data files in .mixpeekignore",
-            422: "The request was not accepted as sent; the message above names the field",
-        }
-        if 400 <= status < 500 and status != 429:
-            return ApiRejected(
-                f"the plugin API refused the request (HTTP {status}): {text}",
-                status=status,
-                error_type=err.type,
-                details=err.details,
-                where=url,
-                hint=hints.get(status),
-            )
-        return ApiUnavailable(
-            f"the plugin API failed (HTTP {status}): {text}",
-            status=status,
-            where=url,
-            hint="This is on the server's side; try again in a minute",
-        )
+        return to_error(status, err, url, namespace=self.namespace, api_key=self.api_key)
 
 
 def _json_body(response: requests.Response, url: str) -> dict[str, Any]:

@@ -1,5 +1,10 @@
 """The publish flow: check, scan, archive, request an upload, stream it, confirm.
 
+It speaks the platform's plugin API (OpenAPI 0.81): create-upload gets exactly ``name``,
+``version`` (``vN`` sent as ``N.0.0``), ``description`` and ``file_size_bytes``; the archive is
+PUT to ``presigned_url``; confirm gets the ETag and size. An upload that expired before confirm
+(a 400 saying so, or storage refusing an expired URL) is redone once with a new upload.
+
 Order matters. Everything that can fail locally (metadata, links, checks, the security scan,
 the archive size) runs before the first network call, so a refused plugin never leaves an
 upload behind. The upload is confirmed only after S3 accepted every byte, and confirm is
@@ -18,47 +23,105 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure
+from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure, KitError
 from mixpeek_tools.findings import Finding, Severity
-from mixpeek_tools.publishing.archive import ArchiveInfo, collect_entries, write_archive
-from mixpeek_tools.publishing.client import ApiRejected, ApiUnavailable, PluginApi
-from mixpeek_tools.publishing.manifest import PluginMetadata, read_metadata
-from mixpeek_tools.publishing.upload import UploadTarget, upload_archive
+from mixpeek_tools.publishing.api_errors import (
+    ApiError,
+    ApiRejected,
+    ApiUnavailable,
+    ServerChecksFailed,
+    UploadExpired,
+)
+from mixpeek_tools.publishing.archive import ArchiveInfo, collect_entries
+from mixpeek_tools.publishing.archive_format import ArchiveFormat, write
+from mixpeek_tools.publishing.client import PluginApi
+from mixpeek_tools.publishing.manifest import (
+    PluginMetadata,
+    api_description,
+    api_version,
+    read_metadata,
+)
+from mixpeek_tools.publishing.upload import StorageUrlExpired, UploadTarget, upload_archive
 
 Say = Callable[[str], None]
 
 
 @dataclass
 class Prepared:
-    """A plugin ready to upload: its metadata, its archive and the warnings met on the way."""
+    """A plugin ready to upload: its metadata, the version the API gets, the archive, warnings."""
 
     root: Path
     metadata: PluginMetadata
     archive: ArchiveInfo
     warnings: list[Finding] = field(default_factory=list)
+    api_version: str = ""
+    archive_format: ArchiveFormat = ArchiveFormat.TAR_GZ
+
+    @property
+    def version_note(self) -> str:
+        """``manifest version v1 published as 1.0.0`` when the two differ, else ``1.2.0``."""
+        meta = self.metadata
+        if meta.version == self.api_version:
+            return self.api_version
+        return f"manifest version {meta.version} published as {self.api_version}"
 
 
 @dataclass
 class Published:
-    """What confirm answered."""
+    """What confirm answered, in the API's own field names."""
 
     plugin_id: str
-    status: str
+    validation_status: str
+    deployment_status: str
     message: str
     response: dict[str, Any]
+    upload_id: str = ""
+    feature_uri: str = ""
+    s3_archive_url: str = ""
+    validation_errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """One word for the summary line: the deployment status, else the validation one."""
+        return self.deployment_status or self.validation_status
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any], upload_id: str) -> Published:
+        errors = answer.get("validation_errors")
+        return cls(
+            plugin_id=str(answer.get("plugin_id") or ""),
+            validation_status=str(answer.get("validation_status") or ""),
+            deployment_status=str(answer.get("deployment_status") or answer.get("status") or ""),
+            message=str(answer.get("message") or ""),
+            response=answer,
+            upload_id=str(answer.get("upload_id") or upload_id),
+            feature_uri=str(answer.get("feature_uri") or ""),
+            s3_archive_url=str(answer.get("s3_archive_url") or ""),
+            validation_errors=[str(e) for e in errors] if isinstance(errors, list) else [],
+        )
 
 
-def archive_path(root: Path, meta: PluginMetadata) -> Path:
+def archive_path(
+    root: Path, meta: PluginMetadata, fmt: ArchiveFormat = ArchiveFormat.TAR_GZ
+) -> Path:
     """Archives live in the plugin's own ``.mixpeek/dist`` (always left out of archives)."""
-    return root / ".mixpeek" / "dist" / f"{meta.name}-{meta.version}.tar.gz"
+    return root / ".mixpeek" / "dist" / f"{meta.name}-{meta.version}{fmt.suffix}"
 
 
-def prepare(root: Path, *, say: Say = lambda _: None, run_checks: bool = True) -> Prepared:
+def prepare(
+    root: Path,
+    *,
+    say: Say = lambda _: None,
+    run_checks: bool = True,
+    archive_format: ArchiveFormat = ArchiveFormat.TAR_GZ,
+) -> Prepared:
     """Every local step of publishing: nothing here touches the network."""
     root = root.resolve()
     if not root.is_dir():
         raise BadInput("the plugin folder does not exist", where=str(root), hint="Check --path")
     meta = read_metadata(root)
+    version = api_version(meta)
+    api_description(meta)
     entries = collect_entries(root, meta.name)
     warnings: list[Finding] = []
     if run_checks:
@@ -69,8 +132,8 @@ def prepare(root: Path, *, say: Say = lambda _: None, run_checks: bool = True) -
         # much a part of the upload as the .py files (data files are only sniffed, not read).
         warnings += _scan([e.source for e in entries], root)
     say("Building the archive...")
-    archive = write_archive(entries, archive_path(root, meta))
-    return Prepared(root, meta, archive, warnings)
+    archive = write(entries, archive_path(root, meta, archive_format), archive_format)
+    return Prepared(root, meta, archive, warnings, version, archive_format)
 
 
 def _validate(root: Path) -> list[Finding]:
@@ -116,20 +179,41 @@ def _list_findings(findings: Any, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+def upload_request(prepared: Prepared) -> dict[str, Any]:
+    """The create-upload body: exactly the API's fields, as the official CLI sends them."""
+    meta = prepared.metadata
+    return {
+        "name": meta.name,
+        "version": prepared.api_version,
+        "description": api_description(meta) or None,
+        "file_size_bytes": prepared.archive.size,
+    }
+
+
 def publish(
     prepared: Prepared, api: PluginApi, *, say: Say = lambda _: None, progress: bool | None = None
 ) -> Published:
-    """Request an upload, stream the archive, confirm it; raise on anything but ``ready``."""
+    """Create an upload, stream the archive, confirm; an expired upload is redone once."""
+    for attempt in (1, 2):
+        try:
+            return _publish_once(prepared, api, say, progress)
+        except (UploadExpired, StorageUrlExpired) as err:
+            if attempt == 2:
+                raise
+            say(f"{err.message}; creating a new upload and trying once more...")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _publish_once(prepared: Prepared, api: PluginApi, say: Say, progress: bool | None) -> Published:
     meta, archive = prepared.metadata, prepared.archive
-    request = {**meta.as_request(), "file_size_bytes": archive.size, "sha256": archive.sha256}
-    say(f"Requesting an upload for {meta.name} {meta.version}...")
-    upload = _create_upload(api, request, meta)
-    target = UploadTarget(
-        url=_required(upload, "upload_url"),
-        method=str(upload.get("method") or "POST"),
-        fields=upload.get("fields"),
-    )
-    say(f"Uploading {archive.size:,} bytes...")
+    say(f"Requesting an upload for {meta.name} ({prepared.version_note})...")
+    upload = _create_upload(api, upload_request(prepared), prepared)
+    target = UploadTarget.from_answer(upload, prepared.archive_format.content_type)
+    if target is None:
+        _required(upload, "presigned_url")
+    assert target is not None  # _required raised otherwise
+    _check_content_type(upload, prepared)
+    say(f"Uploading {archive.size:,} bytes ({target.method} {target.content_type})...")
     started = time.perf_counter()
     etag = upload_archive(
         api.session, target, archive, policy=api.policy, progress=progress, notify=api.notify
@@ -137,38 +221,37 @@ def publish(
     took = max(time.perf_counter() - started, 1e-9)
     say(f"Uploaded {archive.size:,} bytes in {took:.2f} s ({archive.size / took / 1e6:.1f} MB/s).")
     say("Confirming...")
-    confirmed = _confirm(api, _required(upload, "upload_id"), archive, etag)
-    result = Published(
-        plugin_id=str(confirmed.get("plugin_id") or ""),
-        status=str(confirmed.get("status") or ""),
-        message=str(confirmed.get("message") or ""),
-        response=confirmed,
-    )
-    refused = (
-        confirmed.get("security_scan_passed") is False or confirmed.get("manifest_valid") is False
-    )
-    if result.status == "failed" or refused:
-        raise ChecksFailed(
-            f"the registry refused {meta.name} {meta.version} after checking it server-side "
-            f"(plugin {result.plugin_id}, status {result.status}):\n"
-            + _list_violations(
-                list(confirmed.get("security_violations") or [])
-                + list(confirmed.get("validation_errors") or [])
-            ),
-            where=api.base_url,
-            hint="Fix these, bump the version in manifest.py and publish again",
-        )
+    upload_id = _required(upload, "upload_id")
+    result = Published.from_answer(_confirm(api, upload_id, archive, etag), upload_id)
+    if result.response.get("success") is False or result.validation_status == "failed":
+        raise _refused(prepared, api, result.validation_errors, result.message)
     return result
 
 
-def _create_upload(api: PluginApi, request: dict[str, Any], meta: PluginMetadata) -> dict[str, Any]:
+def _refused(
+    prepared: Prepared, api: PluginApi, errors: list[str], message: str
+) -> ServerChecksFailed:
+    meta = prepared.metadata
+    listed = "\n".join(f"  {e}" for e in errors[:20]) or f"  {message or '(no details given)'}"
+    return ServerChecksFailed(
+        f"the platform refused {meta.name} {prepared.api_version} after checking it "
+        f"server-side:\n{listed}",
+        errors=errors,
+        where=api.base_url,
+        hint="Fix these and publish again (`mixpeek plugin validate` and `mixpeek plugin scan` "
+        "run the same kinds of checks locally)",
+    )
+
+
+def _create_upload(api: PluginApi, request: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
+    meta = prepared.metadata
     try:
         return api.create_upload(request, idempotency_key=uuid.uuid4().hex)
     except ApiRejected as err:
         if err.status == 409:
             raise BadInput(
-                f"{meta.name} version {meta.version} is already published in namespace "
-                f"{api.namespace}",
+                f"{meta.name} version {prepared.api_version} is already published in namespace "
+                f"{api.namespace} (HTTP 409)",
                 where=f"{meta.manifest}:{meta.line} (metadata.version)",
                 hint=f"Bump the version (for example {_next_version(meta.version)!r}) and publish "
                 "again, or delete the published one first with `mixpeek plugin delete`",
@@ -179,16 +262,64 @@ def _create_upload(api: PluginApi, request: dict[str, Any], meta: PluginMetadata
 def _confirm(
     api: PluginApi, upload_id: str, archive: ArchiveInfo, etag: str | None
 ) -> dict[str, Any]:
-    body = {"etag": etag, "file_size_bytes": archive.size, "sha256": archive.sha256}
+    body = {"etag": etag, "file_size_bytes": archive.size}
     try:
         return api.confirm_upload(upload_id, body)
+    except ApiRejected as err:
+        raise _confirm_refusal(err) from None
     except ApiUnavailable as err:
         raise EnvironmentFailure(
             f"the archive was uploaded but confirming it failed: {err.message}",
             where=err.where,
             hint="Run `mixpeek plugin list` to see whether it was published; if not, run publish "
-            "again (a confirmed upload is never published twice)",
+            "again",
         ) from None
+
+
+def _confirm_refusal(err: ApiRejected) -> KitError:
+    """A 400 on confirm: an expired upload, a failed validation, or some other refusal."""
+    if err.status == 404:
+        err.hint = (
+            "The platform cannot find the upload or the uploaded object; nothing was "
+            "published. Run publish again"
+        )
+    if err.status != 400:
+        return err
+    parsed = ApiError(err.message, err.error_type, err.details)
+    if "expire" in parsed.text():
+        return UploadExpired(
+            err.message, status=400, error_type=err.error_type, details=err.details, where=err.where
+        )
+    errors = parsed.listed_errors()
+    if not errors and "valid" not in parsed.text():
+        return err
+    return ServerChecksFailed(
+        "the platform refused the plugin after checking it server-side:\n"
+        + ("\n".join(f"  {e}" for e in errors[:20]) or f"  {err.message}"),
+        errors=errors,
+        where=err.where,
+        hint="Fix these and publish again (`mixpeek plugin validate` and `mixpeek plugin scan` "
+        "run the same kinds of checks locally)",
+    )
+
+
+def _check_content_type(upload: dict[str, Any], prepared: Prepared) -> None:
+    """A server that names the content type it wants must get an archive of that format."""
+    form = upload.get("fields")
+    fields: dict[str, Any] = form if isinstance(form, dict) else {}
+    wanted = upload.get("content_type") or fields.get("Content-Type")
+    ours = prepared.archive_format.content_type
+    if not isinstance(wanted, str) or wanted == ours:
+        return
+    other = {f.content_type: f.value for f in ArchiveFormat}.get(wanted)
+    raise BadInput(
+        f"the server wants the archive as {wanted}, but this publish built a "
+        f".{prepared.archive_format.value} ({ours}); nothing was uploaded",
+        where="--archive-format",
+        hint=f"Publish again with --archive-format {other}"
+        if other
+        else "This server expects an archive format the kit does not write",
+    )
 
 
 def _required(body: dict[str, Any], key: str) -> str:
@@ -199,21 +330,6 @@ def _required(body: dict[str, Any], key: str) -> str:
             hint="Check that MIXPEEK_BASE_URL points at the plugin API",
         )
     return value
-
-
-def _list_violations(violations: list[Any]) -> str:
-    lines = []
-    for v in violations[:20]:
-        if isinstance(v, dict):
-            where = v.get("path") or ""
-            if v.get("line"):
-                where += f":{v['line']}"
-            lines.append(
-                f"  {where + ': ' if where else ''}{v.get('rule', '')}: {v.get('message', '')}"
-            )
-        else:
-            lines.append(f"  {v}")
-    return "\n".join(lines) or "  (no details given)"
 
 
 def _next_version(version: str) -> str:

@@ -19,6 +19,9 @@ from mixpeek_tools.errors import BadInput
 NAME_RULE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{2,63}$")
 VERSION_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 MAX_DESCRIPTION = 1000
+API_MAX_DESCRIPTION = 500  # the plugin upload route's limit (the extractor flow allows 1000)
+SEMVER_RULE = re.compile(r"^\d+\.\d+\.\d+$")
+SHORT_VERSION = re.compile(r"^v(\d+)$")
 CATEGORIES = ("text", "image", "video", "audio", "document", "multimodal")
 
 
@@ -40,6 +43,38 @@ class PluginMetadata:
             "description": self.description,
             "category": self.category,
         }
+
+
+def api_version(meta: PluginMetadata) -> str:
+    """The version the plugin API is sent: ``vN`` becomes ``N.0.0`` as the official CLI does.
+
+    Anything else goes out as written, so it must already be a semantic version; the API would
+    refuse it with a 422 after the archive was built, so the refusal comes first and names the
+    manifest field.
+    """
+    short = SHORT_VERSION.match(meta.version)
+    if short:
+        return f"{int(short.group(1))}.0.0"
+    if SEMVER_RULE.match(meta.version):
+        return meta.version
+    raise BadInput(
+        f"metadata version {meta.version!r} is neither a short version 'vN' nor a semantic "
+        "version MAJOR.MINOR.PATCH, which is all the plugin API accepts",
+        where=f"{meta.manifest}:{meta.line} (metadata.version)",
+        hint="Use 'v1' (published as 1.0.0) or a version such as '1.2.0'",
+    )
+
+
+def api_description(meta: PluginMetadata) -> str:
+    """The description, within the upload route's 500 characters."""
+    if len(meta.description) > API_MAX_DESCRIPTION:
+        raise BadInput(
+            f"metadata description is {len(meta.description)} characters long; the plugin API "
+            f"accepts at most {API_MAX_DESCRIPTION}",
+            where=f"{meta.manifest}:{meta.line} (metadata.description)",
+            hint="Shorten it and keep the long text in README.md",
+        )
+    return meta.description
 
 
 def read_metadata(plugin_root: Path) -> PluginMetadata:

@@ -1,4 +1,8 @@
-"""Stream an archive to a presigned S3 URL (form POST or PUT) without reading it into memory.
+"""Stream an archive to a presigned S3 URL (PUT or form POST) without reading it into memory.
+
+The plugin API hands out a presigned PUT (``presigned_url``), sent with the archive's own
+Content-Type (``application/gzip`` or ``application/zip``); a server that offers a presigned
+POST instead (``upload_url`` plus ``fields``) is still served.
 
 A presigned POST is multipart/form-data whose form fields come first and whose file comes
 LAST, in a field named ``file``. ``requests``' own ``files=`` builds that whole body in memory
@@ -37,6 +41,38 @@ class UploadTarget:
     url: str
     method: str
     fields: Mapping[str, str] | None
+    content_type: str = "application/gzip"
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any], content_type: str) -> UploadTarget | None:
+        """The API's ``presigned_url`` (a PUT), or a presigned POST (``upload_url``/``fields``)."""
+        fields = answer.get("fields")
+        url = answer.get("presigned_url") or answer.get("upload_url")
+        if not isinstance(url, str) or not url:
+            return None
+        if isinstance(fields, Mapping) or (
+            "upload_url" in answer and "presigned_url" not in answer
+        ):
+            method = str(answer.get("method") or "POST")
+            return cls(
+                url, method, dict(fields) if isinstance(fields, Mapping) else {}, content_type
+            )
+        return cls(url, "PUT", None, content_type)
+
+
+class StorageUrlExpired(EnvironmentFailure):
+    """Storage refused the presigned URL as expired; a fresh upload gets a fresh URL."""
+
+
+def progress_bar(total: int, enabled: bool | None = None) -> Progress:
+    """rich's bar when rich is installed and stderr is a terminal, else the plain one."""
+    enabled = sys.stderr.isatty() if enabled is None else enabled
+    if enabled:
+        try:
+            return RichProgress(total)
+        except ImportError:
+            pass
+    return Progress(total, enabled)
 
 
 class Progress:
@@ -68,6 +104,39 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+class RichProgress(Progress):
+    """The same interface drawn by rich (bytes, speed and time left)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+        from rich.progress import Progress as Bar
+
+        super().__init__(total, enabled=True)
+        self._bar = Bar(
+            "Uploading",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._task = self._bar.add_task("upload", total=self.total)
+        self._bar.start()
+
+    def update(self, done: int) -> None:
+        self._bar.update(self._task, completed=min(done, self.total))
+
+    def finish(self) -> None:
+        self._bar.stop()
 
 
 class _CountingReader:
@@ -144,17 +213,20 @@ def _send_once(
 ) -> requests.Response:
     from requests_toolbelt.multipart.encoder import MultipartEncoder
 
-    bar = Progress(archive.size, progress)
+    bar = progress_bar(archive.size, progress)
     # S3 must not see the API's bearer token: the upload goes out without the session's headers.
     headers = {"Authorization": None, "X-Namespace": None}
     with archive.path.open("rb") as handle:
         try:
             if target.method.upper() == "PUT":
                 body = _CountingReader(handle, archive.size, bar.update)
-                headers_put: dict[str, str | None] = {**headers, "Content-Type": "application/gzip"}
+                headers_put: dict[str, str | None] = {
+                    **headers,
+                    "Content-Type": target.content_type,
+                }
                 return session.put(target.url, data=body, headers=headers_put, timeout=timeout)
             fields: list[tuple[str, Any]] = list((target.fields or {}).items())
-            content_type = str((target.fields or {}).get("Content-Type", "application/gzip"))
+            content_type = str((target.fields or {}).get("Content-Type", target.content_type))
             fields.append(("file", (archive.path.name, handle, content_type)))
             encoder = MultipartEncoder(fields=fields)
             body = _CountingReader(encoder, encoder.len, bar.update)
@@ -186,7 +258,13 @@ def _upload_error(status: int, code: str, message: str, url: str) -> Exception:
             where=where,
             hint="Nothing was published. Keep the archive under 500 MB (.mixpeekignore)",
         )
-    if code in {"AccessDenied", "ExpiredToken", "RequestExpired"} or status == 403:
+    if code in {"ExpiredToken", "RequestExpired"} or "expired" in message.lower():
+        return StorageUrlExpired(
+            f"storage refused the upload because the presigned URL expired ({detail})",
+            where=where,
+            hint="Nothing was published. Run publish again to get a fresh upload URL",
+        )
+    if code == "AccessDenied" or status == 403:
         return EnvironmentFailure(
             f"storage refused the upload ({detail}); the presigned URL may have expired",
             where=where,

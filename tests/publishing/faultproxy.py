@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import socketserver
 import threading
 import time
@@ -33,7 +34,8 @@ class Fault:
 
     Actions: ``"503"``/``"500"``/... answer that status without forwarding; ``"drop_mid_body"``
     closes the connection after reading half the body; ``"lose_response"`` forwards, then closes
-    without answering; ``"slow_response"`` forwards, then waits ``delay`` seconds before closing.
+    without answering; ``"slow_response"`` forwards, then waits ``delay`` seconds before closing;
+    ``"s3_expired"`` answers what S3 answers to a presigned URL past its expiry (403, XML).
     """
 
     method: str
@@ -93,6 +95,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(2)
                 return
             body = self.rfile.read(length) if length else b""
+            if fault and fault.action == "s3_expired":
+                proxy.seen.append((self.command, self.path, "expired"))
+                self._answer(403, "application/xml", b"<?xml version='1.0' encoding='UTF-8'?>"
+                             b"<Error><Code>AccessDenied</Code><Message>Request has expired"
+                             b"</Message></Error>")  # fmt: skip
+                return
             if fault and fault.action.isdigit():
                 proxy.seen.append((self.command, self.path, fault.action))
                 payload = b'{"error": {"message": "injected", "type": "injected", "details": {}}}'
@@ -123,6 +131,15 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(answer)
             self.close_connection = True
 
+        def _answer(self, status: int, content_type: str, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(payload)
+            self.close_connection = True
+
         def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
             host, port = proxy.upstream.removeprefix("http://").split(":")
             conn = http.client.HTTPConnection(host, int(port), timeout=300)
@@ -147,3 +164,10 @@ def start(proxy: FaultProxy) -> _Server:
     server = _Server(("127.0.0.1", proxy.port), _handler(proxy))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (loopback)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

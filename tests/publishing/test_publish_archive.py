@@ -170,3 +170,27 @@ def test_the_docs_fixture_plugin_archives_its_sources_and_samples(tmp_path: Path
     stored = names(info.path)
     assert "my_extractor/manifest.py" in stored and "my_extractor/processors/core.py" in stored
     assert not any("__pycache__" in n for n in stored)
+
+
+def test_a_zip_is_reproducible_with_one_top_folder_and_normalised_entries(tmp_path: Path) -> None:
+    import zipfile
+
+    from mixpeek_tools.publishing.archive_format import ArchiveFormat, write
+
+    plugin = make_plugin(tmp_path / "p")
+    first = write(collect_entries(plugin, "demo_plugin"), tmp_path / "a.zip", ArchiveFormat.ZIP)
+    for path in plugin.rglob("*"):
+        os.utime(path, (1_700_000_000, 1_234_567_890))
+    second = write(collect_entries(plugin, "demo_plugin"), tmp_path / "b.zip", ArchiveFormat.ZIP)
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert first.sha256 == hashlib.sha256(first.path.read_bytes()).hexdigest()
+    with zipfile.ZipFile(first.path) as zf:
+        assert zf.testzip() is None
+        infos = zf.infolist()
+        assert {i.filename.split("/")[0] for i in infos} == {"demo_plugin"}
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
+        assert modes["demo_plugin/run.sh"] == 0o755 and modes["demo_plugin/manifest.py"] == 0o644
+        assert zf.read("demo_plugin/processors/core.py") == b"X = 1\n"
+    assert ArchiveFormat.ZIP.content_type == "application/zip"
+    assert ArchiveFormat.TAR_GZ.content_type == "application/gzip"

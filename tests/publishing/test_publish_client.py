@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -63,33 +64,25 @@ def test_missing_key_or_namespace_is_bad_input_naming_the_variable() -> None:
         connect("http://x", "sk_1", "")
 
 
-def test_an_archive_streams_to_a_presigned_put_url(tmp_path: Path) -> None:
-    from mixpeek_tools.registry.storage import LocalS3, Storage
+def test_an_archive_streams_to_a_presigned_put_url(tmp_path: Path, strict_platform: Any) -> None:
+    from strict_platform import BUCKET
 
     plugin = tmp_path / "p"
     plugin.mkdir()
     (plugin / "blob.bin").write_bytes(os.urandom(3_000_000))
     archive = build_archive(plugin, "put_plugin", tmp_path / "a.tar.gz")
-    s3 = LocalS3()
-    endpoint = s3.start()
-    try:
-        storage = Storage(endpoint, "put-bucket", local_credentials=True)
-        storage.ensure_bucket()
-        url = storage.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": "put-bucket", "Key": "k.tar.gz", "ContentType": "application/gzip"},
-        )
-        with requests.Session() as session:
-            etag = upload_archive(session, UploadTarget(url, "PUT", None), archive, progress=False)
-        size, stored_etag = storage.head("k.tar.gz")  # type: ignore[misc]
-        assert size == archive.size and etag == stored_etag == archive.md5
-        with (tmp_path / "back").open("wb") as out:
-            digest = storage.download("k.tar.gz", out, limit=10**9)
-        assert (
-            digest.sha256 == archive.sha256 == hashlib.sha256(archive.path.read_bytes()).hexdigest()
-        )
-    finally:
-        s3.stop()
+    s3 = strict_platform.s3
+    url = s3.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": BUCKET, "Key": "k.tar.gz", "ContentType": "application/gzip"},
+    )
+    with requests.Session() as session:
+        etag = upload_archive(session, UploadTarget(url, "PUT", None), archive, progress=False)
+    got = s3.get_object(Bucket=BUCKET, Key="k.tar.gz")
+    body = got["Body"].read()
+    assert got["ContentType"] == "application/gzip"
+    assert len(body) == archive.size and etag == got["ETag"].strip('"') == archive.md5
+    assert hashlib.sha256(body).hexdigest() == archive.sha256
 
 
 def test_the_progress_bar_draws_on_stderr_only_when_enabled(
@@ -106,9 +99,10 @@ def test_the_progress_bar_draws_on_stderr_only_when_enabled(
 
 
 def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() -> None:
+    from faultproxy import free_port
+
     from mixpeek_tools.errors import EnvironmentFailure
     from mixpeek_tools.publishing.retry import RetryPolicy
-    from mixpeek_tools.registry.launch import free_port
 
     waits: list[float] = []
     notes: list[str] = []
@@ -125,3 +119,40 @@ def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() 
     assert len(notes) == 3 and all("retrying" in n for n in notes)
     assert "could not connect" in err.value.paragraph()
     assert "sk_never_shown" not in err.value.paragraph() + "".join(notes)
+
+
+def test_the_sheet_error_shape_and_the_fastapi_422_shape_are_both_read() -> None:
+    sheet = parse_error(response(400, {"success": False, "status": 400, "error": {
+        "message": "Plugin validation failed", "type": "ValidationError",
+        "details": {"validation_errors": ["pipeline.py is missing"]}}}))  # fmt: skip
+    assert sheet.listed_errors() == ["pipeline.py is missing"] and sheet.type == "ValidationError"
+    fastapi = parse_error(response(422, {"detail": [
+        {"loc": ["body", "version"], "msg": "String should match pattern", "type": "x"},
+        {"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]}))  # fmt: skip
+    assert [f.field for f in fastapi.fields] == ["version", "name"]
+    assert "body.version: String should match pattern" in fastapi.message
+    api = PluginApi(base_url="http://x", api_key="sk_a_key_1234", namespace="ns_a")
+    err = api.to_error(422, fastapi, "http://x")
+    assert "field version, name" in err.message and "MAJOR.MINOR.PATCH" in str(err.hint)
+
+
+def test_the_create_upload_answer_picks_put_or_post() -> None:
+    put = UploadTarget.from_answer({"presigned_url": "http://s3/k?sig"}, "application/zip")
+    assert put is not None and (put.method, put.content_type) == ("PUT", "application/zip")
+    post = UploadTarget.from_answer({"upload_url": "http://s3/", "fields": {"key": "k"}}, "x")
+    assert post is not None and post.method == "POST" and post.fields == {"key": "k"}
+    assert UploadTarget.from_answer({"upload_id": "u"}, "application/gzip") is None
+
+
+def test_the_rich_bar_is_used_on_a_terminal_and_draws_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mixpeek_tools.publishing.upload import RichProgress, progress_bar
+
+    bar = progress_bar(2_000_000, enabled=True)
+    assert isinstance(bar, RichProgress)
+    bar.update(2_000_000)
+    bar.finish()
+    captured = capsys.readouterr()
+    assert "Uploading" in captured.err and captured.out == ""
+    assert not isinstance(progress_bar(10, enabled=False), RichProgress)

@@ -112,3 +112,26 @@ def test_jitter_stays_within_a_quarter_and_under_the_cap() -> None:
     assert all(3.0 <= w <= 5.0 for w in waits)
     assert len({round(w, 6) for w in waits}) > 1
     assert all(p.backoff(10) <= 30 for _ in range(50))
+
+
+@pytest.mark.parametrize(
+    ("version", "sent"), [("v1", "1.0.0"), ("v12", "12.0.0"), ("1.2.3", "1.2.3"), ("0.0.1", "0.0.1")]
+)
+def test_short_versions_go_out_as_semver_and_semver_as_is(
+    tmp_path: Path, version: str, sent: str
+) -> None:
+    from mixpeek_tools.publishing.manifest import api_version
+
+    root = manifest(tmp_path, f'metadata = {{"name": "good_name", "version": "{version}"}}\n')
+    assert api_version(read_metadata(root)) == sent
+
+
+def test_a_description_over_the_upload_routes_500_characters_names_the_field(
+    tmp_path: Path,
+) -> None:
+    from mixpeek_tools.publishing.manifest import api_description
+
+    body = 'metadata = {"name": "good_name", "version": "v1", "description": "' + "x" * 501 + '"}\n'
+    with pytest.raises(BadInput) as err:
+        api_description(read_metadata(manifest(tmp_path, body)))
+    assert "metadata.description" in err.value.paragraph() and "500" in err.value.paragraph()

@@ -1,156 +1,274 @@
-"""``mixpeek plugin list / show / delete / deploy``: manage published plugins.
+"""``mixpeek plugin list / show / status / deploy / undeploy / enable / disable / delete``.
 
-``show``, ``delete`` and ``deploy`` take a plugin id (``plg_...``) or ``name@version``; a bare
-``name`` works when only one version of it exists. Names are resolved through the list endpoint,
-so they work against any server that speaks the plugin API.
+Each command parses its options, calls :mod:`mixpeek_tools.publishing` and prints: a short
+text for people, or with ``--json`` one JSON document on stdout. ``show``, ``status``,
+``deploy``, ``undeploy`` and ``delete`` take a plugin id (``my_plugin_1_0_0``), ``name@version``
+(``v1`` also finds ``1.0.0``) or a name only one version has; ``enable``/``disable`` take the id
+of an organisation plugin as ``plugin list --available`` shows it.
 """
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import click
 
+from mixpeek_tools.cli.commands.api_output import (
+    connect_api,
+    emit_json,
+    json_option,
+    say,
+    show_fields,
+    spinner,
+    table,
+)
 from mixpeek_tools.cli.context import namespace_option, settings
-from mixpeek_tools.errors import BadInput
-
-if TYPE_CHECKING:
-    from mixpeek_tools.publishing.client import PluginApi
 
 SOURCES = ("all", "builtin", "custom", "community")
-TABLE_COLUMNS = ("plugin_id", "name", "version", "source", "status", "category")
-
-
-def _api(namespace: str | None) -> PluginApi:
-    from mixpeek_tools.publishing.client import connect
-
-    opts = settings()
-    return connect(
-        opts.base_url, opts.api_key, namespace, notify=lambda text: click.echo(text, err=True)
-    )
-
-
-def resolve(api: PluginApi, ref: str) -> str:
-    """The plugin id for ``ref`` (an id, ``name@version`` or a unique ``name``)."""
-    if ref.startswith(("plg_", "builtin_")):
-        return ref
-    name, _, version = ref.partition("@")
-    matches = [
-        p
-        for p in api.list_plugins("all")
-        if p.get("name") == name and (not version or p.get("version") == version)
-    ]
-    if len(matches) == 1:
-        return str(matches[0]["plugin_id"])
-    if not matches:
-        raise BadInput(
-            f"no plugin {ref!r} in namespace {api.namespace}",
-            where="PLUGIN",
-            hint="Give a plugin id or name@version as `mixpeek plugin list` shows them",
-        )
-    versions = ", ".join(f"{name}@{p.get('version')}" for p in matches)
-    raise BadInput(
-        f"{ref!r} matches several plugins ({versions})",
-        where="PLUGIN",
-        hint="Say which one with name@version or its plugin id",
-    )
-
-
-def table(rows: list[dict[str, Any]], columns: tuple[str, ...] = TABLE_COLUMNS) -> str:
-    """A plain, aligned text table (no colour, so it pipes cleanly)."""
-    cells = [[str(r.get(c) if r.get(c) is not None else "-") for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    return "\n".join(lines)
+BASE_COLUMNS = ("plugin_id", "name", "version")
+OPTIONAL_COLUMNS = (
+    "source",
+    "status",
+    "validation_status",
+    "deployed",
+    "enabled_in_namespace",
+    "category",
+    "feature_uri",
+)
 
 
 def _plugin_argument(func: Any) -> Any:
     return click.argument("plugin", metavar="PLUGIN")(func)
 
 
+def columns_for(rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The id, name and version, then whichever status columns the server filled in."""
+    present = {key for row in rows for key, value in row.items() if value is not None}
+    return BASE_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present)
+
+
 @click.command(name="list")
 @namespace_option
+@click.option("--available", is_flag=True,
+              help="List the organisation's plugins (enabled in this namespace or not).")  # fmt: skip
 @click.option("--source", "-s", type=click.Choice(SOURCES), default="all", show_default=True,
-              help="Which plugins: built-in, your custom ones, community ones, or all.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
-def list_command(namespace: str | None, source: str, as_json: bool) -> None:
-    """List the plugins available in a namespace."""
-    api = _api(namespace)
+              help="Local registry only: built-in, custom, community ones, or all.")  # fmt: skip
+@json_option
+def list_command(namespace: str | None, available: bool, source: str, as_json: bool) -> None:
+    """List the plugins of a namespace (GET .../plugins) or of the organisation (--available)."""
+    api = connect_api(namespace)
     try:
-        plugins = api.list_plugins(source)
+        plugins = api.list_available() if available else api.list_plugins(source)
     finally:
         api.close()
     if as_json:
-        click.echo(json.dumps({"plugins": plugins}, indent=2))
+        emit_json(
+            {
+                "plugins": plugins,
+                "total": len(plugins),
+                "namespace_id": api.namespace,
+                "available": available,
+            }
+        )
     elif plugins:
-        click.echo(table(plugins))
+        click.echo(table(plugins, columns_for(plugins)))
     else:
-        click.echo(f"No {'' if source == 'all' else source + ' '}plugins in {api.namespace}.")
+        which = "organisation" if available else ("" if source == "all" else source)
+        click.echo(f"No {which + ' ' if which else ''}plugins in {api.namespace}.")
 
 
 @click.command(name="show")
 @namespace_option
 @_plugin_argument
-@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
-def show_command(namespace: str | None, plugin: str, as_json: bool) -> None:
-    """Show one plugin: status, digests and any violations."""
-    api = _api(namespace)
+@click.option("--download", "download", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also fetch the archive to FILE (written atomically) and print its sha256.")  # fmt: skip
+@json_option
+def show_command(namespace: str | None, plugin: str, download: Path | None, as_json: bool) -> None:
+    """Show one plugin: validation, deployment, manifest; optionally download its archive."""
+    from mixpeek_tools.publishing.manage import download_archive, resolve
+
+    api = connect_api(namespace)
     try:
-        data = api.get_plugin(resolve(api, plugin))
+        plugin_id = resolve(api, plugin)
+        answer = api.get_plugin(plugin_id, presigned=download is not None)
+        fetched = download_archive(api, answer, download) if download is not None else None
+    finally:
+        api.close()
+    inner = answer.get("plugin")
+    details: dict[str, Any] = inner if isinstance(inner, dict) else answer
+    if as_json:
+        doc = dict(answer)
+        if fetched is not None:
+            doc["download"] = {
+                "path": str(fetched.path),
+                "size": fetched.size,
+                "sha256": fetched.sha256,
+            }
+        emit_json(doc)
+        return
+    show_fields(details)
+    if fetched is not None:
+        click.echo(f"Downloaded: {fetched.path} ({fetched.size:,} bytes)")
+        click.echo(f"SHA256:     {fetched.sha256}")
+
+
+@click.command(name="status")
+@namespace_option
+@_plugin_argument
+@json_option
+def status_command(namespace: str | None, plugin: str, as_json: bool) -> None:
+    """Show a plugin's deployment status (GET .../plugins/{id}/status)."""
+    from mixpeek_tools.publishing.manage import resolve
+
+    api = connect_api(namespace)
+    try:
+        answer = api.deployment_status(resolve(api, plugin))
     finally:
         api.close()
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        emit_json(answer)
+    else:
+        show_fields(answer)
+
+
+@click.command(name="deploy")
+@namespace_option
+@_plugin_argument
+@click.option("--wait", is_flag=True, help="Poll a queued deployment until it is final.")
+@click.option("--timeout", type=click.FloatRange(min=0.0), default=600.0, show_default=True,
+              help="With --wait: give up after this many seconds (exit 3).")  # fmt: skip
+@click.option("--interval", type=click.FloatRange(min=0.0, min_open=True), default=10.0,
+              show_default=True, help="With --wait: seconds between status polls.")  # fmt: skip
+@json_option
+def deploy_command(
+    namespace: str | None, plugin: str, wait: bool, timeout: float, interval: float, as_json: bool
+) -> None:
+    """Deploy one published plugin; batch-only plugins are ready at once, realtime ones queue.
+
+    Exit 0 deployed (or queued without --wait), 1 the deployment failed, 3 --timeout passed.
+    """
+    from mixpeek_tools.publishing.manage import deploy, resolve
+
+    api = connect_api(namespace)
+    try:
+        plugin_id = resolve(api, plugin)
+        with spinner(f"Deploying {plugin_id}...") as update:
+            outcome = deploy(
+                api,
+                plugin_id,
+                wait=wait,
+                timeout=timeout,
+                interval=interval,
+                on_status=lambda s: update(f"Deploying {plugin_id}: {s.get('status')}..."),
+            )
+    finally:
+        api.close()
+    if as_json:
+        emit_json({"plugin_id": plugin_id, **outcome.as_json()})
         return
-    for key, value in data.items():
-        if isinstance(value, list):
-            click.echo(f"{key}: {len(value)}")
-            for item in value:
-                click.echo(f"  - {_describe(item)}")
-        else:
-            click.echo(f"{key}: {'-' if value is None else value}")
+    click.echo(_deploy_line(plugin_id, outcome.deploy, outcome.status))
 
 
-def _describe(item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    where = item.get("path") or ""
-    if item.get("line"):
-        where += f":{item['line']}"
-    return f"{where + ' ' if where else ''}{item.get('rule', '')}: {item.get('message', '')}"
+def _deploy_line(plugin_id: str, answer: dict[str, Any], status: dict[str, Any] | None) -> str:
+    if status is not None:
+        where = status.get("route_prefix") or status.get("feature_uri") or ""
+        return f"{plugin_id}: deployed{' at ' + where if where else ''}."
+    kind = answer.get("deployment_type") or ""
+    text = f"{plugin_id}: {answer.get('status')}{' (' + kind + ')' if kind else ''}."
+    if answer.get("status") == "queued":
+        text += f" Follow it with `mixpeek plugin status {plugin_id}` or deploy --wait."
+    message = answer.get("message")
+    return f"{text} {message}" if message else text
+
+
+@click.command(name="undeploy")
+@namespace_option
+@_plugin_argument
+@json_option
+def undeploy_command(namespace: str | None, plugin: str, as_json: bool) -> None:
+    """Remove a plugin's deployment (the published plugin stays)."""
+    from mixpeek_tools.publishing.manage import resolve
+
+    api = connect_api(namespace)
+    try:
+        plugin_id = resolve(api, plugin)
+        answer = api.undeploy_plugin(plugin_id)
+    finally:
+        api.close()
+    if as_json:
+        emit_json({"plugin_id": plugin_id, **answer})
+    else:
+        message = answer.get("message")
+        click.echo(f"Undeployed {plugin_id}.{' ' + str(message) if message else ''}")
+
+
+@click.command(name="enable")
+@namespace_option
+@_plugin_argument
+@click.option("--params", "params", help="Parameters for the plugin, as a JSON object.")
+@click.option("--no-deploy", is_flag=True, help="Enable without deploying.")
+@json_option
+def enable_command(
+    namespace: str | None, plugin: str, params: str | None, no_deploy: bool, as_json: bool
+) -> None:
+    """Enable an organisation plugin in this namespace (and deploy it unless --no-deploy)."""
+    from mixpeek_tools.cli.params import parse_params
+
+    values = parse_params(params, None)
+    api = connect_api(namespace)
+    try:
+        answer = api.enable_plugin(plugin, values, deploy=not no_deploy)
+    finally:
+        api.close()
+    if as_json:
+        emit_json(answer)
+        return
+    state = answer.get("deployment_status")
+    click.echo(
+        f"Enabled {answer.get('plugin_id') or plugin} in {api.namespace}"
+        f"{', deployment ' + str(state) if state else ''}."
+    )
+
+
+@click.command(name="disable")
+@namespace_option
+@_plugin_argument
+@json_option
+def disable_command(namespace: str | None, plugin: str, as_json: bool) -> None:
+    """Disable an organisation plugin in this namespace."""
+    api = connect_api(namespace)
+    try:
+        answer = api.disable_plugin(plugin)
+    finally:
+        api.close()
+    if as_json:
+        emit_json(answer)
+    else:
+        click.echo(f"Disabled {plugin} in {api.namespace}.")
 
 
 @click.command(name="delete")
 @namespace_option
 @_plugin_argument
 @click.option("--yes", "-y", is_flag=True, help="Delete without asking for confirmation.")
-def delete_command(namespace: str | None, plugin: str, yes: bool) -> None:
-    """Delete one published plugin (its name and version become free again)."""
-    api = _api(namespace)
+@json_option
+def delete_command(namespace: str | None, plugin: str, yes: bool, as_json: bool) -> None:
+    """Delete one published plugin (and its deployment); its name and version become free."""
+    from mixpeek_tools.publishing.manage import resolve
+
+    api = connect_api(namespace)
     try:
         plugin_id = resolve(api, plugin)
         if not yes and settings().may_prompt:
             click.confirm(f"Delete plugin {plugin_id} in namespace {api.namespace}?", abort=True)
-        api.delete_plugin(plugin_id)
+        answer = api.delete_plugin(plugin_id)
     finally:
         api.close()
-    click.echo(f"Deleted {plugin_id} from {api.namespace}.")
-
-
-@click.command(name="deploy")
-@namespace_option
-@_plugin_argument
-def deploy_command(namespace: str | None, plugin: str) -> None:
-    """Deploy one published plugin so collections can use it."""
-    api = _api(namespace)
-    try:
-        data = api.deploy_plugin(resolve(api, plugin))
-    finally:
-        api.close()
-    click.echo(
-        f"{data.get('plugin_id')}: {data.get('status')}. {data.get('message') or ''}".rstrip()
-    )
+    if as_json:
+        emit_json({"plugin_id": plugin_id, **answer})
+        return
+    removed = " (its deployment was removed too)" if answer.get("deployment_removed") else ""
+    click.echo(f"Deleted {plugin_id} from {api.namespace}{removed}.")
+    if settings().verbose and answer.get("message"):
+        say(str(answer["message"]))

@@ -3,60 +3,130 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from mixpeek_tools.cli.commands.api_output import connect_api, emit_json, json_option, say
 from mixpeek_tools.cli.context import namespace_option, settings
 
+if TYPE_CHECKING:
+    from mixpeek_tools.publishing.flow import Prepared, Published
 
-def _say(text: str) -> None:
-    click.echo(text, err=True)
+FORMATS = ("tar.gz", "zip")
 
 
 @click.command(name="publish")
 @click.option("--path", "-p", "path", default=".", show_default=True, type=click.Path(path_type=Path),
               help="Plugin folder (the one holding manifest.py).")  # fmt: skip
 @namespace_option
+@click.option("--archive-format", type=click.Choice(FORMATS), default="tar.gz", show_default=True,
+              help="Archive container: tar.gz (as the official CLI) or zip.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Check and build the archive, upload nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Publish without asking for confirmation.")
-def publish_command(path: Path, namespace: str | None, dry_run: bool, yes: bool) -> None:
+@json_option
+def publish_command(
+    path: Path,
+    namespace: str | None,
+    archive_format: str,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
     """Check, archive and upload a plugin to a namespace.
 
-    Runs the static checks and the security scan, builds a reproducible .tar.gz (secrets, caches
-    and anything in .gitignore/.mixpeekignore left out), streams it to the presigned upload URL
-    and confirms it. --dry-run stops before the network and prints the archive's path, size and
-    sha256 (and, with `mixpeek -v`, every file in it).
+    Runs the static checks and the security scan, builds a reproducible archive (secrets, caches
+    and anything in .gitignore/.mixpeekignore left out), PUTs it to the presigned upload URL and
+    confirms it. A manifest version vN is published as N.0.0. --dry-run stops before the network
+    and prints the archive's path, size and sha256 (and, with `mixpeek -v`, every file in it).
+    --json prints one JSON document and never asks (as --yes). Exit 1 checks failed (here or
+    on the server), 2 bad input or refused, 3 network or server.
     """
-    from mixpeek_tools.publishing.client import connect
+    from mixpeek_tools.publishing.archive_format import ArchiveFormat
     from mixpeek_tools.publishing.flow import prepare, publish
 
     opts = settings()
-    api = None if dry_run else connect(opts.base_url, opts.api_key, namespace, notify=_say)
-    prepared = prepare(path, say=_say)
+    api = None if dry_run else connect_api(namespace)
+    prepared = prepare(path, say=say, archive_format=ArchiveFormat(archive_format))
     for finding in prepared.warnings:
-        _say(f"warning: {finding.location()} {finding.rule}: {finding.message}")
-    archive, meta = prepared.archive, prepared.metadata
+        say(f"warning: {finding.location()} {finding.rule}: {finding.message}")
+    if not as_json:
+        _print_archive(prepared, opts.verbose)
+    meta = prepared.metadata
+    if api is None:
+        if as_json:
+            emit_json({"dry_run": True, **_prepared_json(prepared)})
+        else:
+            click.echo(
+                f"Dry run: {meta.name} ({prepared.version_note}) is ready to publish; "
+                "nothing was uploaded."
+            )
+        return
+    if not yes and opts.may_prompt and not as_json:
+        click.confirm(
+            f"Publish {meta.name} ({prepared.version_note}) to {api.namespace} at {api.base_url}?",
+            abort=True,
+        )
+    try:
+        result = publish(prepared, api, say=say)
+    finally:
+        api.close()
+    if as_json:
+        emit_json({"dry_run": False, **_prepared_json(prepared), **_published_json(result)})
+    else:
+        _print_result(prepared, result, api.namespace)
+
+
+def _print_result(prepared: Prepared, result: Published, namespace: str) -> None:
+    click.echo(
+        f"Published {prepared.metadata.name} ({prepared.version_note}) to {namespace}: plugin "
+        f"{result.plugin_id}, validation {result.validation_status or '-'}, deployment "
+        f"{result.deployment_status or '-'}, status {result.status}."
+    )
+    if result.feature_uri:
+        click.echo(f"Feature URI: {result.feature_uri}")
+    if result.message:
+        click.echo(result.message)
+
+
+def _print_archive(prepared: Prepared, verbose: bool) -> None:
+    archive = prepared.archive
     click.echo(f"Archive: {archive.path}")
     click.echo(f"Size:    {archive.size:,} bytes ({len(archive.entries)} files)")
     click.echo(f"SHA256:  {archive.sha256}")
-    if opts.verbose:
+    if verbose:
         for entry in archive.entries:
             click.echo(f"  {entry.size:>12,}  {entry.name}")
-    if api is None:
-        click.echo(
-            f"Dry run: {meta.name} {meta.version} is ready to publish; nothing was uploaded."
-        )
-        return
-    if not yes and opts.may_prompt:
-        click.confirm(
-            f"Publish {meta.name} {meta.version} to {api.namespace} at {api.base_url}?", abort=True
-        )
-    try:
-        result = publish(prepared, api, say=_say)
-    finally:
-        api.close()
-    click.echo(
-        f"Published {meta.name} {meta.version} to {api.namespace}: plugin {result.plugin_id}, status {result.status}."
-    )
-    if result.message:
-        click.echo(result.message)
+
+
+def _prepared_json(prepared: Prepared) -> dict[str, Any]:
+    archive = prepared.archive
+    return {
+        "name": prepared.metadata.name,
+        "manifest_version": prepared.metadata.version,
+        "version": prepared.api_version,
+        "archive": {
+            "path": str(archive.path),
+            "format": prepared.archive_format.value,
+            "size": archive.size,
+            "sha256": archive.sha256,
+            "files": len(archive.entries),
+        },
+        "warnings": [
+            {"rule": f.rule, "location": f.location(), "message": f.message}
+            for f in prepared.warnings
+        ],
+    }
+
+
+def _published_json(result: Published) -> dict[str, Any]:
+    return {
+        "plugin_id": result.plugin_id,
+        "upload_id": result.upload_id,
+        "validation_status": result.validation_status,
+        "deployment_status": result.deployment_status,
+        "validation_errors": result.validation_errors,
+        "feature_uri": result.feature_uri,
+        "s3_archive_url": result.s3_archive_url,
+        "message": result.message,
+    }
