@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mixpeek_tools.registry.archive_formats import unpack_archive
+from mixpeek_tools.registry.naming import same_version
 from mixpeek_tools.registry.storage import Storage
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+from mixpeek_tools.registry.unpack import UnsafeArchive
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(
@@ -119,7 +121,7 @@ def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdic
     """Unpack, read the manifest, scan, then validate in a child process."""
     verdict = Verdict()
     try:
-        unpacked = safe_unpack(archive, work / "unpacked")
+        unpacked = unpack_archive(archive, work / "unpacked")
     except UnsafeArchive as err:
         verdict.violations.append(err.violation())
         return verdict
@@ -150,7 +152,8 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
         )
         return
     for key in ("name", "version"):
-        if getattr(meta, key) != upload[key]:
+        ours, theirs = getattr(meta, key), upload[key]
+        if ours != theirs and not (key == "version" and same_version(ours, theirs)):
             verdict.validation_errors.append(
                 _violation(
                     "manifest.mismatch",
