@@ -79,9 +79,9 @@ def safe_unzip(archive: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTES
 
 def _checked_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     name = info.filename
-    mode = info.external_attr >> 16
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        kind = "link" if stat.S_ISLNK(mode) else "special file"
+    kind_bits = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool wrote no type
+    if kind_bits not in (0, stat.S_IFREG, stat.S_IFDIR):
+        kind = "link" if kind_bits == stat.S_IFLNK else "special file"
         raise UnsafeArchive(
             "archive.link", f"the archive holds a {kind}; only files are allowed", name
         )

@@ -84,9 +84,7 @@ def api(registry: RunningRegistry) -> Api:
 def make_plugin(tmp_path: Path) -> Callable[..., Path]:
     """Copy the docs fixture plugin under a new name and version (and optional extra code)."""
 
-    def make(
-        name: str, version: str = "v1", extra_code: str = "", realtime: bool = True
-    ) -> Path:
+    def make(name: str, version: str = "v1", extra_code: str = "", realtime: bool = True) -> Path:
         dest = tmp_path / f"src{next(_copies)}" / name
         shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__"))
         manifest = dest / "manifest.py"

@@ -30,7 +30,11 @@ FORBIDDEN = "import subprocess\n\n\ndef sneaky():\n    return subprocess.run(['i
 def official_version(manifest_version: str) -> str:
     """What the official CLI sends for a manifest version: ``vN`` -> ``N.0.0``."""
     digits = manifest_version[1:]
-    return f"{digits}.0.0" if manifest_version.startswith("v") and digits.isdigit() else manifest_version
+    return (
+        f"{digits}.0.0"
+        if manifest_version.startswith("v") and digits.isdigit()
+        else manifest_version
+    )
 
 
 def publish(api: Api, archive: Path, name: str, version: str = "1.0.0", *, expect: int = 200,
@@ -93,7 +97,9 @@ def test_list_detail_download_delete(api: Api, make_plugin: Make, tmp_path: Path
     assert missing["status"] == 404 and missing["error"]["type"] == "not_found"
 
 
-def test_a_zip_archive_is_accepted_by_its_bytes(api: Api, make_plugin: Make, tmp_path: Path) -> None:
+def test_a_zip_archive_is_accepted_by_its_bytes(
+    api: Api, make_plugin: Make, tmp_path: Path
+) -> None:
     archive = zip_archive(make_plugin("zipped", "v1"), tmp_path / "p.tar.gz")  # the name lies
     done = publish(api, archive, "zipped", content_type="application/zip")
     assert done["validation_status"] == "passed", done
@@ -229,7 +235,9 @@ def test_deploy_batch_only_and_realtime_then_undeploy(
         time.sleep(0.1)
     assert seen[-1] == "deployed" and seen[0] in ("queued", "in_progress"), seen
     assert state["route_prefix"] == "/inference/custom_plugin_live_1_0_0"
-    listed = {p["plugin_id"]: p["deployed"] for p in api.call("GET", "", schema="plugin_list")["plugins"]}
+    listed = {
+        p["plugin_id"]: p["deployed"] for p in api.call("GET", "", schema="plugin_list")["plugins"]
+    }
     assert listed == {"batchy_1_0_0": True, "live_1_0_0": True}
     info = api.call("GET", "/live_1_0_0", schema="plugin")["plugin"]["deployment_info"]
     assert info["ray_deployment_name"] == "custom_plugin_live_1_0_0"
@@ -253,14 +261,20 @@ def test_organisation_plugins_enable_and_disable_in_another_namespace(
                          json={"params": {"threshold": 0.3}})  # fmt: skip
     assert enabled["deployment_status"] == "deployed" and enabled["namespace_id"] == other.namespace
     now = other.call("GET", "/available", schema="available")["plugins"]
-    assert [p["enabled_in_namespace"] for p in now if p["plugin_id"] == "shared_one_1_0_0"] == [True]
+    assert [p["enabled_in_namespace"] for p in now if p["plugin_id"] == "shared_one_1_0_0"] == [
+        True
+    ]
     extractors = other.call("GET", f"{other.base_url}/v1/namespaces/{other.namespace}/extractors")
     assert "shared_one_1_0_0" in {e["extractor_id"] for e in extractors["extractors"]}
-    one = other.call("GET", f"{other.base_url}/v1/namespaces/{other.namespace}/extractors/shared_one_1_0_0")
+    one = other.call(
+        "GET", f"{other.base_url}/v1/namespaces/{other.namespace}/extractors/shared_one_1_0_0"
+    )
     assert one["extractor"]["source"] == "custom"
     other.call("POST", "/org/shared_one_1_0_0/disable", schema="disable")
     now = other.call("GET", "/available", schema="available")["plugins"]
-    assert [p["enabled_in_namespace"] for p in now if p["plugin_id"] == "shared_one_1_0_0"] == [False]
+    assert [p["enabled_in_namespace"] for p in now if p["plugin_id"] == "shared_one_1_0_0"] == [
+        False
+    ]
     other.call("POST", "/org/nothing_1_0_0/enable", expect=404, json={})
 
 

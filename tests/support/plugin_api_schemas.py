@@ -41,9 +41,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "success": {"const": False},
             "status": INT,
-            "error": obj(
-                {"message": STR, "type": STR}, {"details": {"type": ["object", "null"]}}
-            ),
+            "error": obj({"message": STR, "type": STR}, {"details": {"type": ["object", "null"]}}),
         }
     ),
     "validation_error": obj(
@@ -62,86 +60,193 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         }
     ),
     "create_upload": obj(
-        {"upload_id": STR, "presigned_url": {"type": "string", "pattern": "^https?://"},
-         "s3_key": STR, "expires_at": DATE, "namespace_id": STR, "name": STR,
-         "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"}}
-    ),  # fmt: skip
+        {
+            "upload_id": STR,
+            "presigned_url": {"type": "string", "pattern": "^https?://"},
+            "s3_key": STR,
+            "expires_at": DATE,
+            "namespace_id": STR,
+            "name": STR,
+            "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
+        }
+    ),
     "confirm": obj(
-        {"success": BOOL, "upload_id": STR, "validation_status": VALIDATION,
-         "deployment_status": DEPLOYMENT},
-        {"plugin_id": {"anyOf": [PLUGIN_ID, {"type": "null"}]},
-         "validation_errors": STRINGS_OR_NULL,
-         "feature_uri": {"anyOf": [FEATURE_URI, {"type": "null"}]},
-         "s3_archive_url": STR_OR_NULL, "message": STR_OR_NULL},
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "upload_id": STR,
+            "validation_status": VALIDATION,
+            "deployment_status": DEPLOYMENT,
+        },
+        {
+            "plugin_id": {"anyOf": [PLUGIN_ID, {"type": "null"}]},
+            "validation_errors": STRINGS_OR_NULL,
+            "feature_uri": {"anyOf": [FEATURE_URI, {"type": "null"}]},
+            "s3_archive_url": STR_OR_NULL,
+            "message": STR_OR_NULL,
+        },
+    ),
     "direct_upload": obj(
-        {"success": BOOL, "plugin_id": PLUGIN_ID, "validation_status": VALIDATION,
-         "validation_errors": STRINGS_OR_NULL, "deployment_status": DEPLOYMENT,
-         "feature_uri": FEATURE_URI, "s3_archive_url": STR_OR_NULL}
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "plugin_id": PLUGIN_ID,
+            "validation_status": VALIDATION,
+            "validation_errors": STRINGS_OR_NULL,
+            "deployment_status": DEPLOYMENT,
+            "feature_uri": FEATURE_URI,
+            "s3_archive_url": STR_OR_NULL,
+        }
+    ),
     "plugin_list": obj(
-        {"success": BOOL, "total": INT, "namespace_id": STR,
-         "plugins": {"type": "array", "items": obj(
-             {"plugin_id": PLUGIN_ID, "name": STR, "version": STR,
-              "description": STR_OR_NULL, "deployed": BOOL, "validation_status": VALIDATION,
-              "feature_uri": FEATURE_URI, "created_at": DATE, "updated_at": DATE_OR_NULL})}}
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "total": INT,
+            "namespace_id": STR,
+            "plugins": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "plugin_id": PLUGIN_ID,
+                        "name": STR,
+                        "version": STR,
+                        "description": STR_OR_NULL,
+                        "deployed": BOOL,
+                        "validation_status": VALIDATION,
+                        "feature_uri": FEATURE_URI,
+                        "created_at": DATE,
+                        "updated_at": DATE_OR_NULL,
+                    }
+                ),
+            },
+        }
+    ),
     "available": obj(
-        {"success": BOOL, "total": INT, "organization_id": STR, "namespace_id": STR,
-         "plugins": {"type": "array", "items": obj(
-             {"plugin_id": PLUGIN_ID, "name": STR, "version": STR,
-              "description": STR_OR_NULL, "feature_uri": FEATURE_URI,
-              "validation_status": VALIDATION, "enabled_in_namespace": BOOL,
-              "created_at": DATE})}}
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "total": INT,
+            "organization_id": STR,
+            "namespace_id": STR,
+            "plugins": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "plugin_id": PLUGIN_ID,
+                        "name": STR,
+                        "version": STR,
+                        "description": STR_OR_NULL,
+                        "feature_uri": FEATURE_URI,
+                        "validation_status": VALIDATION,
+                        "enabled_in_namespace": BOOL,
+                        "created_at": DATE,
+                    }
+                ),
+            },
+        }
+    ),
     "plugin": obj(
-        {"success": BOOL, "presigned_download_url": STR_OR_NULL,
-         "plugin": obj(
-             {"plugin_id": PLUGIN_ID, "namespace_id": STR, "organization_id": STR, "name": STR,
-              "version": STR, "description": STR_OR_NULL, "s3_archive_url": STR_OR_NULL,
-              "code_hash": STR_OR_NULL, "validation_status": VALIDATION,
-              "validation_errors": STRINGS_OR_NULL, "security_scan_passed": BOOL,
-              "deployed": BOOL,
-              "deployment_info": {"anyOf": [{"type": "null"}, obj(
-                  {"ray_cluster_url": STR_OR_NULL, "ray_deployment_name": STR_OR_NULL,
-                   "feature_uri": STR_OR_NULL, "deployed_at": DATE_OR_NULL})]},
-              "manifest": {"anyOf": [{"type": "null"}, obj(
-                  {"feature_extractor_name": STR, "version": STR,
-                   "description": STR_OR_NULL,
-                   "input_schema": {"type": ["object", "null"]},
-                   "output_schema": {"type": ["object", "null"]},
-                   "parameter_schema": {"type": ["object", "null"]},
-                   "required_vector_indexes": {"type": ["array", "null"]},
-                   "features": {"type": ["array", "null"]},
-                   "dependencies": {"type": ["array", "null"]},
-                   "feature_uri": STR_OR_NULL})]},
-              "created_at": DATE, "updated_at": DATE_OR_NULL, "deployed_at": DATE_OR_NULL,
-              "resolved_inference_name": STR_OR_NULL})}
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "presigned_download_url": STR_OR_NULL,
+            "plugin": obj(
+                {
+                    "plugin_id": PLUGIN_ID,
+                    "namespace_id": STR,
+                    "organization_id": STR,
+                    "name": STR,
+                    "version": STR,
+                    "description": STR_OR_NULL,
+                    "s3_archive_url": STR_OR_NULL,
+                    "code_hash": STR_OR_NULL,
+                    "validation_status": VALIDATION,
+                    "validation_errors": STRINGS_OR_NULL,
+                    "security_scan_passed": BOOL,
+                    "deployed": BOOL,
+                    "deployment_info": {
+                        "anyOf": [
+                            {"type": "null"},
+                            obj(
+                                {
+                                    "ray_cluster_url": STR_OR_NULL,
+                                    "ray_deployment_name": STR_OR_NULL,
+                                    "feature_uri": STR_OR_NULL,
+                                    "deployed_at": DATE_OR_NULL,
+                                }
+                            ),
+                        ]
+                    },
+                    "manifest": {
+                        "anyOf": [
+                            {"type": "null"},
+                            obj(
+                                {
+                                    "feature_extractor_name": STR,
+                                    "version": STR,
+                                    "description": STR_OR_NULL,
+                                    "input_schema": {"type": ["object", "null"]},
+                                    "output_schema": {"type": ["object", "null"]},
+                                    "parameter_schema": {"type": ["object", "null"]},
+                                    "required_vector_indexes": {"type": ["array", "null"]},
+                                    "features": {"type": ["array", "null"]},
+                                    "dependencies": {"type": ["array", "null"]},
+                                    "feature_uri": STR_OR_NULL,
+                                }
+                            ),
+                        ]
+                    },
+                    "created_at": DATE,
+                    "updated_at": DATE_OR_NULL,
+                    "deployed_at": DATE_OR_NULL,
+                    "resolved_inference_name": STR_OR_NULL,
+                }
+            ),
+        }
+    ),
     "delete": obj({"success": BOOL, "plugin_id": STR, "message": STR, "deployment_removed": BOOL}),
     "deploy_batch": obj(
-        {"status": {"const": "deployed"}, "deployment_type": {"const": "batch_only"},
-         "message": STR}
-    ),  # fmt: skip
+        {
+            "status": {"const": "deployed"},
+            "deployment_type": {"const": "batch_only"},
+            "message": STR,
+        }
+    ),
     "deploy_realtime": obj(
-        {"status": {"const": "queued"},
-         "deployment_name": {"type": "string", "pattern": "^custom_plugin_"},
-         "route_prefix": {"type": "string", "pattern": "^/inference/custom_plugin_"},
-         "estimated_completion_seconds": INT_OR_NULL, "queue_position": INT_OR_NULL,
-         "status_endpoint": STR}
-    ),  # fmt: skip
+        {
+            "status": {"const": "queued"},
+            "deployment_name": {"type": "string", "pattern": "^custom_plugin_"},
+            "route_prefix": {"type": "string", "pattern": "^/inference/custom_plugin_"},
+            "estimated_completion_seconds": INT_OR_NULL,
+            "queue_position": INT_OR_NULL,
+            "status_endpoint": STR,
+        }
+    ),
     "status": obj(
-        {"plugin_id": STR, "namespace_id": STR, "status": PROGRESS, "name": STR, "version": STR,
-         "realtime_enabled": BOOL, "message": STR_OR_NULL, "queued_at": DATE_OR_NULL,
-         "estimated_completion_seconds": INT_OR_NULL, "deployed": BOOL,
-         "route_prefix": STR_OR_NULL, "feature_uri": STR_OR_NULL, "deployed_at": DATE_OR_NULL,
-         "error": STR_OR_NULL}
-    ),  # fmt: skip
+        {
+            "plugin_id": STR,
+            "namespace_id": STR,
+            "status": PROGRESS,
+            "name": STR,
+            "version": STR,
+            "realtime_enabled": BOOL,
+            "message": STR_OR_NULL,
+            "queued_at": DATE_OR_NULL,
+            "estimated_completion_seconds": INT_OR_NULL,
+            "deployed": BOOL,
+            "route_prefix": STR_OR_NULL,
+            "feature_uri": STR_OR_NULL,
+            "deployed_at": DATE_OR_NULL,
+            "error": STR_OR_NULL,
+        }
+    ),
     "undeploy": {"type": "object"},
     "enable": obj(
-        {"success": BOOL, "plugin_id": STR, "namespace_id": STR, "feature_uri": FEATURE_URI,
-         "message": STR, "deployment_status": STR}
-    ),  # fmt: skip
+        {
+            "success": BOOL,
+            "plugin_id": STR,
+            "namespace_id": STR,
+            "feature_uri": FEATURE_URI,
+            "message": STR,
+            "deployment_status": STR,
+        }
+    ),
     "disable": {"type": "object", "required": ["success"], "properties": {"success": BOOL}},
 }
 
@@ -154,7 +259,9 @@ def assert_matches(name: str, body: Any) -> None:
     problems = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if problems:
         lines = [f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in problems]
-        raise AssertionError(f"answer does not match the sheet's {name!r} schema:\n" + "\n".join(lines))
+        raise AssertionError(
+            f"answer does not match the sheet's {name!r} schema:\n" + "\n".join(lines)
+        )
 
 
 def check_schemas() -> None:
