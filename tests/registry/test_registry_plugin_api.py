@@ -317,3 +317,29 @@ def test_openapi_and_offline_docs(registry: RunningRegistry) -> None:
     page = requests.get(f"{registry.base_url}/docs", timeout=30)
     assert page.status_code == 200 and "/v1/namespaces/{namespace_id}/plugins/uploads" in page.text
     assert "<script" not in page.text and "cdn" not in page.text.lower()
+
+
+def test_an_expired_upload_is_400(api: Api, registry: RunningRegistry) -> None:
+    import sqlite3
+
+    upload = api.call("POST", "/uploads", schema="create_upload",
+                      json={"name": "late_one", "version": "1.0.0"})  # fmt: skip
+    with sqlite3.connect(registry.data_dir / "registry.sqlite3") as db:  # an hour passes
+        db.execute("UPDATE uploads SET expires_at = 0 WHERE upload_id = ?", (upload["upload_id"],))
+    late = api.call("POST", f"/uploads/{upload['upload_id']}/confirm", expect=400, json={})
+    assert late["error"]["type"] == "upload_expired"
+
+
+def test_a_restart_keeps_plugins_and_their_downloads(make_plugin: Make, tmp_path: Path) -> None:
+    """The built-in S3 keeps objects in memory: the kept archive is put back for downloads."""
+    archive = tar_gz(make_plugin("kept_one", realtime=False), tmp_path / "k.tar.gz")
+    data_dir = tmp_path / "data"
+    with running_registry(data_dir, namespace="ns_keep") as first:
+        publish(Api(first.base_url, first.namespace, first.api_key), archive, "kept_one")
+        key = first.api_key
+    with running_registry(data_dir, namespace="ns_keep") as second:
+        api = Api(second.base_url, second.namespace, key)
+        detail = api.call("GET", "/kept_one_1_0_0", params={"return_presigned_urls": True},
+                          schema="plugin")  # fmt: skip
+        got = requests.get(detail["presigned_download_url"], timeout=30)
+        assert got.status_code == 200 and got.content == archive.read_bytes()
