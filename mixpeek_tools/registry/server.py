@@ -1,8 +1,8 @@
 """Start the local registry: data folder, first-run key, S3 endpoint, HTTP server.
 
-The data folder holds ``registry.sqlite3`` (metadata), ``archives/`` (every ``ready`` plugin's
-archive, so plugins survive a restart even though the built-in S3 endpoint keeps objects in
-memory) and ``tmp/`` (per-confirm scratch space).
+The data folder holds ``registry.sqlite3`` (metadata), ``archives/<namespace>/<plugin_id>.<fmt>``
+(every validated plugin's archive, so plugins survive a restart even though the built-in S3
+endpoint keeps objects in memory) and ``tmp/`` (per-confirm scratch space).
 """
 
 from __future__ import annotations
