@@ -93,7 +93,11 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
         )
         _ensure_bucket(storage, endpoint)
         registry = Registry(
-            store=store, storage=storage, data_dir=data_dir, plugin_quota=plugin_quota(options)
+            store=store,
+            storage=storage,
+            data_dir=data_dir,
+            plugin_quota=plugin_quota(options),
+            realtime_available=realtime_available(),
         )
         app = create_app(registry)
         base_url = f"http://{options.host}:{options.port}"
@@ -135,6 +139,12 @@ def plugin_quota(options: ServeOptions) -> int:
             hint="Set it to the number of plugins a namespace may hold, e.g. 10, or unset it",
         )
     return int(raw)
+
+
+def realtime_available() -> bool:
+    """``MIXPEEK_REGISTRY_REALTIME=off`` (or 0/false/no) answers realtime deploys as batch-only."""
+    raw = os.environ.get("MIXPEEK_REGISTRY_REALTIME", "on").strip().lower()
+    return raw not in ("0", "off", "false", "no")
 
 
 def _ensure_bucket(storage: Storage, endpoint: str) -> None:

@@ -296,16 +296,19 @@ def test_create_upload_is_idempotent_and_can_also_give_a_presigned_post(
     assert done["validation_status"] == "passed"
 
 
-def test_the_plugin_quota_answers_403(
+def test_the_plugin_quota_answers_403_and_realtime_can_be_switched_off(
     tmp_path: Path, make_plugin: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MIXPEEK_REGISTRY_PLUGIN_QUOTA", "1")
+    monkeypatch.setenv("MIXPEEK_REGISTRY_REALTIME", "off")
     with running_registry(tmp_path / "quota", namespace="ns_quota") as small:
         api = Api(small.base_url, small.namespace, small.api_key)
-        publish(api, tar_gz(make_plugin("first_one", realtime=False), tmp_path / "a.tar.gz"),
+        publish(api, tar_gz(make_plugin("first_one"), tmp_path / "a.tar.gz"),
                 "first_one")  # fmt: skip
         full = api.call("POST", "/uploads", expect=403, json={"name": "second", "version": "1.0.0"})
         assert full["error"]["type"] == "quota_exceeded" and full["error"]["details"]["quota"] == 1
+        off = api.call("POST", "/first_one_1_0_0/deploy")
+        assert off["status"] == "batch_only" and off["realtime_available"] is False
 
 
 def test_openapi_and_offline_docs(registry: RunningRegistry) -> None:
