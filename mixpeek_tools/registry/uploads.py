@@ -213,7 +213,7 @@ def check_and_record(
         "object_key": upload["object_key"], "archive_format": fmt if fmt != "unknown" else "bin",
         "upload_id": upload["upload_id"],
         "realtime": (work / "unpacked" / name / "realtime.py").is_file(),
-        "manifest": _manifest(name, version, upload.get("description")),
+        "manifest": {**verdict.manifest, **_manifest(name, version, upload.get("description"))},
         "deployment_status": "not_deployed", "deployed_at": None,
         "created_at": now, "updated_at": now, "message": verdict.message(),
     }  # fmt: skip

@@ -59,6 +59,7 @@ class Verdict:
     violations: list[dict[str, Any]] = field(default_factory=list)
     validation_errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)  # schemas rendered by the worker
 
     @property
     def security_scan_passed(self) -> bool:
@@ -215,6 +216,8 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             )
         )
         return
+    if isinstance(result.get("manifest"), dict):
+        verdict.manifest = result["manifest"]
     if result.get("error"):
         verdict.validation_errors.append(_violation("checks.error", str(result["error"])))
     for data in result.get("findings", []):

@@ -88,6 +88,10 @@ def test_list_detail_download_delete(api: Api, make_plugin: Make, tmp_path: Path
                      schema="plugin")  # fmt: skip
     sha = hashlib.sha256(archive.read_bytes()).hexdigest()
     assert shown["plugin"]["code_hash"] == sha and shown["plugin"]["validation_status"] == "passed"
+    manifest = shown["plugin"]["manifest"]
+    assert manifest["feature_extractor_name"] == "lister" and manifest["version"] == "2.0.0"
+    assert set(manifest["input_schema"]["properties"]) == {"text"}
+    assert "threshold" in manifest["parameter_schema"]["properties"]
     got = requests.get(shown["presigned_download_url"], timeout=30)
     assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == sha
     gone = api.call("DELETE", "/lister_2_0_0", schema="delete")
