@@ -293,6 +293,10 @@ def test_create_upload_is_idempotent_and_can_also_give_a_presigned_post(
     second = api.call("POST", "/uploads", schema="create_upload", json=body, headers=key)
     assert first == second
     api.call("POST", "/uploads", expect=400, json={**body, "description": "other"}, headers=key)
+    blank = {"Idempotency-Key": ""}
+    one = api.call("POST", "/uploads", schema="create_upload", json=body, headers=blank)
+    two = api.call("POST", "/uploads", schema="create_upload", json=body, headers=blank)
+    assert one["upload_id"] != two["upload_id"], "an empty key is no key"
     form = first["presigned_post"]
     s3 = requests.post(form["url"], data=form["fields"], files={"file": data}, timeout=30)
     assert s3.status_code in (200, 201, 204), s3.text
