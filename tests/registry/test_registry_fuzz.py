@@ -7,6 +7,7 @@ the schema the document declares for it.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from mixpeek_tools.registry.launch import RunningRegistry
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 12
+EXAMPLES = int(os.environ.get("MIXPEEK_FUZZ_EXAMPLES", "12"))  # raise it for a deeper run
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
