@@ -1,7 +1,8 @@
-"""The platform's documented built-in services, listed under ``source=builtin``.
+"""The platform's documented built-in services, listed as built-in extractors.
 
-They exist so that ``mixpeek plugin list`` against the local registry looks like the platform:
-a plugin author sees which services a pipeline can compose without writing them.
+They exist so that the extractor listings (what the official ``mixpeek plugin list`` calls)
+look like the platform's: a plugin author sees which services a pipeline can compose without
+writing them. Custom extractors are the namespace's validated plugins and those enabled in it.
 """
 
 from __future__ import annotations
@@ -23,21 +24,18 @@ BUILTIN_SERVICES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def builtin_plugins() -> list[dict[str, Any]]:
+def builtin_extractors() -> list[dict[str, Any]]:
     return [
-        {
-            "plugin_id": f"builtin_{name}",
-            "name": name,
-            "version": "v1",
-            "source": "builtin",
-            "status": "ready",
-            "category": category,
-            "description": description,
-            "created_at": None,
-        }
+        {"extractor_id": f"builtin_{name}", "feature_extractor_name": name, "version": "1.0.0",
+         "description": description, "source": "builtin", "category": category,
+         "feature_uri": f"mixpeek://{name}@1.0.0", "deployed": True}
         for name, category, description in BUILTIN_SERVICES
-    ]
+    ]  # fmt: skip
 
 
-def builtin_plugin(plugin_id: str) -> dict[str, Any] | None:
-    return next((p for p in builtin_plugins() if p["plugin_id"] == plugin_id), None)
+def custom_extractor(plugin: dict[str, Any]) -> dict[str, Any]:
+    name, version = plugin["name"], plugin["version"]
+    return {"extractor_id": plugin["plugin_id"], "feature_extractor_name": name,
+            "version": version, "description": plugin["description"], "source": "custom",
+            "category": None, "feature_uri": f"mixpeek://{name}@{version}",
+            "deployed": plugin["deployment_status"] == "deployed"}  # fmt: skip

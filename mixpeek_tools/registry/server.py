@@ -1,8 +1,8 @@
 """Start the local registry: data folder, first-run key, S3 endpoint, HTTP server.
 
-The data folder holds ``registry.sqlite3`` (metadata), ``archives/`` (every ``ready`` plugin's
-archive, so plugins survive a restart even though the built-in S3 endpoint keeps objects in
-memory) and ``tmp/`` (per-confirm scratch space).
+The data folder holds ``registry.sqlite3`` (metadata), ``archives/<namespace>/<plugin_id>.<fmt>``
+(every validated plugin's archive, so plugins survive a restart even though the built-in S3
+endpoint keeps objects in memory) and ``tmp/`` (per-confirm scratch space).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ DEFAULT_PORT = 8765
 DEFAULT_BUCKET = "mixpeek-plugins"
 DEFAULT_NAMESPACE = "ns_default"
 DB_NAME = "registry.sqlite3"
+DEFAULT_PLUGIN_QUOTA = 10
 
 
 def default_data_dir() -> Path:
@@ -39,6 +40,7 @@ class ServeOptions:
     s3_endpoint_url: str | None = None
     s3_public_url: str | None = None
     bucket: str = DEFAULT_BUCKET
+    plugin_quota: int | None = None  # None: $MIXPEEK_REGISTRY_PLUGIN_QUOTA, else 10
 
 
 def open_store(data_dir: Path) -> Store:
@@ -72,7 +74,8 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     """Run the registry until interrupted."""
     import uvicorn
 
-    from mixpeek_tools.registry.app import Registry, create_app
+    from mixpeek_tools.registry.app import create_app
+    from mixpeek_tools.registry.context import Registry
     from mixpeek_tools.registry.storage import LocalS3, Storage
 
     data_dir = (options.data_dir or default_data_dir()).expanduser().resolve()
@@ -89,7 +92,14 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             local_credentials=local_s3 is not None,
         )
         _ensure_bucket(storage, endpoint)
-        app = create_app(Registry(store=store, storage=storage, data_dir=data_dir))
+        registry = Registry(
+            store=store,
+            storage=storage,
+            data_dir=data_dir,
+            plugin_quota=plugin_quota(options),
+            realtime_available=realtime_available(),
+        )
+        app = create_app(registry)
         base_url = f"http://{options.host}:{options.port}"
         say(
             f"Mixpeek local registry on {base_url} (data: {data_dir}, S3: {endpoint}, bucket: {options.bucket})"
@@ -113,6 +123,28 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     finally:
         if local_s3 is not None:
             local_s3.stop()
+
+
+def plugin_quota(options: ServeOptions) -> int:
+    """The per-namespace plugin quota: the option, else ``$MIXPEEK_REGISTRY_PLUGIN_QUOTA``, else 10."""
+    if options.plugin_quota is not None:
+        return options.plugin_quota
+    raw = os.environ.get("MIXPEEK_REGISTRY_PLUGIN_QUOTA", "").strip()
+    if not raw:
+        return DEFAULT_PLUGIN_QUOTA
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadInput(
+            f"MIXPEEK_REGISTRY_PLUGIN_QUOTA={raw!r} is not a positive whole number",
+            where="MIXPEEK_REGISTRY_PLUGIN_QUOTA",
+            hint="Set it to the number of plugins a namespace may hold, e.g. 10, or unset it",
+        )
+    return int(raw)
+
+
+def realtime_available() -> bool:
+    """``MIXPEEK_REGISTRY_REALTIME=off`` (or 0/false/no) answers realtime deploys as batch-only."""
+    raw = os.environ.get("MIXPEEK_REGISTRY_REALTIME", "on").strip().lower()
+    return raw not in ("0", "off", "false", "no")
 
 
 def _ensure_bucket(storage: Storage, endpoint: str) -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS namespaces (
   namespace_id TEXT PRIMARY KEY,
@@ -36,10 +37,8 @@ CREATE TABLE IF NOT EXISTS uploads (
   request_sha256 TEXT NOT NULL,
   name TEXT NOT NULL,
   version TEXT NOT NULL,
-  description TEXT NOT NULL,
-  category TEXT NOT NULL,
-  file_size_bytes INTEGER NOT NULL,
-  sha256 TEXT NOT NULL,
+  description TEXT,
+  file_size_bytes INTEGER,
   object_key TEXT NOT NULL,
   response TEXT NOT NULL,
   plugin_id TEXT,
@@ -48,33 +47,46 @@ CREATE TABLE IF NOT EXISTS uploads (
   UNIQUE (namespace_id, idempotency_key)
 );
 CREATE TABLE IF NOT EXISTS plugins (
-  plugin_id TEXT PRIMARY KEY,
   namespace_id TEXT NOT NULL,
+  plugin_id TEXT NOT NULL,
   name TEXT NOT NULL,
   version TEXT NOT NULL,
-  description TEXT NOT NULL,
-  category TEXT NOT NULL,
-  status TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
+  description TEXT,
+  validation_status TEXT NOT NULL,
+  validation_errors TEXT NOT NULL,
+  violations TEXT NOT NULL,
+  security_scan_passed INTEGER NOT NULL,
+  code_hash TEXT NOT NULL,
   file_size_bytes INTEGER NOT NULL,
   object_key TEXT NOT NULL,
-  upload_id TEXT NOT NULL,
-  security_scan_passed INTEGER NOT NULL,
-  manifest_valid INTEGER NOT NULL,
-  violations TEXT NOT NULL,
-  validation_errors TEXT NOT NULL,
-  message TEXT NOT NULL,
-  created_at REAL NOT NULL,
+  archive_format TEXT NOT NULL,
+  upload_id TEXT,
+  realtime INTEGER NOT NULL,
+  manifest TEXT NOT NULL,
+  deployment_status TEXT NOT NULL,
   deployed_at REAL,
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  PRIMARY KEY (namespace_id, plugin_id),
   UNIQUE (namespace_id, name, version)
+);
+CREATE TABLE IF NOT EXISTS enablements (
+  namespace_id TEXT NOT NULL,
+  plugin_namespace_id TEXT NOT NULL,
+  plugin_id TEXT NOT NULL,
+  params TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (namespace_id, plugin_namespace_id, plugin_id)
 );
 """
 
 PLUGIN_COLUMNS = (
-    "plugin_id", "namespace_id", "name", "version", "description", "category", "status", "sha256",
-    "file_size_bytes", "object_key", "upload_id", "security_scan_passed", "manifest_valid",
-    "violations", "validation_errors", "message", "created_at", "deployed_at",
+    "namespace_id", "plugin_id", "name", "version", "description", "validation_status",
+    "validation_errors", "violations", "security_scan_passed", "code_hash", "file_size_bytes",
+    "object_key", "archive_format", "upload_id", "realtime", "manifest", "deployment_status",
+    "deployed_at", "created_at", "updated_at",
 )  # fmt: skip
+_JSON_COLUMNS = ("validation_errors", "violations", "manifest")
 
 
 def hash_key(api_key: str) -> str:
@@ -97,7 +109,9 @@ class Store:
         self.path = path
         self._lock = threading.Lock()
         with self.tx() as db:
+            _retire_old_schema(db)
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -167,59 +181,73 @@ class Store:
     # -- plugins -----------------------------------------------------------------------------
 
     def plugin_by_name(self, namespace_id: str, name: str, version: str) -> dict[str, Any] | None:
-        with self.tx() as db:
-            row = db.execute(
-                "SELECT * FROM plugins WHERE namespace_id = ? AND name = ? AND version = ?",
-                (namespace_id, name, version),
-            ).fetchone()
-        return None if row is None else _plugin(row)
+        return self._one(
+            "SELECT * FROM plugins WHERE namespace_id = ? AND name = ? AND version = ?",
+            (namespace_id, name, version),
+        )
 
     def plugin(self, namespace_id: str, plugin_id: str) -> dict[str, Any] | None:
-        with self.tx() as db:
-            row = db.execute(
-                "SELECT * FROM plugins WHERE namespace_id = ? AND plugin_id = ?",
-                (namespace_id, plugin_id),
-            ).fetchone()
-        return None if row is None else _plugin(row)
+        return self._one(
+            "SELECT * FROM plugins WHERE namespace_id = ? AND plugin_id = ?",
+            (namespace_id, plugin_id),
+        )
 
     def plugins(self, namespace_id: str) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT * FROM plugins WHERE namespace_id = ? ORDER BY name, created_at",
+            (namespace_id,),
+        )
+
+    def passed_plugins(self) -> list[dict[str, Any]]:
+        """Every validated plugin of every namespace: the local registry is one organisation."""
+        return self._all(
+            "SELECT * FROM plugins WHERE validation_status = 'passed' "
+            "ORDER BY name, created_at, namespace_id",
+            (),
+        )
+
+    def count_passed(self, namespace_id: str) -> int:
         with self.tx() as db:
-            rows = db.execute(
-                "SELECT * FROM plugins WHERE namespace_id = ? ORDER BY name, created_at",
+            row = db.execute(
+                "SELECT COUNT(*) FROM plugins WHERE namespace_id = ? "
+                "AND validation_status = 'passed'",
                 (namespace_id,),
-            ).fetchall()
-        return [_plugin(r) for r in rows]
+            ).fetchone()
+        return int(row[0])
 
     def record_plugin(self, plugin: dict[str, Any]) -> None:
-        """Store a confirmed plugin and tie its upload to it, in one transaction.
+        """Store a checked plugin and tie its upload to it, in one transaction.
 
         A ``failed`` plugin of the same name and version is replaced: a refused upload must not
         block the corrected one.
         """
         row = {k: plugin[k] for k in PLUGIN_COLUMNS}
-        row["violations"] = json.dumps(row["violations"])
-        row["validation_errors"] = json.dumps(row["validation_errors"])
+        for key in _JSON_COLUMNS:
+            row[key] = json.dumps(row[key])
         with self.tx() as db:
             db.execute(
                 "DELETE FROM plugins WHERE namespace_id = ? AND name = ? AND version = ? "
-                "AND status = 'failed'",
+                "AND validation_status = 'failed'",
                 (row["namespace_id"], row["name"], row["version"]),
             )
             db.execute(
                 f"INSERT INTO plugins ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",  # nosec B608  # column names are ours
                 tuple(row.values()),
             )
-            db.execute(
-                "UPDATE uploads SET plugin_id = ? WHERE upload_id = ?",
-                (row["plugin_id"], row["upload_id"]),
-            )
+            if row["upload_id"]:
+                db.execute(
+                    "UPDATE uploads SET plugin_id = ? WHERE upload_id = ?",
+                    (row["plugin_id"], row["upload_id"]),
+                )
 
-    def set_status(self, plugin_id: str, status: str, *, deployed: bool = False) -> None:
+    def set_deployment(
+        self, namespace_id: str, plugin_id: str, status: str, deployed_at: float | None
+    ) -> None:
         with self.tx() as db:
             db.execute(
-                "UPDATE plugins SET status = ?, deployed_at = COALESCE(deployed_at, ?) "
-                "WHERE plugin_id = ?",
-                (status, time.time() if deployed else None, plugin_id),
+                "UPDATE plugins SET deployment_status = ?, deployed_at = ?, updated_at = ? "
+                "WHERE namespace_id = ? AND plugin_id = ?",
+                (status, deployed_at, time.time(), namespace_id, plugin_id),
             )
 
     def delete_plugin(self, namespace_id: str, plugin_id: str) -> bool:
@@ -228,13 +256,68 @@ class Store:
                 "DELETE FROM plugins WHERE namespace_id = ? AND plugin_id = ?",
                 (namespace_id, plugin_id),
             )
+            db.execute(
+                "DELETE FROM enablements WHERE plugin_namespace_id = ? AND plugin_id = ?",
+                (namespace_id, plugin_id),
+            )
         return cur.rowcount > 0
+
+    # -- organisation plugins enabled in a namespace --------------------------------------------
+
+    def enable(self, namespace_id: str, plugin: dict[str, Any], params: dict[str, Any]) -> None:
+        with self.tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO enablements (namespace_id, plugin_namespace_id, "
+                "plugin_id, params, created_at) VALUES (?, ?, ?, ?, ?)",
+                (namespace_id, plugin["namespace_id"], plugin["plugin_id"], json.dumps(params),
+                 time.time()),
+            )  # fmt: skip
+
+    def disable(self, namespace_id: str, plugin: dict[str, Any]) -> bool:
+        with self.tx() as db:
+            cur = db.execute(
+                "DELETE FROM enablements WHERE namespace_id = ? AND plugin_namespace_id = ? "
+                "AND plugin_id = ?",
+                (namespace_id, plugin["namespace_id"], plugin["plugin_id"]),
+            )
+        return cur.rowcount > 0
+
+    def enabled(self, namespace_id: str) -> set[tuple[str, str]]:
+        """``(plugin's namespace, plugin_id)`` of every plugin enabled in ``namespace_id``."""
+        with self.tx() as db:
+            rows = db.execute(
+                "SELECT plugin_namespace_id, plugin_id FROM enablements WHERE namespace_id = ?",
+                (namespace_id,),
+            ).fetchall()
+        return {(str(r[0]), str(r[1])) for r in rows}
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self.tx() as db:
+            row = db.execute(sql, args).fetchone()
+        return None if row is None else _plugin(row)
+
+    def _all(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with self.tx() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [_plugin(r) for r in rows]
+
+
+def _retire_old_schema(db: sqlite3.Connection) -> None:
+    """A data folder from before the platform's shapes keeps its old rows aside, unused."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    for table in ("uploads", "plugins"):
+        exists = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        if exists:
+            db.execute(f"ALTER TABLE {table} RENAME TO legacy_v1_{table}")  # nosec B608  # fixed names
 
 
 def _plugin(row: sqlite3.Row) -> dict[str, Any]:
     data = dict(row)
-    data["violations"] = json.loads(data["violations"])
-    data["validation_errors"] = json.loads(data["validation_errors"])
+    for key in _JSON_COLUMNS:
+        data[key] = json.loads(data[key])
     data["security_scan_passed"] = bool(data["security_scan_passed"])
-    data["manifest_valid"] = bool(data["manifest_valid"])
+    data["realtime"] = bool(data["realtime"])
     return data

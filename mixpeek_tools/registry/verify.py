@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mixpeek_tools.registry.archive_formats import unpack_archive
+from mixpeek_tools.registry.naming import same_version
 from mixpeek_tools.registry.storage import Storage
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+from mixpeek_tools.registry.unpack import UnsafeArchive
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(
@@ -57,6 +59,7 @@ class Verdict:
     violations: list[dict[str, Any]] = field(default_factory=list)
     validation_errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)  # schemas rendered by the worker
 
     @property
     def security_scan_passed(self) -> bool:
@@ -119,7 +122,7 @@ def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdic
     """Unpack, read the manifest, scan, then validate in a child process."""
     verdict = Verdict()
     try:
-        unpacked = safe_unpack(archive, work / "unpacked")
+        unpacked = unpack_archive(archive, work / "unpacked")
     except UnsafeArchive as err:
         verdict.violations.append(err.violation())
         return verdict
@@ -150,7 +153,8 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
         )
         return
     for key in ("name", "version"):
-        if getattr(meta, key) != upload[key]:
+        ours, theirs = getattr(meta, key), upload[key]
+        if ours != theirs and not (key == "version" and same_version(ours, theirs)):
             verdict.validation_errors.append(
                 _violation(
                     "manifest.mismatch",
@@ -212,6 +216,8 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             )
         )
         return
+    if isinstance(result.get("manifest"), dict):
+        verdict.manifest = result["manifest"]
     if result.get("error"):
         verdict.validation_errors.append(_violation("checks.error", str(result["error"])))
     for data in result.get("findings", []):

@@ -4,7 +4,8 @@ The validator's schema and pipeline checks import the plugin, which runs its cod
 must never do that in its own process, so it runs this module as ``python -m
 mixpeek_tools.registry.verify_worker <plugin dir> <result file>`` under resource limits (see
 ``verify``) and reads one JSON object from the result file (not stdout, which plugin code can
-print to): ``{"findings": [...], "error": null | "..."}``.
+print to): ``{"findings": [...], "error": null | "...", "manifest": {...}}`` (the manifest's
+schemas as JSON Schema, shown on the plugin record).
 """
 
 from __future__ import annotations
@@ -59,7 +60,32 @@ def check(plugin_root: Path) -> dict[str, Any]:
     return {
         "findings": [_relative(f.to_dict(), plugin_root) for f in _unique(findings)],
         "error": None,
+        "manifest": manifest_details(plugin_root),
     }
+
+
+def manifest_details(plugin_root: Path) -> dict[str, Any]:
+    """The manifest's schemas as JSON Schema (and its listed extras), for the plugin record.
+
+    Best effort: a plugin whose schemas cannot be rendered still passes or fails on its checks
+    alone, and simply shows null schemas.
+    """
+    try:
+        from mixpeek_tools.plugin.loader import load_plugin
+
+        plugin = load_plugin(plugin_root)
+    except Exception:
+        return {}
+    details: dict[str, Any] = {}
+    for key in ("input_schema", "output_schema", "parameter_schema"):
+        model = getattr(plugin, key, None)
+        with contextlib.suppress(Exception):
+            details[key] = model.model_json_schema() if model is not None else None
+    for key in ("features", "dependencies", "required_vector_indexes"):
+        value = plugin.metadata.get(key)
+        if isinstance(value, list):
+            details[key] = value
+    return details
 
 
 def _unique(findings: list[Any]) -> list[Any]:

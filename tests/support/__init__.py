@@ -1,0 +1,1 @@
+"""Helpers shared by test areas (importable as ``tests.support``)."""
