@@ -8,14 +8,18 @@ whenever a conflict is left, so an update can never silently half-apply.
 
 from __future__ import annotations
 
+import io
 import subprocess
+from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from mixpeek_tools.errors import BadInput, ChecksFailed
+from mixpeek_tools.scaffold import history
 from mixpeek_tools.scaffold.copier_errors import copier_failures
 from mixpeek_tools.scaffold.render import ANSWERS_FILE
+from mixpeek_tools.scaffold.template_source import is_kit_history, kit_history_source
 
 # Two-letter `git status --porcelain` codes of unmerged paths.
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
@@ -44,6 +48,7 @@ class UpdateResult:
     old_version: str | None
     new_version: str | None
     changed: list[str] = field(default_factory=list)
+    pretend: bool = False
 
 
 def read_answers(plugin_dir: Path) -> dict[str, Any]:
@@ -105,6 +110,34 @@ def find_conflicts(plugin_dir: Path) -> list[str]:
     return sorted(unmerged | rejected)
 
 
+LEGACY_PACKAGED_TEMPLATE = "mixpeek_tools/scaffold/kit_template"
+
+
+def _legacy_refusal(plugin_dir: Path) -> BadInput:
+    return BadInput(
+        "this plugin was rendered by a kit (0.1.0 or older, installed from a package) that "
+        "recorded no template version, so Copier cannot rebuild the template it came from",
+        where=str(plugin_dir / ANSWERS_FILE),
+        hint="Set _commit to the kit version that rendered it (e.g. 0.1.0) and _src_path to "
+        f"{history.recorded_src_path()} in {ANSWERS_FILE}, commit, and run the update again",
+    )
+
+
+def update_target(plugin_dir: Path, vcs_ref: str | None) -> tuple[dict[str, Any], str | None]:
+    """The plugin's answers and the template version to update to (None: the latest tag).
+
+    Plugins rendered from the kit's own versioned template go to the installed kit's version,
+    after the user's copy of the template history has been given that version.
+    """
+    answers = read_answers(plugin_dir)
+    src = str(answers.get("_src_path") or "")
+    if src.rstrip("/").endswith(LEGACY_PACKAGED_TEMPLATE) and not answers.get("_commit"):
+        raise _legacy_refusal(plugin_dir)
+    if is_kit_history(src):
+        return answers, vcs_ref or kit_history_source().vcs_ref
+    return answers, vcs_ref
+
+
 def update_plugin(
     path: Path | str = ".",
     *,
@@ -112,27 +145,49 @@ def update_plugin(
     conflict: Literal["inline", "rej"] = "inline",
     prompt: bool = False,
     trust: bool = False,
+    pretend: bool = False,
 ) -> UpdateResult:
-    """Update the plugin at ``path`` from its template; UpdateConflicts if conflicts remain."""
+    """Update the plugin at ``path`` from its template; UpdateConflicts if conflicts remain.
+
+    ``pretend`` runs the whole update without writing anything and lists, in ``changed``, the
+    files it would touch (Copier's own report of what it would do).
+    """
     from copier import run_update
 
     plugin_dir = Path(path).expanduser().resolve()
-    old = read_answers(plugin_dir).get("_commit")
+    answers, target = update_target(plugin_dir, vcs_ref)
+    old = answers.get("_commit")
+    is_kit = is_kit_history(str(answers.get("_src_path") or ""))
     trust_hint = "The template runs tasks or migrations; pass --trust if you trust it"
-    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint):
+    report = io.StringIO()
+    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint), redirect_stderr(report):
         run_update(
             plugin_dir,
-            vcs_ref=vcs_ref,
+            vcs_ref=target,
             conflict=conflict,
             defaults=not prompt,
             overwrite=True,
             skip_answered=True,
-            quiet=True,
-            unsafe=trust,
+            quiet=not pretend,
+            pretend=pretend,
+            unsafe=trust or is_kit,
         )
+    if pretend:
+        return UpdateResult(plugin_dir, old, target, _pretended(report.getvalue()), pretend=True)
     conflicts = find_conflicts(plugin_dir)
     if conflicts:
         raise UpdateConflicts(conflicts, plugin_dir, conflict)
     new = read_answers(plugin_dir).get("_commit")
     changed = sorted(p for _, p in _status(plugin_dir))
     return UpdateResult(plugin_dir=plugin_dir, old_version=old, new_version=new, changed=changed)
+
+
+def _pretended(report: str) -> list[str]:
+    """Copier's pretend report (``  overwrite  pipeline.py``) as ``overwrite pipeline.py`` lines."""
+    actions = ("create", "overwrite", "conflict", "delete", "identical")
+    lines = []
+    for raw in report.splitlines():
+        words = raw.split(None, 1)
+        if len(words) == 2 and words[0] in actions and words[0] != "identical":
+            lines.append(f"{words[0]} {words[1].strip()}")
+    return lines
