@@ -1,7 +1,7 @@
 """Optional parts of the install: which ``pip install`` brings the module a command needs.
 
 The core install stays small; heavy libraries that only some commands use come with extras
-(``mixpeek-tools[registry]``, ``[ray]``, ``[minilm]``, ``[video]``). A command that needs one
+(``mixpeek-tools[registry]``, ``[parquet]``, ``[ray]``, ``[minilm]``, ``[video]``). A command that needs one
 calls :func:`require_extra` before importing it; the CLI's error funnel also turns any other
 ``ModuleNotFoundError`` of a module listed here into the same one-paragraph error (exit 3), so
 a missing extra never shows as a traceback.
@@ -20,6 +20,7 @@ EXTRA_OF_MODULE = {
     "botocore": "registry",
     "s3transfer": "registry",
     "flask": "registry",
+    "pyarrow": "parquet",
     "ray": "ray",
     "sentence_transformers": "minilm",
     "torch": "minilm",

@@ -8,9 +8,8 @@ whenever a conflict is left, so an update can never silently half-apply.
 
 from __future__ import annotations
 
-import io
 import subprocess
-from contextlib import redirect_stderr
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from mixpeek_tools.scaffold.copier_errors import copier_failures
 from mixpeek_tools.scaffold.render import ANSWERS_FILE
 from mixpeek_tools.scaffold.template_source import is_kit_history, kit_history_source
 
+Conflict = Literal["inline", "rej"]
 # Two-letter `git status --porcelain` codes of unmerged paths.
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
@@ -142,38 +142,24 @@ def update_plugin(
     path: Path | str = ".",
     *,
     vcs_ref: str | None = None,
-    conflict: Literal["inline", "rej"] = "inline",
+    conflict: Conflict = "inline",
     prompt: bool = False,
     trust: bool = False,
     pretend: bool = False,
 ) -> UpdateResult:
     """Update the plugin at ``path`` from its template; UpdateConflicts if conflicts remain.
 
-    ``pretend`` runs the whole update without writing anything and lists, in ``changed``, the
-    files it would touch (Copier's own report of what it would do).
+    ``pretend`` runs the real update in a throwaway clone of the plugin's repository and
+    reports what it changed there (``changed``, ``conflicts``); the plugin is not touched.
+    Copier's own pretend mode is not used: during an update it reports nothing reliable.
     """
-    from copier import run_update
-
     plugin_dir = Path(path).expanduser().resolve()
     answers, target = update_target(plugin_dir, vcs_ref)
     old = answers.get("_commit")
-    is_kit = is_kit_history(str(answers.get("_src_path") or ""))
-    trust_hint = "The template runs tasks or migrations; pass --trust if you trust it"
-    report = io.StringIO()
-    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint), redirect_stderr(report):
-        run_update(
-            plugin_dir,
-            vcs_ref=target,
-            conflict=conflict,
-            defaults=not prompt,
-            overwrite=True,
-            skip_answered=True,
-            quiet=not pretend,
-            pretend=pretend,
-            unsafe=trust or is_kit,
-        )
+    unsafe = trust or is_kit_history(str(answers.get("_src_path") or ""))
     if pretend:
-        return UpdateResult(plugin_dir, old, target, _pretended(report.getvalue()), pretend=True)
+        return _pretend(plugin_dir, old, target, conflict, unsafe)
+    _run_copier_update(plugin_dir, target, conflict, prompt=prompt, unsafe=unsafe)
     conflicts = find_conflicts(plugin_dir)
     if conflicts:
         raise UpdateConflicts(conflicts, plugin_dir, conflict)
@@ -182,12 +168,51 @@ def update_plugin(
     return UpdateResult(plugin_dir=plugin_dir, old_version=old, new_version=new, changed=changed)
 
 
-def _pretended(report: str) -> list[str]:
-    """Copier's pretend report (``  overwrite  pipeline.py``) as ``overwrite pipeline.py`` lines."""
-    actions = ("create", "overwrite", "conflict", "delete", "identical")
-    lines = []
-    for raw in report.splitlines():
-        words = raw.split(None, 1)
-        if len(words) == 2 and words[0] in actions and words[0] != "identical":
-            lines.append(f"{words[0]} {words[1].strip()}")
-    return lines
+def _run_copier_update(
+    plugin_dir: Path, target: str | None, conflict: Conflict, *, prompt: bool, unsafe: bool
+) -> None:
+    from copier import run_update
+
+    trust_hint = "The template runs tasks or migrations; pass --trust if you trust it"
+    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint):
+        run_update(
+            plugin_dir,
+            vcs_ref=target,
+            conflict=conflict,
+            defaults=not prompt,
+            overwrite=True,
+            skip_answered=True,
+            quiet=True,
+            unsafe=unsafe,
+        )
+
+
+def _pretend(
+    plugin_dir: Path, old: str | None, target: str | None, conflict: Conflict, unsafe: bool
+) -> UpdateResult:
+    """The update applied to a clone of the plugin's repository, reported, then thrown away."""
+    top = _git(plugin_dir, "rev-parse", "--show-toplevel").strip()
+    if not top:
+        # Not in git: the real update gives the error and its fix.
+        _run_copier_update(plugin_dir, target, conflict, prompt=False, unsafe=unsafe)
+    if _status(plugin_dir):
+        raise BadInput(
+            "the plugin has uncommitted changes (the update needs a clean, committed tree)",
+            where=str(plugin_dir),
+            hint="Commit or stash your changes first (git add -A && git commit), then run it "
+            "again",
+        )
+    inside = plugin_dir.relative_to(Path(top).resolve())
+    with tempfile.TemporaryDirectory(prefix="mixpeek-update-pretend.") as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(  # nosec B603 B607
+            ["git", "clone", "-q", "--shared", top, str(clone)], capture_output=True, check=True
+        )
+        copy = clone / inside
+        _run_copier_update(copy, target, conflict, prompt=False, unsafe=unsafe)
+        conflicts = find_conflicts(copy)
+        changed = sorted(
+            f"{path} (conflict)" if path in conflicts else path for _, path in _status(copy)
+        )
+        new = read_answers(copy).get("_commit")
+    return UpdateResult(plugin_dir, old, new, changed, pretend=True)
