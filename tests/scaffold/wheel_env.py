@@ -28,6 +28,9 @@ PIPELINE_TEMPLATE = Path("template/_categories/text/pipeline.py.jinja")
 OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the text rows.'
 NEW_LINE = '"""How << plugin_name >> runs: one CPU step (IS_TEXT) over the text rows.'
 VERSION_FILE = Path("mixpeek_tools/__init__.py")
+# The venv gets a private HOME (the template history lives there), but pip keeps the user's
+# cache: after the first run, the core dependencies install from it in seconds.
+PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
 
 
 def run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None,
@@ -108,7 +111,8 @@ class KitVenv:
         keep = {k: v for k, v in os.environ.items()
                 if k not in ("PYTHONPATH", "VIRTUAL_ENV", "GIT_CONFIG_GLOBAL", "PYTEST_ADDOPTS")}
         return {**keep, "HOME": str(self.home), "PATH": f"{self.bin}{os.pathsep}{keep['PATH']}",
-                "VIRTUAL_ENV": str(self.path), "CI": "true", "GIT_CONFIG_NOSYSTEM": "1"}
+                "VIRTUAL_ENV": str(self.path), "CI": "true", "GIT_CONFIG_NOSYSTEM": "1",
+                "PIP_CACHE_DIR": PIP_CACHE}
 
     def install(self, wheel: Path, version: str, *, deps: bool = False) -> None:
         """Install ``wheel`` (an upgrade keeps the dependencies already there)."""
