@@ -129,3 +129,13 @@ def resolve_template(source: str | None) -> TemplateSource:
             hint="Pass the root of a fork of the kit's template (the folder with copier.yml)",
         )
     return TemplateSource(str(path), path == checkout_template())
+
+
+def kit_template() -> Path:
+    """A folder holding the kit's ``copier.yml`` and ``template/`` (kept for callers of 0.1.0).
+
+    From a checkout, the checkout; from an installed kit, the user's copy of the template
+    history, checked out at the installed version.
+    """
+    checkout = checkout_template()
+    return checkout if checkout is not None else sync_installed_history()
