@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUNDLE_NAME = "template-history.bundle"
+_MARKER = "mixpeek-template-history"
 TEMPLATE_PARTS = ("copier.yml", "template")
 VERSION_FILE = "mixpeek_tools/__init__.py"
 _VERSION = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
@@ -210,9 +211,15 @@ def sync_cache(bundle: Path, checkout: str) -> Path:
     """
     repo = cache_repo()
     with _lock(repo):
+        marker = repo / ".git" / _MARKER
         if not (repo / ".git").is_dir():
+            if repo.is_dir() and any(repo.iterdir()):
+                raise HistoryError(f"{repo} exists and is not the kit's template history")
             repo.mkdir(parents=True, exist_ok=True)
             git(repo, "init", "-q")
+            marker.write_text("written by mixpeek-tools; safe to delete with its folder\n")
+        elif not marker.is_file():  # never check out or clean someone else's repository
+            raise HistoryError(f"{repo} is a git repository that mixpeek-tools did not create")
         git(repo, "fetch", "-q", "--force", "--no-tags", str(bundle.resolve()),
             "+refs/tags/*:refs/tags/*")
         git(repo, "checkout", "-q", "-f", "--detach", f"refs/tags/{checkout}")

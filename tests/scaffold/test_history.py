@@ -89,3 +89,19 @@ def test_a_checkout_kit_serves_the_history_too(
     source = kit_history_source()
     assert source.is_kit and source.src == str(tmp_path / "template")
     assert source.vcs_ref in history.tags_of(tmp_path / "template")
+
+
+def test_someone_elses_repository_is_never_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    git(theirs, "init", "-q")
+    (theirs / "work.txt").write_text("uncommitted work\n")
+    monkeypatch.setenv("MIXPEEK_TEMPLATE_HOME", str(theirs))
+    repo = kit_repo(tmp_path / "kit", "1.0.0")
+    bundle = tmp_path / "h.bundle"
+    history.build_bundle(repo, bundle)
+    with pytest.raises(history.HistoryError, match="did not create"):
+        history.sync_cache(bundle, "1.0.0")
+    assert (theirs / "work.txt").read_text() == "uncommitted work\n"
