@@ -78,6 +78,14 @@ def test_the_installed_kit_inits_tests_and_publishes_a_plugin(
     published = kit_venv.mixpeek("plugin", "publish", "--dry-run", cwd=plugin)
     assert published.returncode == 0, published.stdout[-3000:] + published.stderr[-3000:]
     assert list((plugin / ".mixpeek").rglob("*.tar.gz"))
+    (plugin / "outputs").mkdir()
+    ran = kit_venv.mixpeek("plugin", "run", "--input", "samples/sample.json", "--output",
+                           "outputs/scored.jsonl", cwd=plugin)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    parquet = kit_venv.mixpeek("plugin", "run", "--input", "samples/sample.json", "--output",
+                               "outputs/scored.parquet", cwd=plugin)
+    assert parquet.returncode == 3, parquet.stdout[-3000:] + parquet.stderr[-3000:]
+    assert "pip install 'mixpeek-tools[parquet]'" in parquet.stderr
     # what the kit wrote into the plugin is ignored by git: the tree stays clean for updates
     committed(plugin)
     assert git(plugin, "status", "--porcelain") == ""
