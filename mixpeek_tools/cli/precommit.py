@@ -52,24 +52,14 @@ def _not_hidden(path: Path, base: Path) -> bool:
     return not any(p.startswith(".") or p in {"node_modules", "venv", "build", "dist"} for p in parts)
 
 
-# The folders the scanner (mixpeek_tools.scanner.sources.SKIP_DIRS) and the archive builder skip;
-# repeated here so a warm run need not import the scanner package. A test keeps them equal.
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-    ".tox", ".nox", ".ipynb_checkpoints", ".venv", "venv", "env", "build", "dist", ".mixpeek",
-    "node_modules",
-})
-SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
 BIG_FILE = 1 << 20  # above this, the key is the file's size and first megabyte (model weights)
 
 
 def plugin_files(root: Path) -> list[Path]:
-    """Every file the security scan of a publish would cover, in a stable order."""
-    out: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        out.extend(Path(folder) / n for n in sorted(names) if not n.endswith(SKIP_FILE_SUFFIXES))
-    return out
+    """Every file of the plugin's file set (what publish would ship), in a stable order."""
+    from mixpeek_tools.plugin.files import plugin_files as file_set
+
+    return file_set(root).paths()
 
 
 def _content(path: Path) -> bytes:
