@@ -7,7 +7,9 @@ Steps, each of which can only make things stricter:
    the upload stays open, so the client can upload again.
 2. The archive is unpacked by :mod:`unpack` (no traversal, no links, bounded size).
 3. The manifest's metadata is read statically and must match the upload's name and version.
-4. The security scanner runs in this process: it parses code with libcst and never executes it.
+4. The security scanner runs in this process over every unpacked file (the file set in its
+   untrusted mode, :mod:`mixpeek_tools.plugin.files`: caches, bytecode, native extensions and
+   ``.pth`` files included and refused); it parses code with libcst and never executes it.
 5. Only when the scan is clean do the validator's static checks run, and they run in a child
    process (``verify_worker``) because they import the plugin: with a minimal environment (none
    of the registry's credentials), CPU, memory, file-size and wall-clock limits. Code the scanner
@@ -165,10 +167,15 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
 def _scan(root: Path, verdict: Verdict) -> None:
     from mixpeek_tools.scanner import scan_paths
 
-    py_files = sorted(p for p in root.rglob("*.py") if p.is_file())
-    if not py_files:
+    from mixpeek_tools.plugin.files import plugin_files
+
+    # Untrusted mode: every file of the upload, caches and bytecode included (nothing skipped).
+    files = plugin_files(root, untrusted=True)
+    for rel, reason in files.refused:
+        verdict.violations.append(_violation("archive.file", f"{rel}: {reason}", rel))
+    if not files.files:
         return
-    for finding in scan_paths(py_files).findings:
+    for finding in scan_paths(files.paths()).findings:
         data = _relative(finding.to_dict(), root)
         (verdict.violations if finding.is_error else verdict.warnings).append(data)
 

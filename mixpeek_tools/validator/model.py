@@ -129,6 +129,7 @@ class RunConfig:
     sample_rows: list[dict[str, Any]] | None = None
     params: dict[str, Any] | None = None
     for_publish: bool = False
+    no_import: bool = False  # publish: never import or run the plugin (static gate only)
     options: dict[str, Any] = field(default_factory=dict)
 
 
