@@ -165,9 +165,8 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
 
 
 def _scan(root: Path, verdict: Verdict) -> None:
-    from mixpeek_tools.scanner import scan_paths
-
     from mixpeek_tools.plugin.files import plugin_files
+    from mixpeek_tools.scanner import scan_paths
 
     # Untrusted mode: every file of the upload, caches and bytecode included (nothing skipped).
     files = plugin_files(root, untrusted=True)

@@ -31,7 +31,7 @@ from mixpeek_tools.validator.model import (
 
 SECURITY = "security"
 GATE_REASON = (
-    "not run: the security scan has findings, and no plugin code runs before the static gate "
+    "the security scan has findings, and no plugin code runs before the static gate "
     "passes (the plugin was not imported)"
 )
 
