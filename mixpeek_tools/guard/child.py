@@ -1,0 +1,84 @@
+"""Set up a guarded child process, in this order, before any plugin code is imported.
+
+1. **Die with the parent**: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` through ``ctypes`` (Linux), so a
+   killed registry or CLI never leaves a plugin running; ``ctypes`` is used before the hook that
+   forbids it goes in. Where prctl is missing the parent's process-group kill still applies.
+2. **No network**: as root, ``unshare(CLONE_NEWNET)`` moves the process into a fresh network
+   namespace with no interface up (not even loopback). Elsewhere the audit hook alone denies
+   sockets.
+3. **Resource limits**: CPU, memory, written file size and open files
+   (:func:`mixpeek_tools.registry.verify_worker.apply_limits`).
+4. **The audit hook** (:mod:`mixpeek_tools.guard.hook`).
+
+``python -m mixpeek_tools.guard.child SPEC.json`` then runs one ``mixpeek`` command line in this
+process (``plugin test``/``run`` with ``--guard``); the registry's worker calls :func:`prepare`
+itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
+PARENT_ENV = "MIXPEEK_GUARD_PARENT"
+
+
+def die_with_parent() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return False
+    expected = os.environ.get(PARENT_ENV)
+    if expected and str(os.getppid()) != expected:  # the parent died before prctl took effect
+        os._exit(137)
+    return True
+
+
+def isolate_network() -> str:
+    """``namespace`` when a new, empty network namespace is in place, else ``hook``."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return "hook"
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return "namespace" if libc.unshare(CLONE_NEWNET) == 0 else "hook"
+
+
+def prepare(roots: list[Path], report: Path | None) -> str:
+    """Steps 1-4 above; returns how the network is cut (``namespace`` or ``hook``)."""
+    from mixpeek_tools.guard.hook import install
+    from mixpeek_tools.registry.verify_worker import apply_limits
+
+    die_with_parent()
+    network = isolate_network()
+    apply_limits()
+    install(roots, report)
+    return network
+
+
+def main(argv: list[str]) -> int:
+    """Run the ``mixpeek`` command line of the spec file under the guard."""
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    prepare([Path(r) for r in spec["roots"]], Path(spec["report"]))
+    from mixpeek_tools.cli.main import main as cli_main
+
+    sys.argv = ["mixpeek", *spec["argv"]]
+    try:
+        cli_main()
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
