@@ -26,6 +26,7 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 PARENT_ENV = "MIXPEEK_GUARD_PARENT"
+SPEC_ENV = "MIXPEEK_GUARD_SPEC"  # set in a guarded child so its own children guard themselves
 
 
 def die_with_parent() -> bool:
@@ -65,19 +66,23 @@ def prepare(roots: list[Path], report: Path | None) -> str:
     return network
 
 
+def prepare_from_spec(spec_path: Path) -> dict[str, object]:
+    """:func:`prepare` with the roots and report of a spec file; returns the spec."""
+    spec: dict[str, object] = json.loads(spec_path.read_text(encoding="utf-8"))
+    roots = spec.get("roots")
+    prepare([Path(str(r)) for r in roots] if isinstance(roots, list) else [],
+            Path(str(spec["report"])))  # fmt: skip
+    os.environ[SPEC_ENV] = str(spec_path)
+    return spec
+
+
 def main(argv: list[str]) -> int:
     """Run the ``mixpeek`` command line of the spec file under the guard."""
-    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    prepare([Path(r) for r in spec["roots"]], Path(spec["report"]))
-    from mixpeek_tools.cli.main import main as cli_main
+    spec = prepare_from_spec(Path(argv[0]))
+    from mixpeek_tools.cli.main import cli, run_cli
 
-    sys.argv = ["mixpeek", *spec["argv"]]
-    try:
-        cli_main()
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0
+    args = spec.get("argv")
+    return run_cli(cli, [str(a) for a in args] if isinstance(args, list) else [])
 
 
 if __name__ == "__main__":
