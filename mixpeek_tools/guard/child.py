@@ -41,6 +41,7 @@ def die_with_parent() -> bool:
     expected = os.environ.get(PARENT_ENV)
     if expected and str(os.getppid()) != expected:  # the parent died before prctl took effect
         os._exit(137)
+    os.environ[PARENT_ENV] = str(os.getpid())  # what this process's own children will check
     return True
 
 

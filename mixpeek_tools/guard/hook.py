@@ -23,6 +23,8 @@ responsible. The rules, per family:
   ``compile``/``exec``/``eval``) and the code is not a file of the plugin on disk. Code
   generation inside libraries (``dataclasses``, ``namedtuple``, pydantic) on behalf of a plugin
   class is allowed.
+* sockets: creating an ``AF_UNIX`` socket is allowed (every asyncio event loop makes a
+  ``socketpair``); connecting or binding any socket is denied.
 * imports: a forbidden module (``subprocess``, ``socket``, ``ctypes``, ``cffi``, ``pty``...)
   imported by a plugin frame is denied. The event fires only for a module not loaded yet, so a
   module the kit already imported is caught when used (its capability events), not at import.
@@ -76,6 +78,7 @@ CATEGORY = {
     "import": "dynamic_import",
 }
 _WATCHED = frozenset(CATEGORY)
+AF_UNIX = 1  # creating a Unix socket is allowed (asyncio's self-pipe); connecting one is not
 _IMPORT_MACHINERY = ("<frozen importlib.", os.path.join("importlib", "__init__.py"))
 
 
@@ -171,6 +174,8 @@ class _Guard:
             return None if self._on_disk_in_plugin(target) else caller
         if event in NATIVE_LOAD_EVENTS and self._importing_library(caller):
             return None
+        if event == "socket.__new__" and len(args) > 1 and args[1] == AF_UNIX:
+            return None  # socketpair() of asyncio's event loop; connect/bind stay denied
         return self._plugin_frame(caller)
 
     def _deny(self, event: str, args: tuple[Any, ...], frame: FrameType) -> None:

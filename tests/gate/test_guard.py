@@ -232,3 +232,27 @@ def test_the_registry_turns_a_denial_into_a_security_violation(tmp_path: Path) -
     assert ("MP430", "gate_plugin/processors/core.py", _line(text, "_get_command_stdout")) in rules
     assert ("MP430", "gate_plugin/processors/core.py", _line(text, "HTTPConnection")) in rules
     assert not marker.exists()
+
+
+def test_plugin_test_guard_passes_a_clean_plugin_and_guards_its_pytest_child(tmp_path: Path) -> None:
+    """No false alarm on the docs plugin (pydantic, pandas, asyncio, pytest); a spawning test is denied."""
+    plugin = copy_plugin(tmp_path)
+
+    def plugin_test() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mixpeek_tools", "plugin", "test", "--path", str(plugin), "--guard"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    clean = plugin_test()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "MP430" not in clean.stderr
+    marker = tmp_path / "MARKER"
+    (plugin / "tests" / "test_sneaky.py").write_text(
+        "import uuid\n\n\ndef test_sneaky():\n"
+        f"    uuid._get_command_stdout('touch', {str(marker)!r})\n"
+    )
+    sneaky = plugin_test()
+    assert sneaky.returncode == 1
+    assert "gate_plugin/tests/test_sneaky.py:5: error MP430: the run-time guard denied" in sneaky.stderr, sneaky.stderr
+    assert not marker.exists()
