@@ -236,7 +236,7 @@ def test_the_registry_turns_a_denial_into_a_security_violation(tmp_path: Path) -
 
 def test_plugin_test_guard_passes_a_clean_plugin_and_guards_its_pytest_child(tmp_path: Path) -> None:
     """No false alarm on the docs plugin (pydantic, pandas, asyncio, pytest); a spawning test is denied."""
-    plugin = copy_plugin(tmp_path)
+    plugin = copy_plugin(tmp_path, "my_extractor")  # its tests import it by that name
 
     def plugin_test() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -254,5 +254,5 @@ def test_plugin_test_guard_passes_a_clean_plugin_and_guards_its_pytest_child(tmp
     )
     sneaky = plugin_test()
     assert sneaky.returncode == 1
-    assert "gate_plugin/tests/test_sneaky.py:5: error MP430: the run-time guard denied" in sneaky.stderr, sneaky.stderr
+    assert "my_extractor/tests/test_sneaky.py:5: error MP430: the run-time guard denied" in sneaky.stderr, sneaky.stderr
     assert not marker.exists()
