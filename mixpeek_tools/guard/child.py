@@ -26,6 +26,7 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 PARENT_ENV = "MIXPEEK_GUARD_PARENT"
+EXTRA_ROOT_ENV = "MIXPEEK_GUARD_EXTRA_ROOT"
 SPEC_ENV = "MIXPEEK_GUARD_SPEC"  # set in a guarded child so its own children guard themselves
 
 
@@ -70,9 +71,10 @@ def prepare(roots: list[Path], report: Path | None) -> str:
 def prepare_from_spec(spec_path: Path) -> dict[str, object]:
     """:func:`prepare` with the roots and report of a spec file; returns the spec."""
     spec: dict[str, object] = json.loads(spec_path.read_text(encoding="utf-8"))
-    roots = spec.get("roots")
-    prepare([Path(str(r)) for r in roots] if isinstance(roots, list) else [],
-            Path(str(spec["report"])))  # fmt: skip
+    roots = [Path(str(r)) for r in spec.get("roots") or []]  # type: ignore[attr-defined]
+    if os.environ.get(EXTRA_ROOT_ENV):  # e.g. the staged copy the tests check runs pytest in
+        roots.append(Path(os.environ[EXTRA_ROOT_ENV]))
+    prepare(roots, Path(str(spec["report"])))
     os.environ[SPEC_ENV] = str(spec_path)
     return spec
 

@@ -31,7 +31,7 @@ def test_the_docs_plugin_passes_test_with_the_docs_samples(sample: str) -> None:
     result = run_mixpeek("plugin", "test", "--path", str(DOCS_PLUGIN),
                          "--sample-data", str(DOCS_PLUGIN / "samples" / sample))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith("passed: 6 checks ran, 0 errors")
+    assert result.stdout.splitlines()[-1].startswith("passed: 7 checks ran, 0 errors")
 
 
 def test_the_docs_plugin_passes_validate() -> None:
