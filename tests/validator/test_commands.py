@@ -69,7 +69,9 @@ def test_a_schema_that_is_not_a_model_fails(make_plugin: MakePlugin) -> None:
 def test_a_syntax_error_fails_with_file_and_line(make_plugin: MakePlugin) -> None:
     root = make_plugin({"processors/core.py": CORE.replace("class ExampleProcessor:", "class ExampleProcessor")})
     result = run_mixpeek("plugin", "test", "--path", str(root))
-    assert_clean_failure(result, "processors/core.py:10", "MP104", "MP003")
+    # code the scan cannot read fails the static gate: the plugin is never imported (no MP003)
+    assert_clean_failure(result, "processors/core.py:10", "MP104", "MP413")
+    assert "pipeline      not run: the security scan has findings" in result.stdout
 
 
 def test_an_import_error_is_a_finding_with_file_and_line(make_plugin: MakePlugin) -> None:
