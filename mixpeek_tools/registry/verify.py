@@ -7,12 +7,17 @@ Steps, each of which can only make things stricter:
    the upload stays open, so the client can upload again.
 2. The archive is unpacked by :mod:`unpack` (no traversal, no links, bounded size).
 3. The manifest's metadata is read statically and must match the upload's name and version.
-4. The security scanner runs in this process: it parses code with libcst and never executes it.
-5. Only when the scan is clean do the validator's static checks run, and they run in a child
-   process (``verify_worker``) because they import the plugin: with a minimal environment (none
-   of the registry's credentials), CPU, memory, file-size and wall-clock limits. Code the scanner
-   refused is therefore never imported anywhere. The limits protect the registry; they are not
-   a sandbox, which is why the scan comes first.
+4. The security scanner runs in this process over every unpacked file (the file set in its
+   untrusted mode, :mod:`mixpeek_tools.plugin.files`: caches, bytecode, native extensions and
+   ``.pth`` files included and refused); it parses code with libcst and never executes it.
+5. Only when the scan is clean do the validator's static checks run, and they run in a guarded
+   child process (``verify_worker``, :mod:`mixpeek_tools.guard`) because they import the
+   plugin: a minimal environment (none of the registry's credentials, a private HOME), no
+   network (a fresh network namespace when the registry runs as root), CPU, memory, file-size
+   and wall-clock limits, killed with its process group on timeout or when the registry dies,
+   and a PEP 578 audit hook that denies process creation, sockets, native code, dynamic code
+   and forbidden imports reached by plugin code; each denial is a security violation at the
+   plugin's file and line. Code the scanner refused is never imported anywhere.
 
 Any finding of error severity makes the plugin ``failed``, stored with its violations.
 """
@@ -21,8 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess  # nosec B404  # runs our own checker module, never a shell
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -167,41 +170,35 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
 
 
 def _scan(root: Path, verdict: Verdict) -> None:
+    from mixpeek_tools.plugin.files import plugin_files
     from mixpeek_tools.scanner import scan_paths
 
-    py_files = sorted(p for p in root.rglob("*.py") if p.is_file())
-    if not py_files:
+    # Untrusted mode: every file of the upload, caches and bytecode included (nothing skipped).
+    files = plugin_files(root, untrusted=True)
+    for rel, reason in files.refused:
+        verdict.violations.append(_violation("archive.file", f"{rel}: {reason}", rel))
+    if not files.files:
         return
-    for finding in scan_paths(py_files).findings:
+    for finding in scan_paths(files.paths()).findings:
         data = _relative(finding.to_dict(), root)
         (verdict.violations if finding.is_error else verdict.warnings).append(data)
 
 
 def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
+    from mixpeek_tools.guard.hook import read_report
+    from mixpeek_tools.guard.parent import child_env, run_child
+    from mixpeek_tools.registry.verify_worker import denials_file
+
     out = work / "checks.json"
     home = work / "home"
     home.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "LANG": "C.UTF-8",
-    }
-    if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        proc = subprocess.run(  # nosec B603  # fixed argv, our own module
-            [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=WORKER_TIMEOUT,
-            start_new_session=True,  # the limits are set by the worker itself, first thing
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    code, _stdout, stderr = run_child(
+        [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
+        env=child_env(home), cwd=work, timeout=WORKER_TIMEOUT,
+    )
+    for denial in read_report(denials_file(out)):  # whatever the plugin did after a denial
+        verdict.violations.append(denial.finding())
+    if code is None:
         verdict.validation_errors.append(
             _violation("checks.timeout", f"the checks ran past {WORKER_TIMEOUT} s")
         )
@@ -209,10 +206,10 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     try:
         result = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        tail = (stderr or "").strip().splitlines()[-3:]
         verdict.validation_errors.append(
             _violation(
-                "checks.crashed", f"the checks exited with code {proc.returncode}: {' '.join(tail)}"
+                "checks.crashed", f"the checks exited with code {code}: {' '.join(tail)}"
             )
         )
         return
