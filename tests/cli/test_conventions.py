@@ -22,7 +22,7 @@ def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ..
     found: list[tuple[str, ...]] = []
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
-        assert command is not None, f"{' '.join(prefix + (name,))} is listed but cannot load"
+        assert command is not None, f"{' '.join((*prefix, name))} is listed but cannot load"
         found.append((*prefix, name))
         if isinstance(command, click.Group):
             found.extend(walk(command, (*prefix, name)))
