@@ -15,10 +15,11 @@ from mixpeek_tools.cli.main import run_cli
 
 
 @pytest.mark.slow
-def test_sigint_to_a_running_server_exits_130_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("quiet", [False, True])
+def test_sigint_to_a_running_server_exits_130_without_traceback(tmp_path: Path, quiet: bool) -> None:
     plugin, port = copy_plugin(tmp_path), free_port()
     proc = start_mixpeek("plugin", "serve", "-p", str(plugin), "--port", str(port),
-                         env=clean_env(tmp_path))  # fmt: skip
+                         *(["-q"] if quiet else []), env=clean_env(tmp_path))  # fmt: skip
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc)
         proc.send_signal(signal.SIGINT)
@@ -28,6 +29,7 @@ def test_sigint_to_a_running_server_exits_130_without_traceback(tmp_path: Path) 
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "Interrupted." in err
+    assert ("Serving my_extractor" in err) is not quiet  # -q leaves only results and errors
 
 
 def _slow_plugin(tmp_path: Path) -> Path:

@@ -59,15 +59,15 @@ def _serve_with_reload(path: str, host: str, port: int, engine: str, verbose: bo
     check_port_free(host, port)
     command = [sys.executable, "-m", "mixpeek_tools", *(["-v"] if verbose else []), "plugin",
                "serve", "--path", path, "--host", host, "--port", str(port)]  # fmt: skip
-    click.echo(f"Watching {endpoint.plugin.root} for changes (--reload).", err=True)
-    supervise(command, Path(endpoint.plugin.root), say=lambda text: click.echo(text, err=True))
+    quiet = ["-q"] if settings().quiet else []
+    settings().say(f"Watching {endpoint.plugin.root} for changes (--reload).")
+    supervise([*command, *quiet], Path(endpoint.plugin.root), say=settings().say)
 
 
 def _announce(name: str, version: str, host: str, port: int, engine: str) -> None:
     base = f"http://{host}:{port}"
-    click.echo(
+    settings().say(
         f"Serving {name} {version} ({engine} engine) at {base}\n"
         f"  POST {base}/predict   GET {base}/health   docs: {base}/docs\n"
-        "Press Ctrl+C to stop.",
-        err=True,
+        "Press Ctrl+C to stop."
     )
