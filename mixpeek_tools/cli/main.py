@@ -49,6 +49,11 @@ TOP_COMMANDS = {
     "doctor": (f"{_C}.doctor:doctor_command", "Check the install, settings, API, Ray, GPU and ffmpeg."),
 }
 
+CONFIG_COMMANDS = {
+    "path": (f"{_C}.config:path_command", "Print where the config file is looked for."),
+    "list": (f"{_C}.config:list_command", "List the config file's profiles (keys redacted)."),
+}
+
 INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C (128 + SIGINT)
 
 
@@ -82,6 +87,11 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None, profile: 
 @cli.group(cls=LazyGroup, lazy_commands=PLUGIN_COMMANDS)
 def plugin() -> None:
     """Create, check, run and publish plugins."""
+
+
+@cli.group(cls=LazyGroup, lazy_commands=CONFIG_COMMANDS)
+def config() -> None:
+    """Show the config file and its profiles (the file's format: docs/cli.md)."""
 
 
 @cli.group(cls=LazyGroup, lazy_commands=REGISTRY_COMMANDS)

@@ -34,7 +34,7 @@ COMMANDS = [(), *walk(cli)]
 # Commands that report and so must take `--format json` and `--json`. Extend this list as the
 # other commands adopt `output_format_option` (cli/options.py): run, publish, deploy, status,
 # list, show, test, validate, scan.
-JSON_COMMANDS: list[tuple[str, ...]] = [("doctor",)]
+JSON_COMMANDS: list[tuple[str, ...]] = [("doctor",), ("config", "list")]
 
 
 def _ids(path: tuple[str, ...]) -> str:

@@ -160,3 +160,15 @@ def test_key_command_errors_are_environment_failures(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_keys_are_redacted(key: str | None, shown: str) -> None:
     assert redact(key) == shown
+
+
+def test_config_list_shows_the_profiles_with_keys_redacted(tmp_path: Path) -> None:
+    config = _write(tmp_path, PROFILES)
+    env = clean_env(tmp_path, MIXPEEK_CONFIG=str(config))
+    text = mixpeek("--profile", "local", "config", "list", env=env)
+    assert text.returncode == 0, text.stderr
+    assert "* local: base_url=http://127.0.0.1:1 namespace=ns_local api_key=sk_…bbbb" in text.stdout
+    assert "sk_local_1111bbbb" not in text.stdout
+    report = json.loads(mixpeek("config", "list", "--json", env=env).stdout)
+    assert [(p["name"], p["in_effect"]) for p in report["profiles"]] == [("local", False), ("staging", True)]
+    assert mixpeek("config", "path", env=env).stdout.strip() == str(config)
