@@ -35,6 +35,12 @@ COMMANDS = [(), *walk(cli)]
 # other commands adopt `output_format_option` (cli/options.py): run, publish, deploy, status,
 # list, show, test, validate, scan.
 JSON_COMMANDS: list[tuple[str, ...]] = [("doctor",), ("config", "list")]
+# Reporting commands whose owners have yet to adopt the decorator: expected to fail until then
+# (strict: once one passes, move it up into JSON_COMMANDS).
+JSON_COMMANDS_TO_ADOPT: list[tuple[str, ...]] = [
+    ("plugin", name)
+    for name in ("run", "publish", "deploy", "status", "list", "show", "test", "validate", "scan")
+]
 
 
 def _ids(path: tuple[str, ...]) -> str:
@@ -73,7 +79,14 @@ def test_an_unknown_option_is_a_usage_error_exit_2(
     assert "No such option" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("path", JSON_COMMANDS, ids=_ids)
+_PENDING = pytest.mark.xfail(strict=True, reason="has not adopted output_format_option yet")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*JSON_COMMANDS, *(pytest.param(p, marks=_PENDING) for p in JSON_COMMANDS_TO_ADOPT)],
+    ids=_ids,
+)
 def test_reporting_commands_take_format_json_and_the_json_alias(
     path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
