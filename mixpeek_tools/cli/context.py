@@ -1,21 +1,112 @@
-"""Settings shared by every command: API key, base URL, verbosity, whether prompting is allowed."""
+"""Settings shared by every command: API key, base URL, namespace, verbosity, prompting.
+
+The ``mixpeek`` group resolves them once (flag > environment > profile > default, see
+:mod:`mixpeek_tools.config.profiles`) into a :class:`CliSettings` that every command reads with
+:func:`settings`; ``-v``/``-q`` given after any subcommand land in the same object.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
-DEFAULT_BASE_URL = "https://api.mixpeek.com"
+from mixpeek_tools.config.profiles import (
+    DEFAULT_BASE_URL,
+    Config,
+    Profile,
+    Setting,
+    config_path,
+    load_config,
+    resolve,
+    run_key_command,
+    select_profile,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "CliSettings", "namespace_option", "settings"]
 
 
-@dataclass
 class CliSettings:
-    api_key: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    verbose: bool = False
+    """What every command may read: ``api_key``, ``base_url``, ``namespace``, ``verbose``,
+    ``quiet``, ``may_prompt``; ``sources`` says where each API setting came from.
+
+    A profile's ``api_key_command`` runs only when ``api_key`` is first read, so commands that
+    never talk to the API never run it.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        verbose: bool = False,
+        quiet: bool = False,
+        namespace: str | None = None,
+        *,
+        sources: dict[str, Setting] | None = None,
+        profile: Profile | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.verbose = verbose
+        self.quiet = quiet
+        self.namespace = namespace
+        self.profile = profile
+        self.config = config
+        self.output_format: str | None = None
+        self.sources: dict[str, Setting] = dict(sources or {})
+
+    @classmethod
+    def resolved(
+        cls,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        profile: Setting | None = None,
+        environ: Mapping[str, str] | None = None,
+        verbose: bool = False,
+    ) -> CliSettings:
+        """Settings from flags (None when not given), the environment and the config file."""
+        env = os.environ if environ is None else environ
+        if profile is None and env.get("MIXPEEK_PROFILE"):
+            profile = Setting(env["MIXPEEK_PROFILE"], "env", "MIXPEEK_PROFILE")
+        config = load_config(config_path(env))
+        chosen = select_profile(config, profile)
+        sources = {
+            "api_key": resolve("api_key", api_key, env, chosen),
+            "base_url": resolve("base_url", base_url, env, chosen, DEFAULT_BASE_URL),
+            "namespace": resolve("namespace", None, env, chosen),
+        }
+        if sources["api_key"].value is None and chosen is not None and chosen.api_key_command:
+            sources["api_key"] = Setting(None, "profile", f"{chosen.name} api_key_command")
+        return cls(
+            api_key=sources["api_key"].value,
+            base_url=sources["base_url"].value or DEFAULT_BASE_URL,
+            namespace=sources["namespace"].value,
+            verbose=verbose,
+            sources=sources,
+            profile=chosen,
+            config=config,
+        )
+
+    def adopt(self, other: CliSettings) -> None:
+        """Take ``other``'s API settings, keeping the verbosity already set on this object."""
+        verbose, quiet = self.verbose or other.verbose, self.quiet or other.quiet
+        self.__dict__.update(other.__dict__)
+        self.verbose, self.quiet = verbose, quiet
+
+    @property
+    def api_key(self) -> str | None:
+        if self._api_key is None and self.profile is not None and self.profile.api_key_command:
+            self._api_key = run_key_command(self.profile)
+        return self._api_key
+
+    @api_key.setter
+    def api_key(self, value: str | None) -> None:
+        self._api_key = value
 
     @property
     def may_prompt(self) -> bool:
@@ -24,25 +115,52 @@ class CliSettings:
             return False
         return sys.stdin.isatty() and sys.stdout.isatty()
 
+    def say(self, text: str) -> None:
+        """A progress or info line on stderr, silenced by ``-q``."""
+        if not self.quiet:
+            click.echo(text, err=True)
+
 
 def settings(ctx: click.Context | None = None) -> CliSettings:
-    """The settings of the running command (defaults when called outside the CLI)."""
+    """The settings of the running command (resolved from env and config outside the CLI)."""
     ctx = ctx or click.get_current_context(silent=True)
     while ctx is not None:
         if isinstance(ctx.obj, CliSettings):
             return ctx.obj
         ctx = ctx.parent
-    return CliSettings(
-        api_key=os.environ.get("MIXPEEK_API_KEY"),
-        base_url=os.environ.get("MIXPEEK_BASE_URL", DEFAULT_BASE_URL),
-    )
+    return CliSettings.resolved()
+
+
+def ensure_settings(ctx: click.Context) -> CliSettings:
+    """The context's settings, created (and attached) when a command runs outside ``mixpeek``."""
+    found = ctx.find_object(CliSettings)
+    if found is None:
+        found = CliSettings.resolved()
+        if ctx.obj is None:
+            ctx.obj = found
+    return found
+
+
+def _namespace_from_profile(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A flag or $MIXPEEK_NAMESPACE wins; without either the profile's namespace is used."""
+    current = ensure_settings(ctx)
+    if value:
+        source = ctx.get_parameter_source(param.name or "namespace")
+        by_env = source is not None and source.name == "ENVIRONMENT"
+        current.namespace = value
+        current.sources["namespace"] = (
+            Setting(value, "env", "MIXPEEK_NAMESPACE") if by_env else Setting(value, "flag", "--namespace")
+        )
+        return value
+    return current.namespace
 
 
 def namespace_option(func: click.decorators.FC) -> click.decorators.FC:
-    """``--namespace/-n`` defaulting to ``MIXPEEK_NAMESPACE``, shared by every command that needs one."""
+    """``--namespace/-n``: flag, else ``$MIXPEEK_NAMESPACE``, else the profile's namespace."""
     return click.option(
         "--namespace",
         "-n",
         envvar="MIXPEEK_NAMESPACE",
-        help="Namespace id (default: $MIXPEEK_NAMESPACE).",
+        callback=_namespace_from_profile,
+        help="Namespace id (default: $MIXPEEK_NAMESPACE, then the profile's namespace).",
     )(func)

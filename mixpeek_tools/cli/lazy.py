@@ -2,13 +2,21 @@
 
 ``mixpeek --help`` and ``mixpeek --version`` must start fast, so command modules (which may pull
 in copier, boto3, pandas or ray) are named here by import path and loaded on demand.
+
+The group is also where the CLI's conventions reach every command without any command file
+opting in: each command it hands out gets ``-v/--verbose`` and ``-q/--quiet``
+(:func:`~mixpeek_tools.cli.options.add_conventions`), and an unknown command name is a usage
+error (exit 2) that suggests the closest names.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 
 import click
+
+from mixpeek_tools.cli.options import add_conventions
 
 
 class LazyGroup(click.Group):
@@ -36,8 +44,20 @@ class LazyGroup(click.Group):
             command = getattr(importlib.import_module(module_name), attr)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{target} is not a click command")
-            return command
-        return super().get_command(ctx, cmd_name)
+            return add_conventions(command)
+        command = super().get_command(ctx, cmd_name)
+        return add_conventions(command) if command is not None else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Like click's, but an unknown name suggests the closest commands (``Did you mean``)."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with their short help without importing their modules."""
@@ -52,4 +72,3 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
-

@@ -11,10 +11,13 @@ import sys
 import traceback
 
 import click
+from click.core import ParameterSource
 
 from mixpeek_tools import __version__
-from mixpeek_tools.cli.context import DEFAULT_BASE_URL, CliSettings
+from mixpeek_tools.cli.context import DEFAULT_BASE_URL, CliSettings, ensure_settings
 from mixpeek_tools.cli.lazy import LazyGroup
+from mixpeek_tools.cli.options import verbosity_options
+from mixpeek_tools.config.profiles import Setting
 from mixpeek_tools.errors import ExitCode, KitError
 from mixpeek_tools.extras import missing_extra_error
 
@@ -38,6 +41,7 @@ PLUGIN_COMMANDS = {
     "undeploy": (f"{_C}.manage:undeploy_command", "Remove a plugin's deployment."),
     "enable": (f"{_C}.manage:enable_command", "Enable an organisation plugin in a namespace."),
     "disable": (f"{_C}.manage:disable_command", "Disable an organisation plugin in a namespace."),
+    "predict": (f"{_C}.predict:predict_command", "Call the realtime service once, in-process."),
 }
 
 REGISTRY_COMMANDS = {
@@ -46,25 +50,43 @@ REGISTRY_COMMANDS = {
 }
 
 
-@click.group(name="mixpeek", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+TOP_COMMANDS = {
+    "doctor": (f"{_C}.doctor:doctor_command", "Check the install, settings, API, Ray, GPU and ffmpeg."),
+}
+
+CONFIG_COMMANDS = {
+    "path": (f"{_C}.config:path_command", "Print where the config file is looked for."),
+    "list": (f"{_C}.config:list_command", "List the config file's profiles (keys redacted)."),
+}
+
+INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C (128 + SIGINT)
+
+
+@click.group(name="mixpeek", cls=LazyGroup, lazy_commands=TOP_COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
 @click.version_option(__version__, "--version", "-V", prog_name="mixpeek")
-@click.option("--api-key", envvar="MIXPEEK_API_KEY", help="API key (default: $MIXPEEK_API_KEY).")
+@click.option("--api-key", help="API key (default: $MIXPEEK_API_KEY, then the profile's key).")
 @click.option(
     "--base-url",
-    envvar="MIXPEEK_BASE_URL",
-    default=DEFAULT_BASE_URL,
-    show_default=True,
-    help="API base URL (default: $MIXPEEK_BASE_URL or production).",
+    help=f"API base URL (default: $MIXPEEK_BASE_URL, then the profile's, then {DEFAULT_BASE_URL}).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show details, and tracebacks on errors.")
+@click.option("--profile", envvar="MIXPEEK_PROFILE",
+              help="Profile of the config file to use (default: $MIXPEEK_PROFILE, then the "
+              "file's default_profile).")  # fmt: skip
+@verbosity_options
 @click.pass_context
-def cli(ctx: click.Context, api_key: str | None, base_url: str, verbose: bool) -> None:
+def cli(ctx: click.Context, api_key: str | None, base_url: str | None, profile: str | None) -> None:
     """Build, test, scan and publish custom Mixpeek feature-extractor plugins.
 
     Exit codes: 0 success, 1 checks failed, 2 usage or bad input,
-    3 environment, network or server failure.
+    3 environment, network or server failure, 130 interrupted (Ctrl-C).
     """
-    ctx.obj = CliSettings(api_key=api_key, base_url=base_url.rstrip("/"), verbose=verbose)
+    chosen = None
+    if profile:
+        by_env = ctx.get_parameter_source("profile") == ParameterSource.ENVIRONMENT
+        chosen = Setting(profile, "env" if by_env else "flag", "MIXPEEK_PROFILE" if by_env else "--profile")
+    resolved = CliSettings.resolved(api_key=api_key, base_url=base_url, profile=chosen)
+    ensure_settings(ctx).adopt(resolved)
 
 
 @cli.group(cls=LazyGroup, lazy_commands=PLUGIN_COMMANDS)
@@ -72,27 +94,49 @@ def plugin() -> None:
     """Create, check, run and publish plugins."""
 
 
+@cli.group(cls=LazyGroup, lazy_commands=CONFIG_COMMANDS)
+def config() -> None:
+    """Show the config file and its profiles (the file's format: docs/cli.md)."""
+
+
 @cli.group(cls=LazyGroup, lazy_commands=REGISTRY_COMMANDS)
 def registry() -> None:
     """Run a local plugin registry that speaks the Mixpeek plugin API."""
 
 
-def _wants_traceback(argv: list[str]) -> bool:
-    return any(a in ("--verbose", "-v") for a in argv)
+def _wants_traceback(argv: list[str], current: CliSettings) -> bool:
+    """-v anywhere: on ``mixpeek``, on the command, or a command's own ``--verbose``."""
+    return current.verbose or any(a in ("--verbose", "-v") for a in argv)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` stands for Ctrl-C: click turns KeyboardInterrupt into Abort (also in prompts)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
     """Run a click command through the error funnel and return its exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    current = CliSettings()
     try:
         # With standalone_mode=False click catches Exit(code) itself and returns the code.
-        result = command.main(args=argv, prog_name=command.name or "mixpeek", standalone_mode=False)
+        result = command.main(
+            args=argv, prog_name=command.name or "mixpeek", standalone_mode=False, obj=current
+        )
     except KitError as err:
-        if _wants_traceback(argv):
+        if _wants_traceback(argv, current):
             traceback.print_exc()
         click.echo(f"Error: {err.paragraph()}", err=True)
         return int(err.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if _interrupted(exc):
+            click.echo("Interrupted.", err=True)
+            return INTERRUPTED
         click.echo("Aborted.", err=True)
         return int(ExitCode.BAD_INPUT)
     except click.exceptions.Exit as exc:
@@ -102,11 +146,11 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
         return int(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the funnel's last resort: say what broke, never dump by default
-        if _wants_traceback(argv):
+        if _wants_traceback(argv, current):
             traceback.print_exc()
         missing = missing_extra_error(exc)  # an optional part (extra) of the kit not installed
         if missing is not None:

@@ -1,0 +1,1 @@
+"""User configuration of the kit: the config file and its named profiles."""
