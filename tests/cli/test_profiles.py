@@ -94,7 +94,8 @@ def test_api_commands_use_the_profiles_url_key_and_namespace(tmp_path: Path) -> 
                                   f'api_key_command = "{sys.executable} -c \\"print(\'sk_cmd_4444eeee\')\\""\n')  # fmt: skip
         result = mixpeek("plugin", "list", "--json", env=clean_env(tmp_path, MIXPEEK_CONFIG=str(config)))
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"plugins": []}
+    listing = json.loads(result.stdout)
+    assert listing["plugins"] == [] and listing["namespace_id"] == "ns_p"
     [request] = api.requests
     assert request["path"].startswith("/v1/namespaces/ns_p/plugins")
     assert request["headers"]["Authorization"] == "Bearer sk_cmd_4444eeee"
