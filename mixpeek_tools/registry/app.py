@@ -26,6 +26,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -33,6 +34,7 @@ from starlette.routing import Route
 from mixpeek_tools.publishing.archive import MAX_ARCHIVE_BYTES
 from mixpeek_tools.publishing.manifest import CATEGORIES, MAX_DESCRIPTION, NAME_RULE, VERSION_RULE
 from mixpeek_tools.registry.builtin import builtin_plugin, builtin_plugins
+from mixpeek_tools.registry.limits import BodyLimit, MalformedJson, parse_json
 from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.store import Store, new_id
 from mixpeek_tools.registry.verify import (
@@ -110,10 +112,10 @@ def authorize(request: Request) -> str:
 
 async def json_body(request: Request) -> dict[str, Any]:
     try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+        body = parse_json(await request.body())
+    except MalformedJson as err:
         raise ApiFailure(
-            400, "invalid_request", "The request body must be a JSON object."
+            400, "invalid_request", f"The request body must be a JSON object: {err}."
         ) from None
     if not isinstance(body, dict):
         raise ApiFailure(400, "invalid_request", "The request body must be a JSON object.")
@@ -163,9 +165,9 @@ def confirm_answer(p: dict[str, Any]) -> dict[str, Any]:
 
 def check_upload_request(body: dict[str, Any], max_size: int) -> dict[str, Any]:
     name, version = body.get("name"), body.get("version")
-    if not isinstance(name, str) or not NAME_RULE.match(name):
+    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
         raise invalid("name", "3-64 characters: a letter, then letters, digits or underscores")
-    if not isinstance(version, str) or not VERSION_RULE.match(version):
+    if not isinstance(version, str) or not VERSION_RULE.fullmatch(version):
         raise invalid("version", "a short version such as 'v1' or '1.0.0'")
     description = body.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
@@ -461,6 +463,7 @@ def create_app(registry: Registry) -> Starlette:
             Route(f"{base}/{{plugin_id}}/deploy", deploy_plugin, methods=["POST"]),
         ],
         exception_handlers={ApiFailure: on_failure, HTTPException: on_http, Exception: on_crash},
+        middleware=[Middleware(BodyLimit)],
     )
     app.state.registry = registry
     return app

@@ -59,7 +59,7 @@ def add_key(data_dir: Path, namespace: str) -> str:
     """A new API key for ``namespace`` (created if new)."""
     from mixpeek_tools.publishing.manifest import NAME_RULE
 
-    if not namespace or not NAME_RULE.match(namespace):
+    if not namespace or not NAME_RULE.fullmatch(namespace):
         raise BadInput(
             f"{namespace!r} is not a usable namespace id",
             where="--namespace",
