@@ -35,6 +35,7 @@ from mixpeek_tools.publishing.archive import MAX_ARCHIVE_BYTES
 from mixpeek_tools.publishing.manifest import CATEGORIES, MAX_DESCRIPTION, NAME_RULE, VERSION_RULE
 from mixpeek_tools.registry.builtin import builtin_plugin, builtin_plugins
 from mixpeek_tools.registry.limits import BodyLimit, MalformedJson, parse_json
+from mixpeek_tools.registry.persistence import download_url, keep_archive
 from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.store import Store, new_id
 from mixpeek_tools.registry.verify import (
@@ -315,8 +316,7 @@ def _verify_and_record(
             "created_at": time.time(), "deployed_at": None,
         }  # fmt: skip
         if verdict.status == "ready":
-            registry.archives.mkdir(parents=True, exist_ok=True)
-            archive.replace(registry.archives / f"{plugin_id}.tar.gz")
+            keep_archive(archive, registry.data_dir, plugin_id)
         try:
             registry.store.record_plugin(plugin)
         except sqlite3.IntegrityError:
@@ -383,7 +383,11 @@ async def get_plugin(request: Request) -> JSONResponse:
     if builtin is not None:
         return JSONResponse(builtin)
     registry: Registry = request.app.state.registry
-    return JSONResponse(public_plugin(_find(registry, ns, plugin_id)))
+    plugin = _find(registry, ns, plugin_id)
+    answer = public_plugin(plugin)
+    if request.query_params.get("return_presigned_urls", "").lower() in ("1", "true", "yes"):
+        answer["presigned_download_url"] = download_url(registry.storage, plugin)
+    return JSONResponse(answer)
 
 
 async def delete_plugin(request: Request) -> JSONResponse:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
 if TYPE_CHECKING:
+    from mixpeek_tools.registry.persistence import Janitor
     from mixpeek_tools.registry.storage import Storage
     from mixpeek_tools.registry.store import Store
 
@@ -81,6 +82,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     local_s3 = None if options.s3_endpoint_url else LocalS3()
     endpoint = options.s3_endpoint_url if local_s3 is None else local_s3.start()
     assert endpoint is not None  # nosec B101  # one of the two branches always gives one
+    janitor = None
     try:
         storage = Storage(
             endpoint,
@@ -89,6 +91,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             local_credentials=local_s3 is not None,
         )
         _ensure_bucket(storage, endpoint)
+        janitor = prepare_data(store, storage, data_dir, say)
         app = create_app(Registry(store=store, storage=storage, data_dir=data_dir))
         base_url = f"http://{options.host}:{options.port}"
         say(
@@ -111,8 +114,28 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
                 hint="Is the port taken? Pick another with --port",
             )
     finally:
+        if janitor is not None:
+            janitor.stop()
         if local_s3 is not None:
             local_s3.stop()
+
+
+def prepare_data(
+    store: Store, storage: Storage, data_dir: Path, say: Callable[[str], None]
+) -> Janitor:
+    """Before taking requests: empty scratch, restore S3 objects, sweep; then sweep periodically."""
+    from mixpeek_tools.registry.persistence import Janitor, restore_objects, sweep
+    from mixpeek_tools.registry.scratch import clean_scratch
+
+    clean_scratch(data_dir)
+    restored = restore_objects(store, storage, data_dir)
+    if restored.restored or restored.missing:
+        say(
+            f"Restored {len(restored.restored)} archive(s) to S3 from {data_dir / 'archives'}"
+            + (f"; {len(restored.missing)} could not be restored" if restored.missing else "")
+        )
+    sweep(store, storage, data_dir, archive_min_age=0)
+    return Janitor(lambda: sweep(store, storage, data_dir)).start()
 
 
 def _ensure_bucket(storage: Storage, endpoint: str) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 # Dummy credentials for the loopback S3 that the registry itself starts; never real ones.
@@ -123,6 +124,24 @@ class Storage:
         finally:
             body.close()
         return ObjectDigest(size, sha.hexdigest(), md5.hexdigest())
+
+    def presign_get(self, key: str, expires_in: int) -> str:
+        """A URL that downloads the object with a plain GET until it expires."""
+        url = str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            )
+        )
+        if self.public_url and self.endpoint_url and url.startswith(self.endpoint_url.rstrip("/")):
+            url = self.public_url + url[len(self.endpoint_url.rstrip("/")) :]
+        return url
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Upload a local file to ``key`` (used to restore kept archives after a restart)."""
+        with path.open("rb") as body:  # one PUT, so the ETag stays the md5 as at upload
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/gzip"
+            )
 
     def delete(self, key: str) -> None:
         from botocore.exceptions import ClientError

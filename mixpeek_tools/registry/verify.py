@@ -23,12 +23,12 @@ import contextlib
 import json
 import os
 import subprocess  # nosec B404  # runs our own checker module, never a shell
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mixpeek_tools.registry.guarded import guarded_argv
+from mixpeek_tools.registry.scratch import scratch_dir
 from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
@@ -188,13 +188,14 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     try:
         proc = subprocess.run(  # nosec B603  # fixed argv, our own module
-            [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
+            guarded_argv("mixpeek_tools.registry.verify_worker", [str(root), str(out)]),
             cwd=work,
             env=env,
             capture_output=True,
             text=True,
             timeout=WORKER_TIMEOUT,
-            start_new_session=True,  # the limits are set by the worker itself, first thing
+            # Own group, and it dies with the registry (see guarded); limits are set by the worker.
+            start_new_session=True,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -237,8 +238,4 @@ def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
-def scratch_dir(data_dir: Path) -> tempfile.TemporaryDirectory[str]:
-    """A private working folder for one confirm, removed afterwards."""
-    base = data_dir / "tmp"
-    base.mkdir(parents=True, exist_ok=True)
-    return tempfile.TemporaryDirectory(dir=base, prefix="confirm-")
+__all__ = ["IntegrityError", "Verdict", "fetch_checked", "inspect_archive", "scratch_dir"]
