@@ -33,7 +33,9 @@ from starlette.routing import Route
 
 from mixpeek_tools.publishing.archive import MAX_ARCHIVE_BYTES
 from mixpeek_tools.publishing.manifest import CATEGORIES, MAX_DESCRIPTION, NAME_RULE, VERSION_RULE
+from mixpeek_tools.registry import deploy_routes
 from mixpeek_tools.registry.builtin import builtin_plugin, builtin_plugins
+from mixpeek_tools.registry.deployments import Deployer, NotDeployable
 from mixpeek_tools.registry.limits import BodyLimit, MalformedJson, parse_json
 from mixpeek_tools.registry.persistence import download_url, keep_archive
 from mixpeek_tools.registry.storage import Storage
@@ -69,6 +71,7 @@ class Registry:
     storage: Storage
     data_dir: Path
     max_size: int = MAX_ARCHIVE_BYTES
+    deployer: Deployer | None = None
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _locks_guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -90,6 +93,20 @@ def iso(ts: float | None) -> str | None:
 
 def authorize(request: Request) -> str:
     """The namespace in the path, once the bearer key is known and belongs to it."""
+    owner = authorize_key(request)
+    namespace = request.path_params["ns"]
+    if owner != namespace:
+        raise ApiFailure(
+            403,
+            "permission_denied",
+            f"This API key has no access to namespace {namespace!r}.",
+            {"namespace_id": namespace},
+        )
+    return namespace
+
+
+def authorize_key(request: Request) -> str:
+    """The namespace of the bearer key (routes without a namespace in their path)."""
     registry: Registry = request.app.state.registry
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
@@ -100,15 +117,7 @@ def authorize(request: Request) -> str:
     owner = registry.store.namespace_of(key.strip())
     if owner is None:
         raise ApiFailure(401, "authentication_error", "Invalid API key.")
-    namespace = request.path_params["ns"]
-    if owner != namespace:
-        raise ApiFailure(
-            403,
-            "permission_denied",
-            f"This API key has no access to namespace {namespace!r}.",
-            {"namespace_id": namespace},
-        )
-    return namespace
+    return owner
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -397,6 +406,8 @@ async def delete_plugin(request: Request) -> JSONResponse:
         raise ApiFailure(403, "permission_denied", "Built-in plugins cannot be deleted.")
     registry: Registry = request.app.state.registry
     plugin = _find(registry, ns, plugin_id)
+    if registry.deployer is not None:
+        await run_in_threadpool(registry.deployer.stop, plugin_id)
     registry.store.delete_plugin(ns, plugin_id)
     (registry.archives / f"{plugin_id}.tar.gz").unlink(missing_ok=True)
     await run_in_threadpool(registry.storage.delete, plugin["object_key"])
@@ -422,6 +433,12 @@ async def deploy_plugin(request: Request) -> JSONResponse:
             409, "conflict", "This plugin failed validation and cannot be deployed; fix it and "
             "publish a new version.", {"security_violations": plugin["violations"]},
         )  # fmt: skip
+    if registry.deployer is not None:
+        try:
+            answer = await run_in_threadpool(registry.deployer.deploy, registry.data_dir, plugin)
+        except NotDeployable as err:
+            raise ApiFailure(400, "invalid_request", str(err)) from None
+        return JSONResponse(answer)
     registry.store.set_status(plugin_id, "deployed", deployed=True)
     return JSONResponse({"plugin_id": plugin_id, "status": "deployed",
                          "message": f"{plugin['name']} {plugin['version']} is deployed."})  # fmt: skip
@@ -465,6 +482,13 @@ def create_app(registry: Registry) -> Starlette:
             Route(f"{base}/{{plugin_id}}", get_plugin, methods=["GET"]),
             Route(f"{base}/{{plugin_id}}", delete_plugin, methods=["DELETE"]),
             Route(f"{base}/{{plugin_id}}/deploy", deploy_plugin, methods=["POST"]),
+            Route(f"{base}/{{plugin_id}}/status", deploy_routes.get_status, methods=["GET"]),
+            Route(f"{base}/{{plugin_id}}/undeploy", deploy_routes.post_undeploy, methods=["POST"]),
+            Route(
+                "/inference/custom_plugin_{plugin_id}/{path:path}",
+                deploy_routes.inference,
+                methods=["GET", "POST"],
+            ),
         ],
         exception_handlers={ApiFailure: on_failure, HTTPException: on_http, Exception: on_crash},
         middleware=[Middleware(BodyLimit)],

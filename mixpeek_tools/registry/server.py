@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
 if TYPE_CHECKING:
+    from mixpeek_tools.registry.deployments import Deployer
     from mixpeek_tools.registry.persistence import Janitor
     from mixpeek_tools.registry.storage import Storage
     from mixpeek_tools.registry.store import Store
@@ -82,7 +83,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     local_s3 = None if options.s3_endpoint_url else LocalS3()
     endpoint = options.s3_endpoint_url if local_s3 is None else local_s3.start()
     assert endpoint is not None  # nosec B101  # one of the two branches always gives one
-    janitor = None
+    janitor = deployer = None
     try:
         storage = Storage(
             endpoint,
@@ -92,7 +93,10 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
         )
         _ensure_bucket(storage, endpoint)
         janitor = prepare_data(store, storage, data_dir, say)
-        app = create_app(Registry(store=store, storage=storage, data_dir=data_dir))
+        deployer = start_deployer(store, data_dir)
+        app = create_app(
+            Registry(store=store, storage=storage, data_dir=data_dir, deployer=deployer)
+        )
         base_url = f"http://{options.host}:{options.port}"
         say(
             f"Mixpeek local registry on {base_url} (data: {data_dir}, S3: {endpoint}, bucket: {options.bucket})"
@@ -114,6 +118,8 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
                 hint="Is the port taken? Pick another with --port",
             )
     finally:
+        if deployer is not None:
+            deployer.stop_all()
         if janitor is not None:
             janitor.stop()
         if local_s3 is not None:
@@ -136,6 +142,29 @@ def prepare_data(
         )
     sweep(store, storage, data_dir, archive_min_age=0)
     return Janitor(lambda: sweep(store, storage, data_dir)).start()
+
+
+def start_deployer(store: Store, data_dir: Path) -> Deployer:
+    """The deployer, its status changes mirrored on the plugin rows, last deployments resumed."""
+    from mixpeek_tools.registry.deployments import Deployer, NotDeployable, verified_copy
+
+    def mirror(plugin_id: str, status: str) -> None:
+        store.set_status(plugin_id, "deployed" if status == "deployed" else "ready",
+                         deployed=status == "deployed")  # fmt: skip
+
+    deployer = Deployer(data_dir / "deployments", on_change=mirror)
+
+    def prepare(wanted: dict[str, object]) -> Path | None:
+        plugin = store.plugin(str(wanted["namespace_id"]), str(wanted["plugin_id"]))
+        if plugin is None:
+            return None
+        try:
+            return verified_copy(data_dir, plugin, deployer.code_dir(plugin["plugin_id"]))
+        except NotDeployable:
+            return None
+
+    deployer.resume(prepare)
+    return deployer
 
 
 def _ensure_bucket(storage: Storage, endpoint: str) -> None:

@@ -6,6 +6,7 @@ Every test publishes its own plugin name so the tests do not depend on each othe
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ def test_publish_list_show_deploy_delete_a_plugin(
     assert f"plugin_id: {plugin_id}" in shown.stdout and "status: ready" in shown.stdout
 
     deployed = cli("plugin", "deploy", plugin_id, env=env)
-    assert deployed.returncode == 0 and "deployed" in deployed.stdout
-    assert "status: deployed" in cli("plugin", "show", plugin_id, env=env).stdout
+    assert deployed.returncode == 0 and "queued" in deployed.stdout  # it has realtime.py
+    deadline = time.monotonic() + 120  # the registry starts its realtime service
+    while "status: deployed" not in cli("plugin", "show", plugin_id, env=env).stdout:
+        assert time.monotonic() < deadline, "the realtime service never came up"
+        time.sleep(0.5)
 
     deleted = cli("plugin", "delete", plugin_id, "--yes", env=env)
     assert deleted.returncode == 0, deleted.stderr
