@@ -27,9 +27,9 @@ def processes_with(text: str) -> list[int]:
     """Live processes whose command line holds ``text`` (not this test process)."""
     found = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid() and text in cmdline(int(entry)):
-            if alive(int(entry)):
-                found.append(int(entry))
+        pid = int(entry) if entry.isdigit() else os.getpid()
+        if pid != os.getpid() and text in cmdline(pid) and alive(pid):
+            found.append(pid)
     return found
 
 
