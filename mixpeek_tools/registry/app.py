@@ -492,6 +492,7 @@ def create_app(registry: Registry) -> Starlette:
         ],
         exception_handlers={ApiFailure: on_failure, HTTPException: on_http, Exception: on_crash},
         middleware=[Middleware(BodyLimit)],
+        lifespan=deploy_routes.lifespan,
     )
     app.state.registry = registry
     return app

@@ -9,7 +9,9 @@ the plugin. Bodies are bounded by the registry's :class:`limits.BodyLimit` on th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +21,24 @@ from starlette.responses import JSONResponse, Response
 from mixpeek_tools.registry.deployments import idle_status
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from mixpeek_tools.registry.app import Registry
 
 PROXY_TIMEOUT = 300.0
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 _FORWARDED_HEADERS = ("content-type", "accept")
 _JSON = {"content-type": "application/json"}
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Stop every realtime service when the server shuts down (uvicorn re-raises SIGTERM after
+    its own shutdown, so code after ``server.run()`` may never run)."""
+    yield
+    registry: Registry = app.state.registry
+    if registry.deployer is not None:
+        await run_in_threadpool(registry.deployer.stop_all)
 
 
 def _registry(request: Request) -> Registry:
