@@ -4,6 +4,7 @@ and what was deployed is deployed again."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -54,10 +55,8 @@ def test_a_sigkilled_registry_leaves_no_verify_worker_and_its_scratch_is_cleaned
 
 
 def _ignore_errors(call: Callable[[], object]) -> None:
-    try:
+    with contextlib.suppress(requests.RequestException):  # killed under it, on purpose
         call()
-    except requests.RequestException:
-        pass  # the registry was killed under this request, on purpose
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
