@@ -117,15 +117,15 @@ def sweep(
 ) -> SweepReport:  # fmt: skip
     """Remove expired unconfirmed uploads, objects of superseded uploads and orphan archives.
 
-    An orphan archive must be ``archive_min_age`` seconds old, so a confirm that has kept its
-    archive but not yet recorded its plugin is never robbed; at start (nothing in flight) 0.
+    An orphan archive must be ``archive_min_age`` seconds old, and an upload must have expired
+    that long ago, so a confirm still in flight is never robbed; at start (nothing in flight) 0.
     """
     now = time.time() if now is None else now
     report = SweepReport()
     with store.tx() as db:
         expired = db.execute(
             "SELECT upload_id, object_key FROM uploads WHERE plugin_id IS NULL AND expires_at < ?",
-            (now,),
+            (now - archive_min_age,),
         ).fetchall()
         superseded = db.execute(
             "SELECT u.upload_id, u.object_key FROM uploads u JOIN plugins p "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess  # nosec B404  # runs our own checker module, never a shell
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,19 +187,9 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     }
     if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        proc = subprocess.run(  # nosec B603  # fixed argv, our own module
-            guarded_argv("mixpeek_tools.registry.verify_worker", [str(root), str(out)]),
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=WORKER_TIMEOUT,
-            # Own group, and it dies with the registry (see guarded); limits are set by the worker.
-            start_new_session=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    argv = guarded_argv("mixpeek_tools.registry.verify_worker", [str(root), str(out)])
+    code, tail = run_worker(argv, work, env)
+    if code is None:
         verdict.validation_errors.append(
             _violation("checks.timeout", f"the checks ran past {WORKER_TIMEOUT} s")
         )
@@ -206,11 +197,8 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     try:
         result = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
         verdict.validation_errors.append(
-            _violation(
-                "checks.crashed", f"the checks exited with code {proc.returncode}: {' '.join(tail)}"
-            )
+            _violation("checks.crashed", f"the checks exited with code {code}: {tail}")
         )
         return
     if result.get("error"):
@@ -222,6 +210,33 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             verdict.violations.append(data)
         else:
             verdict.validation_errors.append(data)
+
+
+def run_worker(argv: list[str], work: Path, env: dict[str, str]) -> tuple[int | None, str]:
+    """Run the worker in its own process group; ``(exit code or None on timeout, output tail)``.
+
+    Its output goes to a file, not a pipe, so a plugin printing gigabytes while it is imported
+    costs disk in the scratch folder (bounded by the worker's file-size limit), not registry
+    memory. On timeout the whole group is killed, not just the worker.
+    """
+    log = work / "worker.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(  # nosec B603  # fixed argv, our own module
+            argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own group; it dies with the registry (see guarded)
+        )  # fmt: skip
+        try:
+            code: int | None = proc.wait(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            code = None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever the worker left in its group
+        proc.wait()
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - 4096))
+        lines = fh.read().decode("utf-8", errors="replace").strip().splitlines()
+    return code, " ".join(lines[-3:])
 
 
 def _violation(
