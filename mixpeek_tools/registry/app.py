@@ -36,7 +36,12 @@ from mixpeek_tools.publishing.manifest import CATEGORIES, MAX_DESCRIPTION, NAME_
 from mixpeek_tools.registry import deploy_routes
 from mixpeek_tools.registry.builtin import builtin_plugin, builtin_plugins
 from mixpeek_tools.registry.deployments import Deployer, NotDeployable
-from mixpeek_tools.registry.limits import BodyLimit, MalformedJson, parse_json
+from mixpeek_tools.registry.limits import (
+    REGISTRY_OVERRIDES,
+    BodyLimit,
+    MalformedJson,
+    parse_json,
+)
 from mixpeek_tools.registry.persistence import download_url, keep_archive
 from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.store import Store, new_id
@@ -491,7 +496,7 @@ def create_app(registry: Registry) -> Starlette:
             ),
         ],
         exception_handlers={ApiFailure: on_failure, HTTPException: on_http, Exception: on_crash},
-        middleware=[Middleware(BodyLimit)],
+        middleware=[Middleware(BodyLimit, overrides=REGISTRY_OVERRIDES)],
         lifespan=deploy_routes.lifespan,
     )
     app.state.registry = registry

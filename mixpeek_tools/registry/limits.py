@@ -23,6 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # and still bounds what a handler reads. Routes that take an archive get an override.
 DEFAULT_BODY_LIMIT = 1024 * 1024
 MAX_JSON_DEPTH = 64
+# Realtime requests may carry media (base64 images, audio): a larger bound on the proxy routes.
+INFERENCE_BODY_LIMIT = 32 * 1024 * 1024
+REGISTRY_OVERRIDES = (("*", r"/inference/.*", INFERENCE_BODY_LIMIT),)
 
 
 class MalformedJson(ValueError):

@@ -163,3 +163,19 @@ def test_a_batch_only_plugin_deploys_at_once_and_delete_stops_a_service(
     deleted = requests.delete(f"{api(registry)}/{live_id}", headers=auth(registry), timeout=60)
     assert deleted.status_code == 200
     assert wait_gone(pids) == []
+
+
+def test_only_the_scanned_archive_is_ever_served(
+    registry: RunningRegistry, make_plugin: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A kept archive changed on disk after its scan is refused at deploy, not served."""
+    plugin_id = published(registry, make_plugin("swapped_plugin"), "swapped_plugin", tmp_path)
+    kept = registry.data_dir / "archives" / f"{plugin_id}.tar.gz"
+    evil = make_plugin("swapped_plugin_2", extra_code="import os\nos.system('id')\n")
+    kept.write_bytes(
+        build_archive(evil, "swapped_plugin", tmp_path / "evil.tar.gz").path.read_bytes()
+    )
+    done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry), timeout=60)
+    assert done.status_code == 400 and "differs from what was scanned" in done.text
+    assert status(registry, plugin_id)["status"] == "not_deployed"
+    assert service_pids(plugin_id) == []
