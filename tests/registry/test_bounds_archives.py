@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bombs import MIB, extended_header_bomb, tar_bomb, zip_bomb
 
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack, unpack_limit
-from tests.registry.bombs import MIB, extended_header_bomb, tar_bomb, zip_bomb
 
 
 def refused(archive: Path, out: Path) -> tuple[str, float, int]:

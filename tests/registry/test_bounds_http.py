@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from api_helpers import api, auth
 
 from mixpeek_tools.registry.launch import RunningRegistry
 from mixpeek_tools.registry.limits import DEFAULT_BODY_LIMIT
-from tests.registry.api_helpers import api, auth
 
 pytestmark = pytest.mark.slow
 

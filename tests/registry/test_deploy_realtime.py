@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import requests
+from api_helpers import api, auth, publish
+from procs import alive, processes_with, wait_gone
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry
-from tests.registry.api_helpers import api, auth, publish
-from tests.registry.procs import alive, processes_with, wait_gone
 
 pytestmark = pytest.mark.slow
 CRASH = """

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from api_helpers import api, auth, confirm, publish, start_upload
+from procs import processes_with, wait_gone
+from test_deploy_realtime import deploy, poll_until_settled, service_pids
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import running_registry
-from tests.registry.api_helpers import api, auth, confirm, publish, start_upload
-from tests.registry.procs import processes_with, wait_gone
-from tests.registry.test_deploy_realtime import deploy, poll_until_settled, service_pids
 
 pytestmark = pytest.mark.slow
 SLOW_IMPORT = "import time\n\ntime.sleep(120)\n"

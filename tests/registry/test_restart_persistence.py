@@ -13,11 +13,11 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from api_helpers import api, auth, publish, start_upload
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.storage import LOCAL_CREDENTIALS, LocalS3
-from tests.registry.api_helpers import api, auth, publish, start_upload
 
 pytestmark = pytest.mark.slow
 
