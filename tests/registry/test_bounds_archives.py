@@ -109,3 +109,29 @@ def test_a_bad_header_checksum_is_unreadable(tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchive) as err:
         safe_unpack(archive, tmp_path / "out")
     assert err.value.rule == "archive.unreadable"
+
+
+def _pax_block(records: bytes) -> bytes:
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type = tarfile.XHDTYPE
+    info.size = len(records)
+    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict") + records.ljust(512, b"\0")
+
+
+def test_a_pax_size_record_is_honoured_as_tarfile_honours_it(tmp_path: Path) -> None:
+    """The member's own header says 0 bytes, its pax record 6: both passes read 6."""
+    import gzip
+
+    member = tarfile.TarInfo("plug/a.py")
+    member.size = 0
+    body = (_pax_block(b"9 size=6\n") + member.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+            + b"x = 1\n".ljust(512, b"\0") + bytes(1024))  # fmt: skip
+    archive = tmp_path / "p.tar.gz"
+    archive.write_bytes(gzip.compress(body))
+    out = safe_unpack(archive, tmp_path / "out")
+    assert (out.root / "a.py").read_bytes() == b"x = 1\n"
+    twice = tmp_path / "two.tar.gz"
+    twice.write_bytes(gzip.compress(_pax_block(b"9 size=6\n") + body))
+    with pytest.raises(UnsafeArchive) as err:
+        safe_unpack(twice, tmp_path / "out2")
+    assert err.value.rule == "archive.unreadable"
