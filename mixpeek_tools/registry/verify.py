@@ -22,17 +22,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess  # nosec B404  # runs our own checker module, never a shell
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixpeek_tools.registry.archive_formats import unpack_archive
+from mixpeek_tools.registry.guarded import guarded_argv
 from mixpeek_tools.registry.naming import same_version
+from mixpeek_tools.registry.scratch import scratch_dir
 from mixpeek_tools.registry.storage import Storage
-from mixpeek_tools.registry.unpack import UnsafeArchive
+from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(
@@ -122,7 +122,7 @@ def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdic
     """Unpack, read the manifest, scan, then validate in a child process."""
     verdict = Verdict()
     try:
-        unpacked = unpack_archive(archive, work / "unpacked")
+        unpacked = safe_unpack(archive, work / "unpacked")
     except UnsafeArchive as err:
         verdict.violations.append(err.violation())
         return verdict
@@ -190,18 +190,9 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     }
     if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        proc = subprocess.run(  # nosec B603  # fixed argv, our own module
-            [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=WORKER_TIMEOUT,
-            start_new_session=True,  # the limits are set by the worker itself, first thing
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    argv = guarded_argv("mixpeek_tools.registry.verify_worker", [str(root), str(out)])
+    code, tail = run_worker(argv, work, env)
+    if code is None:
         verdict.validation_errors.append(
             _violation("checks.timeout", f"the checks ran past {WORKER_TIMEOUT} s")
         )
@@ -209,11 +200,8 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     try:
         result = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
         verdict.validation_errors.append(
-            _violation(
-                "checks.crashed", f"the checks exited with code {proc.returncode}: {' '.join(tail)}"
-            )
+            _violation("checks.crashed", f"the checks exited with code {code}: {tail}")
         )
         return
     if isinstance(result.get("manifest"), dict):
@@ -227,6 +215,33 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             verdict.violations.append(data)
         else:
             verdict.validation_errors.append(data)
+
+
+def run_worker(argv: list[str], work: Path, env: dict[str, str]) -> tuple[int | None, str]:
+    """Run the worker in its own process group; ``(exit code or None on timeout, output tail)``.
+
+    Its output goes to a file, not a pipe, so a plugin printing gigabytes while it is imported
+    costs disk in the scratch folder (bounded by the worker's file-size limit), not registry
+    memory. On timeout the whole group is killed, not just the worker.
+    """
+    log = work / "worker.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(  # nosec B603  # fixed argv, our own module
+            argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own group; it dies with the registry (see guarded)
+        )  # fmt: skip
+        try:
+            code: int | None = proc.wait(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            code = None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever the worker left in its group
+        proc.wait()
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - 4096))
+        lines = fh.read().decode("utf-8", errors="replace").strip().splitlines()
+    return code, " ".join(lines[-3:])
 
 
 def _violation(
@@ -243,8 +258,4 @@ def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
-def scratch_dir(data_dir: Path) -> tempfile.TemporaryDirectory[str]:
-    """A private working folder for one confirm, removed afterwards."""
-    base = data_dir / "tmp"
-    base.mkdir(parents=True, exist_ok=True)
-    return tempfile.TemporaryDirectory(dir=base, prefix="confirm-")
+__all__ = ["IntegrityError", "Verdict", "fetch_checked", "inspect_archive", "scratch_dir"]
