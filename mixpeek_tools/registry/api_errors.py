@@ -50,8 +50,8 @@ async def on_failure(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)  # nosec B101  # registered for HTTPException only
-    kind = _KINDS.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, kind, str(exc.detail), None)
+    kind = getattr(exc, "error_type", None) or _KINDS.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, kind, str(exc.detail), getattr(exc, "details", None))
 
 
 async def on_crash(request: Request, exc: Exception) -> JSONResponse:
@@ -64,18 +64,3 @@ async def on_crash(request: Request, exc: Exception) -> JSONResponse:
 def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each error code answers :class:`ErrorBody`."""
     return {code: {"model": ErrorBody, "description": _KINDS.get(code, "error")} for code in codes}
-
-
-async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """A body that is not JSON at all is a 400 in the platform's shape (malformed, of any depth);
-    JSON that breaks the schema keeps FastAPI's 422 ``{"detail": [...]}``."""
-    from fastapi.exception_handlers import request_validation_exception_handler
-    from fastapi.exceptions import RequestValidationError
-
-    assert isinstance(exc, RequestValidationError)  # nosec B101  # registered for it only
-    broken = [e for e in exc.errors() if e.get("type") == "json_invalid"]
-    if broken:
-        where = broken[0].get("ctx", {}).get("error") or broken[0].get("msg", "")
-        return error_response(400, "invalid_json", f"The request body is not valid JSON: "
-                              f"{where}.", {"position": broken[0].get("loc", [None, None])[-1]})  # fmt: skip
-    return await request_validation_exception_handler(request, exc)

@@ -10,19 +10,12 @@ offline ``/docs`` page rendered from it. Every other error has the platform's bo
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from mixpeek_tools.registry import deploy_routes
-from mixpeek_tools.registry.api_errors import (
-    ApiFailure,
-    on_crash,
-    on_failure,
-    on_http,
-    on_invalid_request,
-)
+from mixpeek_tools.registry.api_errors import ApiFailure, on_crash, on_failure, on_http
 from mixpeek_tools.registry.context import Registry
 from mixpeek_tools.registry.limits import REGISTRY_OVERRIDES, BodyLimit
 from mixpeek_tools.registry.openapi_page import render
@@ -51,7 +44,6 @@ def create_app(registry: Registry) -> FastAPI:
         exception_handlers={
             ApiFailure: on_failure,
             HTTPException: on_http,
-            RequestValidationError: on_invalid_request,
             Exception: on_crash,
         },
         middleware=[Middleware(BodyLimit, overrides=BODY_OVERRIDES)],

@@ -5,18 +5,22 @@ answered ``413`` before a byte of its body is read; a body without a length (chu
 is counted as it streams in and the request is cut off with ``413`` at the first chunk past the
 limit, so no handler ever holds more than the limit in memory.
 
-:func:`parse_json` turns every malformed body (bad bytes, bad syntax, nesting deep enough to
-exhaust the parser's recursion) into :class:`MalformedJson`, which handlers answer with ``400``,
-never ``500``.
+:func:`parse_json` turns every malformed body (bad bytes, bad syntax, nesting deeper than
+:data:`MAX_JSON_DEPTH`) into :class:`MalformedJson`. :class:`BoundedJsonRoute` makes FastAPI parse
+every JSON body with it, so malformed JSON of any depth is a ``400`` in the platform's error
+shape (never ``500``), while well-formed JSON that breaks a field rule stays FastAPI's ``422``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # JSON bodies of the plugin API are a few hundred bytes; 1 MiB leaves room for long descriptions
@@ -32,8 +36,44 @@ class MalformedJson(ValueError):
     """The body is not usable JSON; the message says why, in one line."""
 
 
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` when a streamed body passes the limit."""
+class InvalidJsonBody(HTTPException):
+    """A 400 that FastAPI passes through unchanged (it wraps other parse errors in a generic
+    400); answered in the platform's error shape with ``type: invalid_json``."""
+
+    error_type = "invalid_json"
+
+
+class _BoundedJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = parse_json(await self.body())
+            except MalformedJson as err:
+                raise InvalidJsonBody(400, f"The request body is not usable JSON: {err}.") from None
+        return self._json
+
+
+class BoundedJsonRoute(APIRoute):
+    """A route whose JSON body is parsed by :func:`parse_json` (FastAPI's custom route class)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            return await handler(_BoundedJsonRequest(request.scope, request.receive))
+
+        return bounded
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` when a streamed body passes the limit. An HTTPException, so a
+    FastAPI handler reading the body answers it as the 413 it is (not a generic 400)."""
+
+    error_type = "payload_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is over the limit of {limit} bytes.")
+        self.details = {"max_body_bytes": limit}
 
 
 def parse_json(raw: bytes) -> Any:
@@ -45,9 +85,22 @@ def parse_json(raw: bytes) -> Any:
     if _depth_over(text, MAX_JSON_DEPTH):
         raise MalformedJson(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, RecursionError) as err:
         raise MalformedJson(f"the body is not valid JSON: {err}") from None
+
+
+def _finite(literal: str) -> float:
+    """A JSON number as a float; one past the float range (``1e999999``) is refused, since no
+    answer could echo it back as JSON."""
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {literal[:20]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _depth_over(text: str, limit: int) -> bool:
@@ -115,7 +168,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def watched_send(message: Message) -> None:

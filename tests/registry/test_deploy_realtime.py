@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 import requests
-from api_helpers import api, auth, publish
+from api_helpers import api, auth, kept_archive, publish
 from procs import alive, processes_with, wait_gone
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry
+from tests.support.plugin_api_schemas import assert_matches
 
 pytestmark = pytest.mark.slow
 CRASH = """
@@ -41,12 +42,16 @@ def published(registry: RunningRegistry, plugin: Path, name: str, tmp: Path) -> 
 def deploy(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
     done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry), timeout=60)
     assert done.status_code == 200, done.text
-    return dict(done.json())
+    answer = dict(done.json())
+    batch = answer.get("deployment_type") == "batch_only"
+    assert_matches("deploy_batch" if batch else "deploy_realtime", answer)
+    return answer
 
 
 def status(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
     got = requests.get(f"{api(registry)}/{plugin_id}/status", headers=auth(registry), timeout=30)
     assert got.status_code == 200, got.text
+    assert_matches("status", got.json())
     return dict(got.json())
 
 
@@ -63,7 +68,7 @@ def poll_until_settled(registry: RunningRegistry, plugin_id: str) -> list[dict[s
 
 
 def service_pids(plugin_id: str) -> list[int]:
-    return processes_with(f"deployments/{plugin_id}/code")
+    return processes_with(f"/{plugin_id}/code")
 
 
 def test_a_realtime_plugin_is_queued_started_served_and_undeployed(
@@ -170,7 +175,7 @@ def test_only_the_scanned_archive_is_ever_served(
 ) -> None:
     """A kept archive changed on disk after its scan is refused at deploy, not served."""
     plugin_id = published(registry, make_plugin("swapped_plugin"), "swapped_plugin", tmp_path)
-    kept = registry.data_dir / "archives" / f"{plugin_id}.tar.gz"
+    kept = kept_archive(registry, plugin_id)
     evil = make_plugin("swapped_plugin_2", extra_code="import os\nos.system('id')\n")
     kept.write_bytes(
         build_archive(evil, "swapped_plugin", tmp_path / "evil.tar.gz").path.read_bytes()

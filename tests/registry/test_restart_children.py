@@ -81,4 +81,4 @@ def test_realtime_services_end_with_the_registry_and_come_back_with_it(
                               timeout=60)  # fmt: skip
         assert reply.status_code == 200, reply.text
         shown = requests.get(f"{api(second)}/{plugin_id}", headers=auth(second), timeout=30)
-        assert shown.json()["status"] == "deployed"
+        assert shown.json()["plugin"]["deployed"] is True

@@ -86,18 +86,19 @@ def test_expired_and_superseded_uploads_are_swept_at_start(
         plugin_id, _ = publish(first, archive.path, "swept_plugin", "v1")
         stop(first, signal.SIGKILL)
     before = keys(external_s3)
-    assert {abandoned.upload["object_key"], rival.upload["object_key"]} <= before
+    assert {abandoned.upload["s3_key"], rival.upload["s3_key"]} <= before
     with sqlite3.connect(data / "registry.sqlite3") as db:  # let the first upload expire
         db.execute("UPDATE uploads SET expires_at = 0 WHERE upload_id = ?",
                    (abandoned.upload["upload_id"],))  # fmt: skip
-    (data / "archives" / "plg_orphan.tar.gz").write_bytes(b"left by a killed confirm")
+    orphan = data / "archives" / first.namespace / "gone_1_0_0.tar.gz"
+    orphan.write_bytes(b"left by a killed confirm")
     (data / "tmp" / "confirm-leftover").mkdir(parents=True)
     with running_registry(data, extra_args=args) as second:
         after = keys(external_s3)
-        assert abandoned.upload["object_key"] not in after, "expired upload's object is deleted"
-        assert rival.upload["object_key"] not in after, "a superseded upload's object is deleted"
+        assert abandoned.upload["s3_key"] not in after, "expired upload's object is deleted"
+        assert rival.upload["s3_key"] not in after, "a superseded upload's object is deleted"
         assert len(after) == 1 and download_sha(second, plugin_id) == archive.sha256
-        assert not (data / "archives" / "plg_orphan.tar.gz").exists()
+        assert not orphan.exists()
         assert list((data / "tmp").iterdir()) == []
         with sqlite3.connect(data / "registry.sqlite3") as db:
             left = db.execute("SELECT upload_id FROM uploads WHERE plugin_id IS NULL").fetchall()
