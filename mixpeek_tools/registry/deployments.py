@@ -16,7 +16,6 @@ plugin rows by :func:`server.start_deployer`, which calls :meth:`Deployer.start`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import shutil
@@ -31,6 +30,7 @@ from mixpeek_tools.registry.deployments_api import (
     DeployTarget,
     NotDeployable,
 )
+from mixpeek_tools.registry.persistence import sha256_of
 from mixpeek_tools.registry.realtime_supervisor import ServiceFailed, ServiceProcess
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
@@ -39,14 +39,6 @@ ESTIMATE_SECONDS = 15  # measured: the fixture plugin's service answers in 2-6 s
 _LIVE = ("queued", "in_progress", "deployed")
 
 __all__ = ["Deployer", "NotDeployable", "verified_copy"]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verified_copy(target: DeployTarget, dest: Path) -> Path:

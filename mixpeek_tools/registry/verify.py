@@ -2,10 +2,11 @@
 
 Steps, each of which can only make things stricter:
 
-1. The object must exist, and its size, sha256 and (when the client sent one) ETag must match
-   what the upload declared. A mismatch is the *upload's* fault, answered with an error while
-   the upload stays open, so the client can upload again.
-2. The archive is unpacked by :mod:`unpack` (no traversal, no links, bounded size).
+1. The object must exist, and its size and (when the client sent one) ETag must match what the
+   upload declared (:func:`uploads.confirm_upload` checks this before calling here). A mismatch
+   is the *upload's* fault, answered with an error while the upload stays open.
+2. The archive (``.tar.gz`` or ``.zip``) is unpacked by :mod:`unpack` (headers checked first, no
+   traversal, no links, bounded size).
 3. The manifest's metadata is read statically and must match the upload's name and version.
 4. The security scanner runs in this process: it parses code with libcst and never executes it.
 5. Only when the scan is clean do the validator's static checks run, and they run in a child
@@ -31,25 +32,12 @@ from typing import Any
 from mixpeek_tools.registry.guarded import guarded_argv
 from mixpeek_tools.registry.naming import same_version
 from mixpeek_tools.registry.scratch import scratch_dir
-from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(
     {"command_execution", "dynamic_code", "dynamic_import", "network_socket", "native_memory"}
 )
-
-
-class IntegrityError(Exception):
-    """The stored object does not match the upload; the upload stays open for another try."""
-
-    def __init__(
-        self, status: int, error_type: str, message: str, details: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type
-        self.details = details or {}
 
 
 @dataclass
@@ -82,40 +70,6 @@ class Verdict:
         if self.validation_errors:
             parts.append(f"{len(self.validation_errors)} validation error(s)")
         return "Plugin refused: " + " and ".join(parts) + "."
-
-
-def fetch_checked(
-    storage: Storage, upload: dict[str, Any], claimed: dict[str, Any], dest: Path, limit: int
-) -> None:
-    """Download the upload's object to ``dest`` and check it against the declared digests."""
-    head = storage.head(upload["object_key"])
-    if head is None:
-        raise IntegrityError(
-            409,
-            "upload_incomplete",
-            "Nothing was uploaded for this upload yet; upload the file "
-            "to upload_url first, then confirm.",
-        )
-    size, etag = head
-    client_etag = str(claimed.get("etag") or "").strip('"')
-    if client_etag and etag and client_etag != etag:
-        raise IntegrityError(
-            422, "integrity_error", "The ETag sent does not match the stored object.",
-            {"etag_sent": client_etag, "etag_stored": etag},
-        )  # fmt: skip
-    if size != upload["file_size_bytes"]:
-        raise IntegrityError(
-            422, "integrity_error", f"The stored object has {size} bytes; the upload declared "
-            f"{upload['file_size_bytes']}. Upload the file again.",
-            {"stored_size": size, "declared_size": upload["file_size_bytes"]},
-        )  # fmt: skip
-    with dest.open("wb") as out:
-        digest = storage.download(upload["object_key"], out, limit)
-    if digest.sha256 != upload["sha256"]:
-        raise IntegrityError(
-            422, "integrity_error", "The stored object's sha256 does not match the upload's. "
-            "Upload the file again.", {"stored_sha256": digest.sha256, "declared_sha256": upload["sha256"]},
-        )  # fmt: skip
 
 
 def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdict:
@@ -258,4 +212,4 @@ def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
-__all__ = ["IntegrityError", "Verdict", "fetch_checked", "inspect_archive", "scratch_dir"]
+__all__ = ["Verdict", "inspect_archive", "scratch_dir"]
