@@ -92,3 +92,23 @@ def test_a_namespace_with_a_trailing_newline_gets_no_key(
 
     with pytest.raises(BadInput):
         add_key(registry.data_dir, "ns_ok\n")
+
+
+def test_the_direct_upload_route_takes_archives_over_the_json_limit(
+    registry: RunningRegistry,
+) -> None:
+    """The multipart route's bound is the archive limit plus form overhead, not 1 MiB: a 3 MB
+    part reaches the gate (and fails there, being no archive), it is not a 413."""
+    junk = b"\x1f\x8b" + b"\0" * (3 * DEFAULT_BODY_LIMIT)
+    reply = requests.post(api(registry), headers=auth(registry), timeout=60,
+                          data={"name": "big_direct", "version": "1.0.0"},
+                          files={"file": ("big.tar.gz", junk, "application/gzip")})  # fmt: skip
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["type"] == "validation_failed"
+
+
+def test_the_proxied_plugin_routes_are_not_in_the_registry_document(
+    registry: RunningRegistry,
+) -> None:
+    paths = requests.get(f"{registry.base_url}/openapi.json", timeout=30).json()["paths"]
+    assert paths and not [p for p in paths if p.startswith("/inference")]
