@@ -16,6 +16,7 @@ from mixpeek_tools import __version__
 from mixpeek_tools.cli.context import DEFAULT_BASE_URL, CliSettings
 from mixpeek_tools.cli.lazy import LazyGroup
 from mixpeek_tools.errors import ExitCode, KitError
+from mixpeek_tools.extras import missing_extra_error
 
 _C = "mixpeek_tools.cli.commands"
 
@@ -107,6 +108,10 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
     except Exception as exc:  # the funnel's last resort: say what broke, never dump by default
         if _wants_traceback(argv):
             traceback.print_exc()
+        missing = missing_extra_error(exc)  # an optional part (extra) of the kit not installed
+        if missing is not None:
+            click.echo(f"Error: {missing.paragraph()}", err=True)
+            return int(missing.exit_code)
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in mixpeek-tools or "
             "one of its plugins; run again with --verbose for the traceback and report it.",

@@ -1,7 +1,8 @@
 """``mixpeek-check [FILES...]``: the pre-commit hook, the fast static checks on every commit.
 
 It finds the plugins that contain the given files (a repository can hold several), then runs
-the checks that need no plugin import: structure (layout and syntax) and security. Per-file
+the checks that need no plugin import: structure (layout and syntax), names (pyflakes'
+undefined names, imports of missing names from the plugin's own modules) and security. Per-file
 results are cached by content hash, so a commit that changes nothing the hook has seen before
 does not even import libcst. Slower checks (schemas, pipeline, tests) and third-party checks
 stay in ``mixpeek plugin validate`` / ``test``, which import the plugin. The plugin's
@@ -52,24 +53,14 @@ def _not_hidden(path: Path, base: Path) -> bool:
     return not any(p.startswith(".") or p in {"node_modules", "venv", "build", "dist"} for p in parts)
 
 
-# The folders the scanner (mixpeek_tools.scanner.sources.SKIP_DIRS) and the archive builder skip;
-# repeated here so a warm run need not import the scanner package. A test keeps them equal.
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-    ".tox", ".nox", ".ipynb_checkpoints", ".venv", "venv", "env", "build", "dist", ".mixpeek",
-    "node_modules",
-})
-SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
 BIG_FILE = 1 << 20  # above this, the key is the file's size and first megabyte (model weights)
 
 
 def plugin_files(root: Path) -> list[Path]:
-    """Every file the security scan of a publish would cover, in a stable order."""
-    out: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        out.extend(Path(folder) / n for n in sorted(names) if not n.endswith(SKIP_FILE_SUFFIXES))
-    return out
+    """Every file of the plugin's file set (what publish would ship), in a stable order."""
+    from mixpeek_tools.plugin.files import plugin_files as file_set
+
+    return file_set(root).paths()
 
 
 def _content(path: Path) -> bytes:
@@ -110,7 +101,11 @@ def file_findings(root: Path, files: Sequence[Path], extra_forbidden: list[str],
     for path, rel, key, content in todo:
         found = by_rel.get(rel, [])
         if path.suffix == ".py":
+            from mixpeek_tools.validator.checks.names import undefined_names
+
             syntax = syntax_findings(content, rel)
+            if not syntax:
+                found = found + undefined_names(content, rel)
             # the scanner reports the same syntax error as MP413; one message is enough
             found = syntax + [f for f in found if not (syntax and f.rule == "MP413")]
         if cache is not None and key is not None and not unavailable:
@@ -132,16 +127,21 @@ def check_plugin(root: Path, cache_dir: Path | None) -> list[Finding]:
     findings: list[Finding] = []
     if "structure" not in config.skip:
         findings.extend(layout_findings(root))
+    if "names" not in config.skip:
+        from mixpeek_tools.validator.checks.names import sibling_findings
+        from mixpeek_tools.validator.model import CheckContext
+
+        findings.extend(sibling_findings(CheckContext(config)))
     extra = sorted(set(config.extra_forbidden))
     cache = None
     if cache_dir is not None:
-        cache = FileCache(cache_dir, salt="\0".join(extra), scope=str(root))
+        cache = FileCache(cache_dir, salt="names-v1\0" + "\0".join(extra), scope=str(root))
     files = plugin_files(root)
     per_file = file_findings(root, files, extra, cache)
     if cache is not None:
         cache.save()
     for finding in per_file:
-        if finding.check == "structure" and "structure" in config.skip:
+        if finding.check in ("structure", "names") and finding.check in config.skip:
             continue
         findings.append(finding)
     out = []

@@ -8,6 +8,10 @@ so nothing else in the parent folder can shadow a library). Earlier imports of t
 are purged first so a reload sees fresh code. A directory name that is not a valid identifier
 (``my-extractor``) is imported under its mapped name (``my_extractor``).
 
+The modules come from a staged copy of exactly the files ``publish`` would ship (see
+:mod:`mixpeek_tools.plugin.staging`), compiled from source only and under their original file
+names: a module the archive leaves out, bytecode and native extensions cannot be imported.
+
 Syntax errors and failing imports become :class:`PluginLoadError` pointing at the plugin file and
 line where things went wrong, instead of a traceback through the kit.
 """
@@ -65,6 +69,7 @@ class LoadedPlugin:
     input_schema: Any
     output_schema: Any
     parameter_schema: Any
+    staged_root: Path | None = None  # the copy of the published files the modules come from
 
     @property
     def name(self) -> str:
@@ -175,15 +180,12 @@ def _load_error(exc: BaseException, root: Path, what: str) -> PluginLoadError:
     )
 
 
-def _import_package(root: Path, name: str) -> ModuleType:
-    init = root / "__init__.py"
-    if init.is_file():
-        spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(root)]
-        )
-    else:  # a namespace-style plugin without __init__.py still has a package to import into
-        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-        spec.submodule_search_locations = [str(root)]
+def _import_package(root: Path, name: str) -> tuple[ModuleType, Path]:
+    """Stage the plugin's file set and import its top-level package from the copy."""
+    from mixpeek_tools.plugin.staging import find_root_spec, stage_plugin
+
+    staged = stage_plugin(root, name)
+    spec = find_root_spec(staged)
     if spec is None:
         raise PluginLoadError("cannot build an import spec", path=str(root))
     module = importlib.util.module_from_spec(spec)
@@ -195,11 +197,11 @@ def _import_package(root: Path, name: str) -> ModuleType:
     except BaseException:
         purge(name)
         raise
-    return module
+    return module, staged.staged
 
 
-def _import_part(name: str, part: str, root: Path) -> ModuleType | None:
-    if not (root / f"{part}.py").is_file() and not (root / part / "__init__.py").is_file():
+def _import_part(name: str, part: str, root: Path, staged: Path) -> ModuleType | None:
+    if not (staged / f"{part}.py").is_file() and not (staged / part / "__init__.py").is_file():
         return None
     try:
         return importlib.import_module(f"{name}.{part}")
@@ -234,13 +236,18 @@ def load_plugin(path: str | Path) -> LoadedPlugin:
     name = _choose_name(root)
     purge(name)
     try:
-        package = _import_package(root, name)
+        package, staged = _import_package(root, name)
     except Exception as exc:
         raise _load_error(exc, root, "__init__.py") from exc
-    manifest = _import_part(name, "manifest", root)
-    assert manifest is not None  # _check_root guarantees manifest.py
-    pipeline = _import_part(name, "pipeline", root)
-    realtime = _import_part(name, "realtime", root)
+    manifest = _import_part(name, "manifest", root, staged)
+    if manifest is None:
+        raise PluginLoadError(
+            "manifest.py is not among the files the plugin would publish",
+            path=str(root / "manifest.py"),
+            hint="Remove it from .gitignore/.mixpeekignore: the archive must contain it",
+        )
+    pipeline = _import_part(name, "pipeline", root, staged)
+    realtime = _import_part(name, "realtime", root, staged)
     metadata = getattr(manifest, "metadata", None)
     return LoadedPlugin(
         root=root,
@@ -253,6 +260,7 @@ def load_plugin(path: str | Path) -> LoadedPlugin:
         input_schema=getattr(manifest, "input_schema", None),
         output_schema=getattr(manifest, "output_schema", None),
         parameter_schema=getattr(manifest, "parameter_schema", None),
+        staged_root=staged,
     )
 
 

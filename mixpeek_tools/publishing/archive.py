@@ -21,15 +21,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import stat
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from mixpeek_tools.errors import BadInput
-from mixpeek_tools.publishing.ignore import IgnoreRules, load_rules
+from mixpeek_tools.publishing.ignore import archive_files
 
 MAX_ARCHIVE_BYTES = 524_288_000  # 500 MB, the platform's limit
 FIXED_MTIME = 315_532_800  # 1980-01-01T00:00:00Z: the earliest time every archive format can hold
@@ -89,80 +87,28 @@ class _DigestWriter:
         self._target.flush()
 
 
-def collect_entries(root: Path, top: str, rules: IgnoreRules | None = None) -> list[ArchiveEntry]:
-    """Every file that goes into the archive, sorted by stored name.
+def collect_entries(root: Path, top: str) -> list[ArchiveEntry]:
+    """Every file that goes into the archive (the plugin's file set), sorted by stored name.
 
     Symbolic links to files inside the plugin are stored as the file they point at; links that
     leave the plugin, links to folders and special files are refused, because each is either a
     leak or a surprise on the server.
     """
     root = root.resolve()
-    rules = rules or load_rules(root)
-    entries = [
-        ArchiveEntry(
-            name=f"{top}/{rel}",
-            source=path,
-            size=path.stat().st_size,
-            executable=bool(path.stat().st_mode & 0o111),
+    files = archive_files(root)
+    if files.refused:
+        rel, reason = files.refused[0]
+        raise BadInput(
+            f"{rel}: {reason}; links to folders, links that leave the plugin and special files "
+            "are never archived",
+            where=str(root / rel),
+            hint="Replace it with the real files, or list it in .mixpeekignore",
         )
-        for rel, path in _walk(root, rules)
+    entries = [
+        ArchiveEntry(name=f"{top}/{f.rel}", source=f.path, size=f.size, executable=f.executable)
+        for f in files
     ]
     return sorted(entries, key=lambda e: e.name)
-
-
-def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, Path]]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        kept_dirs = []
-        for name in sorted(dirnames):
-            path = here / name
-            if rules.excluded(prefix + name, is_dir=True):
-                continue
-            if path.is_symlink():
-                _refuse_link(root, path, prefix + name)
-            kept_dirs.append(name)
-        dirnames[:] = kept_dirs
-        for name in sorted(filenames):
-            rel = prefix + name
-            if rules.excluded(rel, is_dir=False):
-                continue
-            yield rel, _regular_file(root, here / name, rel)
-
-
-def _regular_file(root: Path, path: Path, rel: str) -> Path:
-    """The real file behind ``path``, or a clear refusal."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root):
-            raise BadInput(
-                f"the symbolic link points outside the plugin (to {target})",
-                where=str(path),
-                hint="Copy the file into the plugin, or list the link in .mixpeekignore",
-            )
-        if not target.is_file():
-            _refuse_link(root, path, rel)
-        return target
-    mode = path.lstat().st_mode
-    if not stat.S_ISREG(mode):
-        raise BadInput(
-            "this is not a regular file (a socket, pipe or device) and cannot be archived",
-            where=str(path),
-            hint="Remove it or list it in .mixpeekignore",
-        )
-    return path
-
-
-def _refuse_link(root: Path, path: Path, rel: str) -> None:
-    target = path.resolve()
-    where = "outside the plugin" if not target.is_relative_to(root) else "to a folder"
-    raise BadInput(
-        f"the symbolic link {rel} points {where} ({target}); links to folders and links that "
-        "leave the plugin are never archived",
-        where=str(path),
-        hint="Replace the link with the real files, or list it in .mixpeekignore",
-    )
 
 
 def _tar_info(entry: ArchiveEntry) -> tarfile.TarInfo:

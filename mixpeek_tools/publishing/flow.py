@@ -139,7 +139,8 @@ def prepare(
 def _validate(root: Path) -> list[Finding]:
     from mixpeek_tools.validator import run_checks
 
-    report = run_checks(root, static_only=True, for_publish=True)
+    # The client never imports the plugin for publish: only the static gate runs here.
+    report = run_checks(root, static_only=True, for_publish=True, no_import=True)
     if report.failed:
         raise ChecksFailed(
             "the plugin failed validation, so it was not published:\n"

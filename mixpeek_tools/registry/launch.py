@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixpeek_tools.errors import EnvironmentFailure
+from mixpeek_tools.extras import require_extra
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ def running_registry(
     startup_timeout: float = 60.0,
 ) -> Iterator[RunningRegistry]:
     """A registry on a free loopback port for the duration of the ``with`` block."""
+    require_extra("boto3", "registry", "mixpeek registry serve")
+    if "--s3-endpoint-url" not in extra_args:  # without it the registry starts moto's S3 server
+        require_extra("moto.server", "registry", "mixpeek registry serve")
     key = add_key(data_dir, namespace)
     port = free_port()
     log = data_dir / "registry.log"

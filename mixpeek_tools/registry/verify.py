@@ -8,12 +8,17 @@ Steps, each of which can only make things stricter:
 2. The archive (``.tar.gz`` or ``.zip``) is unpacked by :mod:`unpack` (headers checked first, no
    traversal, no links, bounded size).
 3. The manifest's metadata is read statically and must match the upload's name and version.
-4. The security scanner runs in this process: it parses code with libcst and never executes it.
-5. Only when the scan is clean do the validator's static checks run, and they run in a child
-   process (``verify_worker``) because they import the plugin: with a minimal environment (none
-   of the registry's credentials), CPU, memory, file-size and wall-clock limits. Code the scanner
-   refused is therefore never imported anywhere. The limits protect the registry; they are not
-   a sandbox, which is why the scan comes first.
+4. The security scanner runs in this process over every unpacked file (the file set in its
+   untrusted mode, :mod:`mixpeek_tools.plugin.files`: caches, bytecode, native extensions and
+   ``.pth`` files included and refused); it parses code with libcst and never executes it.
+5. Only when the scan is clean do the validator's static checks run, and they run in a guarded
+   child process (``verify_worker``, :mod:`mixpeek_tools.guard`) because they import the
+   plugin: a minimal environment (none of the registry's credentials, a private HOME), no
+   network (a fresh network namespace when the registry runs as root), CPU, memory, file-size
+   and wall-clock limits, killed with its process group on timeout or when the registry dies,
+   and a PEP 578 audit hook that denies process creation, sockets, native code, dynamic code
+   and forbidden imports reached by plugin code; each denial is a security violation at the
+   plugin's file and line. Code the scanner refused is never imported anywhere.
 
 Any finding of error severity makes the plugin ``failed``, stored with its violations.
 """
@@ -25,11 +30,11 @@ import json
 import os
 import signal
 import subprocess  # nosec B404  # runs our own checker module, never a shell
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixpeek_tools.registry.guarded import guarded_argv
 from mixpeek_tools.registry.naming import same_version
 from mixpeek_tools.registry.scratch import scratch_dir
 from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
@@ -121,31 +126,34 @@ def _check_metadata(root: Path, upload: dict[str, Any], verdict: Verdict) -> Non
 
 
 def _scan(root: Path, verdict: Verdict) -> None:
+    from mixpeek_tools.plugin.files import plugin_files
     from mixpeek_tools.scanner import scan_paths
 
-    py_files = sorted(p for p in root.rglob("*.py") if p.is_file())
-    if not py_files:
+    # Untrusted mode: every file of the upload, caches and bytecode included (nothing skipped).
+    files = plugin_files(root, untrusted=True)
+    for rel, reason in files.refused:
+        verdict.violations.append(_violation("archive.file", f"{rel}: {reason}", rel))
+    if not files.files:
         return
-    for finding in scan_paths(py_files).findings:
+    for finding in scan_paths(files.paths()).findings:
         data = _relative(finding.to_dict(), root)
         (verdict.violations if finding.is_error else verdict.warnings).append(data)
 
 
 def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
+    from mixpeek_tools.guard.hook import read_report
+    from mixpeek_tools.guard.parent import child_env
+    from mixpeek_tools.registry.verify_worker import denials_file
+
     out = work / "checks.json"
     home = work / "home"
     home.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "LANG": "C.UTF-8",
-    }
-    if "PYTHONPATH" in os.environ:  # the kit itself may be importable only through it
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    argv = guarded_argv("mixpeek_tools.registry.verify_worker", [str(root), str(out)])
-    code, tail = run_worker(argv, work, env)
+    # The worker guards itself before the plugin's first import (dies with the registry, no
+    # network, limits, audit hook: mixpeek_tools.guard.child); run_worker bounds its output.
+    argv = [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)]
+    code, tail = run_worker(argv, work, child_env(home))
+    for denial in read_report(denials_file(out)):  # whatever the plugin did after a denial
+        verdict.violations.append(denial.finding())
     if code is None:
         verdict.validation_errors.append(
             _violation("checks.timeout", f"the checks ran past {WORKER_TIMEOUT} s")
@@ -183,7 +191,7 @@ def run_worker(argv: list[str], work: Path, env: dict[str, str]) -> tuple[int | 
         proc = subprocess.Popen(  # nosec B603  # fixed argv, our own module
             argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=sink,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # own group; it dies with the registry (see guarded)
+            start_new_session=True,  # own group; it dies with the registry (guard.child)
         )  # fmt: skip
         try:
             code: int | None = proc.wait(timeout=WORKER_TIMEOUT)

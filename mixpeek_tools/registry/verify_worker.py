@@ -2,10 +2,11 @@
 
 The validator's schema and pipeline checks import the plugin, which runs its code. The registry
 must never do that in its own process, so it runs this module as ``python -m
-mixpeek_tools.registry.verify_worker <plugin dir> <result file>`` under resource limits (see
-``verify``) and reads one JSON object from the result file (not stdout, which plugin code can
-print to): ``{"findings": [...], "error": null | "...", "manifest": {...}}`` (the manifest's
-schemas as JSON Schema, shown on the plugin record).
+mixpeek_tools.registry.verify_worker <plugin dir> <result file>``; the worker first makes itself
+a guarded child (killed with the registry, no network namespace as root, resource limits, the
+PEP 578 run-time guard of :mod:`mixpeek_tools.guard`) and writes one JSON object to the result
+file (not stdout, which plugin code can print to): ``{"findings": [...], "error": null | "...",
+"manifest": {...}}`` (the manifest's schemas as JSON Schema, shown on the plugin record).
 """
 
 from __future__ import annotations
@@ -111,9 +112,18 @@ def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
+def denials_file(out: Path) -> Path:
+    """Where the guarded worker's audit hook writes its denials (next to the result file)."""
+    return out.with_name(out.name + ".denials")
+
+
 def main(argv: list[str]) -> int:
     root, out = Path(argv[0]), Path(argv[1])
-    apply_limits()
+    # Dies with the registry, no network, the limits above, then the run-time guard: all before
+    # the plugin's first import (mixpeek_tools.guard.child).
+    from mixpeek_tools.guard.child import prepare
+
+    prepare([root], denials_file(out))
     try:
         result = check(root)
     except Exception as exc:  # a crash in a check is reported, never raised into the registry

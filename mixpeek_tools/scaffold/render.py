@@ -70,9 +70,10 @@ def init_plugin(
     output_dir = Path(output).expanduser().resolve()
     target = output_dir / valid.name
     _check_target(target, force)
-    src, is_kit_template = resolve_template(template)
-    unsafe = trust or is_kit_template
-    _render(src, output_dir, answers, vcs_ref=vcs_ref, force=force, unsafe=unsafe)
+    source = resolve_template(template)
+    unsafe = trust or source.is_kit
+    _render(source.src, output_dir, answers, vcs_ref=vcs_ref or source.vcs_ref, force=force,
+            unsafe=unsafe)
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     return InitResult(name=valid, category=answers["category"], plugin_dir=target, files=files)
 

@@ -9,14 +9,18 @@ whenever a conflict is left, so an update can never silently half-apply.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from mixpeek_tools.errors import BadInput, ChecksFailed
+from mixpeek_tools.scaffold import history
 from mixpeek_tools.scaffold.copier_errors import copier_failures
 from mixpeek_tools.scaffold.render import ANSWERS_FILE
+from mixpeek_tools.scaffold.template_source import is_kit_history, kit_history_source
 
+Conflict = Literal["inline", "rej"]
 # Two-letter `git status --porcelain` codes of unmerged paths.
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
@@ -44,6 +48,7 @@ class UpdateResult:
     old_version: str | None
     new_version: str | None
     changed: list[str] = field(default_factory=list)
+    pretend: bool = False
 
 
 def read_answers(plugin_dir: Path) -> dict[str, Any]:
@@ -105,34 +110,109 @@ def find_conflicts(plugin_dir: Path) -> list[str]:
     return sorted(unmerged | rejected)
 
 
+LEGACY_PACKAGED_TEMPLATE = "mixpeek_tools/scaffold/kit_template"
+
+
+def _legacy_refusal(plugin_dir: Path) -> BadInput:
+    return BadInput(
+        "this plugin was rendered by a kit (0.1.0 or older, installed from a package) that "
+        "recorded no template version, so Copier cannot rebuild the template it came from",
+        where=str(plugin_dir / ANSWERS_FILE),
+        hint="Set _commit to the kit version that rendered it (e.g. 0.1.0) and _src_path to "
+        f"{history.recorded_src_path()} in {ANSWERS_FILE}, commit, and run the update again",
+    )
+
+
+def update_target(plugin_dir: Path, vcs_ref: str | None) -> tuple[dict[str, Any], str | None]:
+    """The plugin's answers and the template version to update to (None: the latest tag).
+
+    Plugins rendered from the kit's own versioned template go to the installed kit's version,
+    after the user's copy of the template history has been given that version.
+    """
+    answers = read_answers(plugin_dir)
+    src = str(answers.get("_src_path") or "")
+    if src.rstrip("/").endswith(LEGACY_PACKAGED_TEMPLATE) and not answers.get("_commit"):
+        raise _legacy_refusal(plugin_dir)
+    if is_kit_history(src):
+        return answers, vcs_ref or kit_history_source().vcs_ref
+    return answers, vcs_ref
+
+
 def update_plugin(
     path: Path | str = ".",
     *,
     vcs_ref: str | None = None,
-    conflict: Literal["inline", "rej"] = "inline",
+    conflict: Conflict = "inline",
     prompt: bool = False,
     trust: bool = False,
+    pretend: bool = False,
 ) -> UpdateResult:
-    """Update the plugin at ``path`` from its template; UpdateConflicts if conflicts remain."""
-    from copier import run_update
+    """Update the plugin at ``path`` from its template; UpdateConflicts if conflicts remain.
 
+    ``pretend`` runs the real update in a throwaway clone of the plugin's repository and
+    reports what it changed there (``changed``, ``conflicts``); the plugin is not touched.
+    Copier's own pretend mode is not used: during an update it reports nothing reliable.
+    """
     plugin_dir = Path(path).expanduser().resolve()
-    old = read_answers(plugin_dir).get("_commit")
-    trust_hint = "The template runs tasks or migrations; pass --trust if you trust it"
-    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint):
-        run_update(
-            plugin_dir,
-            vcs_ref=vcs_ref,
-            conflict=conflict,
-            defaults=not prompt,
-            overwrite=True,
-            skip_answered=True,
-            quiet=True,
-            unsafe=trust,
-        )
+    answers, target = update_target(plugin_dir, vcs_ref)
+    old = answers.get("_commit")
+    unsafe = trust or is_kit_history(str(answers.get("_src_path") or ""))
+    if pretend:
+        return _pretend(plugin_dir, old, target, conflict, unsafe)
+    _run_copier_update(plugin_dir, target, conflict, prompt=prompt, unsafe=unsafe)
     conflicts = find_conflicts(plugin_dir)
     if conflicts:
         raise UpdateConflicts(conflicts, plugin_dir, conflict)
     new = read_answers(plugin_dir).get("_commit")
     changed = sorted(p for _, p in _status(plugin_dir))
     return UpdateResult(plugin_dir=plugin_dir, old_version=old, new_version=new, changed=changed)
+
+
+def _run_copier_update(
+    plugin_dir: Path, target: str | None, conflict: Conflict, *, prompt: bool, unsafe: bool
+) -> None:
+    from copier import run_update
+
+    trust_hint = "The template runs tasks or migrations; pass --trust if you trust it"
+    with copier_failures(f"plugin {plugin_dir}", trust_hint=trust_hint):
+        run_update(
+            plugin_dir,
+            vcs_ref=target,
+            conflict=conflict,
+            defaults=not prompt,
+            overwrite=True,
+            skip_answered=True,
+            quiet=True,
+            unsafe=unsafe,
+        )
+
+
+def _pretend(
+    plugin_dir: Path, old: str | None, target: str | None, conflict: Conflict, unsafe: bool
+) -> UpdateResult:
+    """The update applied to a clone of the plugin's repository, reported, then thrown away."""
+    top = _git(plugin_dir, "rev-parse", "--show-toplevel").strip()
+    if not top:
+        # Not in git: the real update gives the error and its fix.
+        _run_copier_update(plugin_dir, target, conflict, prompt=False, unsafe=unsafe)
+    if _status(plugin_dir):
+        raise BadInput(
+            "the plugin has uncommitted changes (the update needs a clean, committed tree)",
+            where=str(plugin_dir),
+            hint="Commit or stash your changes first (git add -A && git commit), then run it "
+            "again",
+        )
+    inside = plugin_dir.relative_to(Path(top).resolve())
+    with tempfile.TemporaryDirectory(prefix="mixpeek-update-pretend.") as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(  # nosec B603 B607
+            ["git", "clone", "-q", "--shared", top, str(clone)], capture_output=True, check=True
+        )
+        copy = clone / inside
+        _run_copier_update(copy, target, conflict, prompt=False, unsafe=unsafe)
+        conflicts = find_conflicts(copy)
+        changed = sorted(
+            f"{path} (conflict)" if path in conflicts else path for _, path in _status(copy)
+        )
+        new = read_answers(copy).get("_commit")
+    return UpdateResult(plugin_dir, old, new, changed, pretend=True)

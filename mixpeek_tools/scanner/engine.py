@@ -114,6 +114,10 @@ def scan_bytes(data: bytes, display: str, catalog: Catalog, *, explicit: bool = 
             return [policy_finding("hidden_code", f"a nested archive contains code the scan cannot see ({shown})", path=display)]
         return []
     findings: list[Finding] = []
+    if kind == "pth":  # any .pth file, whatever it holds (MP416, scanner/rules/artifacts.py)
+        from mixpeek_tools.scanner.rules.artifacts import pth_finding
+
+        findings.append(pth_finding(display))
     if kind == "python" and name in HOOK_NAMES:
         findings.append(policy_finding("install_hook", f"`{name}` runs code when the plugin is installed or Python starts", path=display, line=1, column=1))
     if kind == "notebook":

@@ -1,9 +1,8 @@
 """Which files a scan covers, what kind each one is, and how its code is read.
 
-The scan covers every file that would be published, not only ``*.py``: a folder is walked
-the way the archive builder walks it (VCS folders, caches, virtual environments, build output
-and bytecode are left out, see :data:`SKIP_DIRS`), and each file is classified by name and by
-its first bytes. Python source is decoded exactly as Python would (BOM and coding cookie via
+The scan covers every file that would be published, not only ``*.py``: a folder's files are
+its file set (:mod:`mixpeek_tools.plugin.files`, the one selection the archive builder uses
+too), and each file is classified by name and by its first bytes. Python source is decoded exactly as Python would (BOM and coding cookie via
 :func:`tokenize.detect_encoding`), notebooks contribute their code cells (IPython shell escapes
 become findings), ``.pth`` files contribute the lines that ``site`` executes.
 """
@@ -20,33 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Folders the archive builder never packs (mixpeek_tools.publishing.ignore.ALWAYS_EXCLUDED),
-# plus node_modules: scanning them would report code that is never published.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".bzr",
-        "__pycache__",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".tox",
-        ".nox",
-        ".ipynb_checkpoints",
-        ".venv",
-        "venv",
-        "env",
-        "build",
-        "dist",
-        ".mixpeek",
-        "node_modules",
-    }
-)
-SKIP_SUFFIXES = (".egg-info",)
-# Bytecode is never packed into an archive (it is listed as always excluded), so a folder scan
-# skips it; a .pyc named explicitly on the command line is still reported (MP415).
+# Bytecode suffixes: classified as ``bytecode`` (MP415) wherever they are found.
 SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
 
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -84,26 +57,16 @@ class CodeUnit:
 
 
 def iter_files(root: Path, display: str) -> Iterator[SourceFile]:
-    """Every file below ``root`` that an archive would contain, in a stable order."""
-    stack = [(root, display)]
-    while stack:
-        folder, shown = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        subdirs = []
-        for entry in entries:
-            child_display = os.path.join(shown, entry.name)
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in SKIP_DIRS or entry.name.endswith(SKIP_SUFFIXES):
-                    continue
-                subdirs.append((Path(entry.path), child_display))
-            elif entry.is_file(follow_symlinks=False):
-                if entry.name.endswith(SKIP_FILE_SUFFIXES):
-                    continue
-                yield SourceFile(Path(entry.path), child_display)
-        stack.extend(reversed(subdirs))
+    """Every file of the plugin's file set below ``root`` (what its archive would hold).
+
+    The selection is :func:`mixpeek_tools.plugin.files.plugin_files` (trusted mode): the same
+    rules the archive builder, the validator and the pre-commit hook use, so bytecode that is
+    not Python's own cache, native extensions and ``.pth`` files are scanned (and refused).
+    """
+    from mixpeek_tools.plugin.files import plugin_files
+
+    for f in plugin_files(root):
+        yield SourceFile(f.path, os.path.join(display, *f.rel.split("/")))
 
 
 def classify(path: Path, head: bytes) -> str:

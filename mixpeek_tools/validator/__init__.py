@@ -26,12 +26,14 @@ def run_checks(
     sample_data: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
     for_publish: bool = False,
+    no_import: bool = False,
 ) -> CheckReport:
     """Run the checks on one plugin directory and return every finding.
 
     ``static_only`` leaves out the plugin's tests and the sample-data run (``validate``);
     ``select``/``skip`` name checks (``structure``, ``schemas``...) and add to the plugin's own
-    ``[tool.mixpeek]`` settings; ``for_publish`` refuses to skip or downgrade the security check.
+    ``[tool.mixpeek]`` settings; ``for_publish`` refuses to skip or downgrade the security check;
+    ``no_import`` runs only the checks that neither import nor execute the plugin (publish).
     Bad input (missing directory, malformed sample file, bad configuration) raises
     :class:`~mixpeek_tools.errors.BadInput`; everything wrong with the plugin is a finding.
     """
@@ -45,6 +47,7 @@ def run_checks(
         sample_data=Path(sample_data) if sample_data is not None else None,
         params=params,
         for_publish=for_publish,
+        no_import=no_import,
     )
 
 

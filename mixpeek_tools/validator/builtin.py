@@ -13,8 +13,9 @@ from mixpeek_tools.validator.model import Check
 
 
 def builtin_checks() -> list[Check]:
-    """The six built-in checks, in the documented order."""
+    """The seven built-in checks, in the documented order."""
     from mixpeek_tools.validator.checks import (
+        names,
         pipeline,
         sample_data,
         schemas,
@@ -23,7 +24,7 @@ def builtin_checks() -> list[Check]:
         tests,
     )
 
-    checks = [structure.CHECK, schemas.CHECK, pipeline.CHECK, security.CHECK, tests.CHECK,
+    checks = [structure.CHECK, names.CHECK, schemas.CHECK, pipeline.CHECK, security.CHECK, tests.CHECK,
               sample_data.CHECK]
     security.CHECK.rules = security.scanner_rules()
     return checks
@@ -31,7 +32,7 @@ def builtin_checks() -> list[Check]:
 
 @hookimpl
 def mixpeek_register_checks() -> list[Check]:
-    """Register structure, schemas, pipeline, security, tests and sample data."""
+    """Register structure, names, schemas, pipeline, security, tests and sample data."""
     return builtin_checks()
 
 

@@ -129,6 +129,7 @@ class RunConfig:
     sample_rows: list[dict[str, Any]] | None = None
     params: dict[str, Any] | None = None
     for_publish: bool = False
+    no_import: bool = False  # publish: never import or run the plugin (static gate only)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -151,6 +152,7 @@ class CheckContext:
         self._plugin: Any = None
         self._load_error: Exception | None = None
         self._loaded = False
+        self._files: Any = None
 
     def note(self, text: str) -> None:
         """A short remark the text report shows next to the running check (e.g. "5 passed")."""
@@ -168,16 +170,17 @@ class CheckContext:
         except ValueError:
             return str(path)
 
+    def files(self) -> Any:
+        """The plugin's file set (:mod:`mixpeek_tools.plugin.files`): what publish would ship."""
+        if self._files is None:
+            from mixpeek_tools.plugin.files import plugin_files
+
+            self._files = plugin_files(self.root)
+        return self._files
+
     def python_files(self) -> list[Path]:
-        """Every ``.py`` file of the plugin, skipping caches, virtualenvs and hidden folders."""
-        skip = {"__pycache__", ".venv", "venv", "build", "dist", "node_modules"}
-        out = []
-        for path in sorted(self.root.rglob("*.py")):
-            parts = path.relative_to(self.root).parts
-            if any(p in skip or p.startswith(".") for p in parts[:-1]):
-                continue
-            out.append(path)
-        return out
+        """Every Python source file of the plugin's file set (what publish would ship)."""
+        return [self.root / f.rel for f in self.files().python_sources() if f.rel.endswith(".py")]
 
     def load_plugin(self) -> Any:
         """The imported plugin (``LoadedPlugin``); raises the loader's error, cached per run."""

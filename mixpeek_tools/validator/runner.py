@@ -30,6 +30,26 @@ from mixpeek_tools.validator.model import (
 )
 
 SECURITY = "security"
+GATE_REASON = (
+    "the security scan has findings, and no plugin code runs before the static gate "
+    "passes (the plugin was not imported)"
+)
+
+
+def runs_plugin_code(check: Check) -> bool:
+    """Whether the check imports or executes the plugin (so it waits for the static gate)."""
+    return check.needs_import or not check.static
+
+
+def _gate_first(selected: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
+    """The static gate (checks that run no plugin code) first, then the others, each in order.
+
+    Nothing of the plugin runs before the security scan has passed: a check that imports or
+    executes the plugin runs only after every check that does not, and not at all when the
+    security check found an error.
+    """
+    gate = [item for item in selected if not runs_plugin_code(item[0])]
+    return gate + [item for item in selected if runs_plugin_code(item[0])]
 
 
 def _describe(exc: BaseException) -> str:
@@ -100,6 +120,7 @@ class Session:
         sample_data: Path | None,
         params: Mapping[str, Any] | None,
         for_publish: bool,
+        no_import: bool = False,
     ) -> RunConfig:
         """Merge options, ``[tool.mixpeek]`` and ``mixpeek_configure`` hooks into a RunConfig."""
         config = RunConfig(
@@ -110,6 +131,7 @@ class Session:
             sample_data=sample_data,
             params=dict(params) if params is not None else None,
             for_publish=for_publish,
+            no_import=no_import,
         )
         table, pyproject = config_mod.read_table(root)
         config_mod.apply_table(config, table, pyproject)
@@ -150,6 +172,11 @@ class Session:
                 reason = "not selected"
             elif config.static_only and not check.static:
                 reason = "not run by validate (static checks only)"
+            elif config.no_import and runs_plugin_code(check):
+                reason = (
+                    "not run by publish, which never imports the plugin "
+                    "(`mixpeek plugin validate` and the registry run it)"
+                )
             elif check.not_applicable is not None:
                 reason = check.not_applicable(config) or ""
             out.append((check, reason))
@@ -169,9 +196,13 @@ class Session:
         results: list[CheckResult] = []
         findings: list[Finding] = list(self.manager.findings)
         self.manager.findings.clear()
-        for check, reason in self.selected(config):
+        gate_failed = False
+        for check, reason in _gate_first(self.selected(config)):
             if reason:
                 results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
+                continue
+            if gate_failed and runs_plugin_code(check):
+                results.append(CheckResult(check.name, [], 0.0, "not-run", GATE_REASON))
                 continue
             ctx.notes.clear()
             result = self._run_one(check, ctx)
@@ -184,6 +215,9 @@ class Session:
                 seconds=result.seconds,
             )
             findings.extend(self._drain())
+            gate_failed = gate_failed or (
+                check.name == SECURITY and any(f.is_error for f in result.findings)
+            )
         findings = self._adjust(findings, config) if findings else findings
         report = CheckReport(
             findings=_dedupe(findings),
@@ -293,6 +327,7 @@ def run(
     params: Mapping[str, Any] | None = None,
     for_publish: bool = False,
     session: Session | None = None,
+    no_import: bool = False,
 ) -> CheckReport:
     """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`)."""
     root = root.expanduser()
@@ -307,7 +342,7 @@ def run(
     session = session or Session()
     config = session.configure(
         root, static_only=static_only, select=select, skip=skip, sample_data=sample_data,
-        params=params, for_publish=for_publish,
+        params=params, for_publish=for_publish, no_import=no_import,
     )
     if sample_data is not None and not static_only:
         config.sample_rows = read_sample_rows(sample_data)

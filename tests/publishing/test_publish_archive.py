@@ -87,8 +87,8 @@ def test_secrets_caches_and_build_output_stay_out(tmp_path: Path) -> None:
     plugin = make_plugin(tmp_path / "p")
     junk = [
         ".git/config", ".env", ".env.local", "id_rsa", "id_ed25519.pub", "certs/server.pem",
-        "tls.key", "credentials.json", "gcp-credentials-prod.json", "__pycache__/core.cpython-311.pyc",
-        "processors/__pycache__/x.pyc", "stale.pyc", ".venv/bin/python", "venv/lib/x.py",
+        "tls.key", "credentials.json", "gcp-credentials-prod.json", "node_modules/x/index.js",
+        ".venv/bin/python", "venv/lib/x.py",
         "build/lib/x.py", "dist/p-1.whl", "p.egg-info/PKG-INFO", ".pytest_cache/v/x",
         ".mypy_cache/x", ".ruff_cache/x", ".DS_Store", ".mixpeek/dist/old.tar.gz", ".aws/credentials",
     ]  # fmt: skip
@@ -96,6 +96,10 @@ def test_secrets_caches_and_build_output_stay_out(tmp_path: Path) -> None:
         target = plugin / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("SECRET")
+    # Python's own cache (timestamp-based, beside its source) stays out too
+    cache = plugin / "processors" / "__pycache__" / "core.cpython-311.pyc"
+    cache.parent.mkdir()
+    cache.write_bytes(b"\xa7\r\r\n" + b"\x00" * 12)
     info = build_archive(plugin, "demo_plugin", tmp_path / "a.tar.gz")
     stored = {n.removeprefix("demo_plugin/") for n in names(info.path)}
     assert stored == {"manifest.py", "pipeline.py", "processors/__init__.py", "processors/core.py",

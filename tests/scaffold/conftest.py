@@ -12,6 +12,7 @@ import pytest
 from mixpeek_tools.cli.main import cli, run_cli
 
 from .helpers import commit_all, copy_template, git
+from .wheel_env import KitBuilds, KitVenv
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +82,34 @@ def mixpeek(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def session_gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same private git identity for session fixtures (function fixtures come later)."""
+    config = tmp_path_factory.mktemp("git") / "gitconfig"
+    config.write_text(
+        "[user]\n\tname = Grace Hopper\n\temail = grace@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    return config
+
+
+@pytest.fixture(scope="session")
+def kit_builds(tmp_path_factory: pytest.TempPathFactory, session_gitconfig: Path) -> KitBuilds:
+    """Two releases of the kit built with ``python -m build``, once per test session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", str(session_gitconfig))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        return KitBuilds.make(tmp_path_factory.mktemp("builds"))
+
+
+@pytest.fixture(scope="session")
+def kit_venv(
+    tmp_path_factory: pytest.TempPathFactory, kit_builds: KitBuilds, session_gitconfig: Path
+) -> KitVenv:
+    """One fresh venv per session with release 1 of the kit and its core dependencies."""
+    return KitVenv.make(
+        tmp_path_factory.mktemp("installed"), kit_builds.wheel1, kit_builds.version1,
+        session_gitconfig,
+    )

@@ -179,3 +179,55 @@ def test_vcs_ref_picks_the_template_version(template_repo: Path, tmp_path: Path,
     assert mixpeek("plugin", "update", "--path", str(plugin), "--vcs-ref", "v2").code == 0
     assert answers(plugin)["_commit"] == "v2"
     assert "A v3 addition." not in (plugin / "README.md").read_text()
+
+
+def test_check_reports_a_newer_tag_until_the_plugin_is_updated(
+    template_repo: Path, tmp_path: Path, mixpeek
+) -> None:
+    plugin = render(mixpeek, template_repo, tmp_path / "plugins")
+    own_repo(plugin)
+    up_to_date = mixpeek("plugin", "update", "--check", "--path", str(plugin))
+    assert up_to_date.code == 0 and "up to date with template version v1" in up_to_date.out
+    release_fix(template_repo)
+
+    available = mixpeek("plugin", "update", "--check", "--path", str(plugin))
+    assert available.code == 1
+    assert "template version v2 is available (the plugin is at v1)" in available.out
+
+    assert mixpeek("plugin", "update", "--path", str(plugin)).code == 0
+    commit_all(plugin, "template update")
+    assert mixpeek("plugin", "update", "--check", "--path", str(plugin)).code == 0
+
+
+def test_pretend_lists_the_changes_and_conflicts_and_writes_nothing(
+    template_repo: Path, tmp_path: Path, mixpeek
+) -> None:
+    plugin = render(mixpeek, template_repo, tmp_path / "plugins")
+    own_repo(plugin)
+    release_fix(template_repo)
+    result = mixpeek("plugin", "update", "--pretend", "--path", str(plugin))
+    assert result.code == 0, result.err
+    assert "Would update my_plugin from template version v1 to v2" in result.out
+    assert "  pipeline.py\n" in result.out
+    assert git(plugin, "status", "--porcelain") == ""
+    assert "(IS_TEXT)" not in (plugin / "pipeline.py").read_text()
+
+    pipeline = plugin / "pipeline.py"
+    pipeline.write_text(pipeline.read_text().replace("one CPU step over", "my own words about"))
+    commit_all(plugin, "conflicting edit")
+    clash = mixpeek("plugin", "update", "--pretend", "--path", str(plugin))
+    assert clash.code == 0 and "pipeline.py (conflict)" in clash.out
+    assert "<<<<<<<" not in pipeline.read_text()
+
+
+def test_a_plugin_of_an_old_packaged_kit_gets_the_manual_fix(tmp_path: Path, mixpeek) -> None:
+    plugin = tmp_path / "old_plugin"
+    plugin.mkdir()
+    (plugin / ".copier-answers.yml").write_text(
+        "_src_path: /old/venv/lib/python3.11/site-packages/mixpeek_tools/scaffold/kit_template\n"
+        "plugin_name: old_plugin\nanswers_file_in_plugin: true\n"
+    )
+    for args in (("plugin", "update"), ("plugin", "update", "--check")):
+        result = mixpeek(*args, "--path", str(plugin))
+        assert result.code == 2, result.err
+        assert "recorded no template version" in result.err and "Set _commit" in result.err

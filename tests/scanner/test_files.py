@@ -108,11 +108,14 @@ def test_data_files_are_not_flagged(tmp_path: Path) -> None:
 
 
 def test_folders_are_walked_like_the_archive(tmp_path: Path) -> None:
-    for skipped in (".git/hooks/x.py", "__pycache__/m.py", ".venv/lib/s.py", "node_modules/p/x.py", "build/lib/x.py", "pkg.egg-info/x.py"):
+    for skipped in (".git/hooks/x.py", ".venv/lib/s.py", "node_modules/p/x.py", "build/lib/x.py", "pkg.egg-info/x.py"):
         _write(tmp_path, skipped, "import subprocess\n")
     _write(tmp_path, "pkg/deep/mod.py", "import subprocess\n")
+    _write(tmp_path, "__pycache__/m.py", "import subprocess\n")  # source ships wherever it is
     findings = scan_paths([tmp_path], jobs=1).findings
-    assert {f.path for f in findings} == {str(tmp_path / "pkg" / "deep" / "mod.py")}
+    assert {f.path for f in findings} == {
+        str(tmp_path / "pkg" / "deep" / "mod.py"), str(tmp_path / "__pycache__" / "m.py")
+    }
 
 
 def test_paths_are_reported_as_given_joined_with_the_file_below(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,3 +139,58 @@ def test_findings_carry_position_and_source_line(tmp_path: Path) -> None:
     assert (finding.line, finding.column) == (3, 9)
     assert finding.source_line == "x = 1;  os.popen('id')"
     assert finding.rule == "MP401" and finding.category == "command_execution"
+
+
+# -- importable artifacts: the file set keeps them, the scan refuses them -----------------------
+
+
+def _pyc(source: str, flags: int) -> bytes:
+    """A real .pyc of ``source`` with the given header flags (0 timestamp, 1 unchecked, 3 checked)."""
+    import importlib.util
+    import marshal
+
+    code = compile(source, "m.py", "exec")
+    return importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little") + b"\0" * 8 + marshal.dumps(code)
+
+
+@pytest.mark.parametrize(
+    ("rel", "data", "rule"),
+    [
+        ("helper.pyc", _pyc("x = 1\n", 0), "MP415"),  # sourceless, at the root
+        ("pkg/deep/helper.pyc", _pyc("x = 1\n", 0), "MP415"),  # sourceless, any level
+        ("__pycache__/core.cpython-311.pyc", _pyc("x = 1\n", 1), "MP415"),  # unchecked hash
+        ("__pycache__/core.cpython-311.pyc", _pyc("x = 1\n", 3), "MP415"),  # checked hash
+        ("__pycache__/gone.cpython-311.pyc", _pyc("x = 1\n", 0), "MP415"),  # cache without source
+        ("core.cpython-311-x86_64-linux-gnu.so", b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x03\x00" + b"\0" * 40, "MP410"),
+        ("paths.pth", b"/opt/elsewhere\n", "MP416"),
+        ("legacy.pyo", b"\0" * 16, "MP415"),
+    ],
+)
+def test_every_importable_non_source_file_is_refused(tmp_path: Path, rel: str, data: bytes, rule: str) -> None:
+    _write(tmp_path, "core.py", "x = 1\n")
+    _write(tmp_path, rel, data)
+    rules = {(f.rule, Path(f.path).relative_to(tmp_path).as_posix()) for f in scan_paths([tmp_path], jobs=1).findings}
+    assert (rule, rel) in rules
+
+
+def test_pythons_own_cache_beside_its_source_is_not_part_of_the_plugin(tmp_path: Path) -> None:
+    from mixpeek_tools.plugin.files import plugin_files
+
+    _write(tmp_path, "core.py", "x = 1\n")
+    _write(tmp_path, "__pycache__/core.cpython-311.pyc", _pyc("x = 1\n", 0))
+    assert plugin_files(tmp_path).rels() == ["core.py"]
+    assert scan_paths([tmp_path], jobs=1).findings == []
+    # the registry's untrusted mode skips nothing, not even a genuine cache
+    assert plugin_files(tmp_path, untrusted=True).rels() == ["__pycache__/core.cpython-311.pyc", "core.py"]
+
+
+def test_the_pth_rule_examples() -> None:
+    from mixpeek_tools.scanner.catalog import build_catalog
+    from mixpeek_tools.scanner.engine import scan_bytes
+    from mixpeek_tools.scanner.rules import artifacts
+
+    catalog = build_catalog()
+    for name, data in artifacts.VALID:
+        assert not [f for f in scan_bytes(data, name, catalog) if f.rule == artifacts.RULE_ID], name
+    for name, data in artifacts.INVALID:
+        assert [f for f in scan_bytes(data, name, catalog) if f.rule == artifacts.RULE_ID], name

@@ -26,7 +26,7 @@ def test_importing_the_validator_is_cheap() -> None:
 def test_run_checks_has_the_documented_signature() -> None:
     params = inspect.signature(run_checks).parameters
     assert list(params) == ["plugin_path", "static_only", "select", "skip", "sample_data",
-                            "params", "for_publish"]
+                            "params", "for_publish", "no_import"]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for n, p in params.items() if n != "plugin_path")
 
 
@@ -34,7 +34,8 @@ def test_a_clean_plugin_gives_an_unfailed_report_with_timings(make_plugin: MakeP
     report = run_checks(make_plugin(), static_only=True)
     assert isinstance(report, CheckReport)
     assert report.failed is False and report.findings == []
-    assert list(report.timings) == ["structure", "schemas", "pipeline", "security"]
+    # the static gate (no plugin code) first, then the checks that import the plugin
+    assert list(report.timings) == ["structure", "names", "security", "schemas", "pipeline"]
     assert all(seconds >= 0 for seconds in report.timings.values())
 
 

@@ -31,7 +31,7 @@ def test_the_docs_plugin_passes_test_with_the_docs_samples(sample: str) -> None:
     result = run_mixpeek("plugin", "test", "--path", str(DOCS_PLUGIN),
                          "--sample-data", str(DOCS_PLUGIN / "samples" / sample))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith("passed: 6 checks ran, 0 errors")
+    assert result.stdout.splitlines()[-1].startswith("passed: 7 checks ran, 0 errors")
 
 
 def test_the_docs_plugin_passes_validate() -> None:
@@ -69,7 +69,9 @@ def test_a_schema_that_is_not_a_model_fails(make_plugin: MakePlugin) -> None:
 def test_a_syntax_error_fails_with_file_and_line(make_plugin: MakePlugin) -> None:
     root = make_plugin({"processors/core.py": CORE.replace("class ExampleProcessor:", "class ExampleProcessor")})
     result = run_mixpeek("plugin", "test", "--path", str(root))
-    assert_clean_failure(result, "processors/core.py:10", "MP104", "MP003")
+    # code the scan cannot read fails the static gate: the plugin is never imported (no MP003)
+    assert_clean_failure(result, "processors/core.py:10", "MP104", "MP413")
+    assert "pipeline      not run: the security scan has findings" in result.stdout
 
 
 def test_an_import_error_is_a_finding_with_file_and_line(make_plugin: MakePlugin) -> None:

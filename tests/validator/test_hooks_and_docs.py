@@ -40,7 +40,7 @@ def test_hookspecs_use_the_mixpeek_project_name() -> None:
 def test_builtins_register_through_the_same_hooks() -> None:
     manager = build_manager(entry_points=False)
     assert [c.name for c in manager.checks()] == [
-        "structure", "schemas", "pipeline", "security", "tests", "sample_data"
+        "structure", "names", "schemas", "pipeline", "security", "tests", "sample_data"
     ]
     assert {"text", "json", "sarif"} <= set(manager.reporters())
 

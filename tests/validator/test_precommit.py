@@ -150,18 +150,23 @@ def test_pre_commit_try_repo_runs_the_hook_for_real(tmp_path: Path) -> None:
     assert "Failed" in dirty.stdout and "example_plugin/processors/core.py:1" in dirty.stdout
 
 
-def test_the_hook_walks_the_same_files_as_the_scanner(tmp_path: Path) -> None:
-    """The hook repeats the scanner's skip list so a warm run need not import the scanner."""
+def test_the_hook_walks_the_same_files_as_the_scanner_and_the_archive(tmp_path: Path) -> None:
+    """One file set (mixpeek_tools.plugin.files): hook, scanner and archive agree."""
     from mixpeek_tools.cli import precommit
+    from mixpeek_tools.publishing.archive import collect_entries
     from mixpeek_tools.scanner import sources
 
-    assert precommit.SKIP_DIRS == sources.SKIP_DIRS
     root = write_tree(tmp_path, {".venv/lib/x.py": "import subprocess\n", "data/model.bin": "x",
+                                 "node_modules/p/x.js": "x",
                                  "processors/__pycache__/core.cpython-311.pyc": "x"})
     walked = {p.relative_to(root).as_posix() for p in precommit.plugin_files(root)}
     scanned = {Path(s.path).relative_to(root).as_posix() for s in sources.iter_files(root, str(root))}
-    assert walked == scanned
+    shipped = {e.name.split("/", 1)[1] for e in collect_entries(root, "top")}
+    assert walked == scanned == shipped
     assert "data/model.bin" in walked and ".venv/lib/x.py" not in walked
+    assert "node_modules/p/x.js" not in walked
+    # not a timestamp cache Python wrote: it is part of the plugin, so it is scanned (and refused)
+    assert "processors/__pycache__/core.cpython-311.pyc" in walked
 
 
 def test_a_corrupt_cache_is_a_miss_not_an_error(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from mixpeek_tools.validator.model import Example, Rule
 
 from .helpers import write_rows
 
-PREFIX = {"structure": "MP1", "schemas": "MP2", "pipeline": "MP3", "security": "MP4",
+PREFIX = {"structure": "MP1", "names": "MP15", "schemas": "MP2", "pipeline": "MP3", "security": "MP4",
           "tests": "MP5", "sample_data": "MP6", "meta": "MP0"}
 
 

@@ -23,4 +23,4 @@ def test_a_fresh_scaffold_passes_plugin_test_with_its_samples(tmp_path: Path, ca
     for sample in samples:
         result = run_mixpeek("plugin", "test", "--path", str(root), "--sample-data", str(sample))
         assert result.returncode == 0, f"{sample.name}:\n{result.stdout}{result.stderr}"
-        assert result.stdout.splitlines()[-1].startswith("passed: 6 checks ran, 0 errors")
+        assert result.stdout.splitlines()[-1].startswith("passed: 7 checks ran, 0 errors")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from mixpeek_tools.cli.context import settings
+from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.params import parse_params
 from mixpeek_tools.errors import BadInput, ExitCode
 
@@ -101,15 +102,20 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--params", "params_json", metavar="JSON", help="Pipeline parameters as a JSON object.")
 @click.option("--params-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Pipeline parameters from a JSON file.")
+@guard_option
 def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
+    guard: bool = False,
 ) -> None:
     """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
     --sample-data, the sample rows through the real pipeline.
 
     Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
+    With --guard the whole run happens in a guarded child process (see docs/scanner.md).
     """
+    if guard:
+        rerun_guarded(path)
     execute(
         path=path, static_only=False, sample_data=sample_data,
         params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.params import parse_params
 from mixpeek_tools.errors import BadInput, ChecksFailed
 
@@ -159,6 +160,7 @@ def _summary(
     show_default=True,
     help="Worker processes for CPU steps on the local engine (0: run them in this process).",
 )
+@guard_option
 def run_command(
     path: str,
     input_path: str,
@@ -172,6 +174,7 @@ def run_command(
     placeholder_services: bool,
     cpu_threads: int,
     cpu_processes: int,
+    guard: bool = False,
 ) -> None:
     """Run the plugin's pipeline over a dataset file and write the results.
 
@@ -180,6 +183,8 @@ def run_command(
     --on-error continue the output still holds every row that succeeded); 2 bad input;
     3 environment (e.g. a GPU step without a GPU).
     """
+    if guard:
+        rerun_guarded(path)
     from mixpeek_tools.plugin.loader import load_plugin
     from mixpeek_tools.runtime.engines import get_engine
     from mixpeek_tools.runtime.executor import RunOptions, plan_pipeline, processed_flags

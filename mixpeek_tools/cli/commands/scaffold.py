@@ -94,26 +94,45 @@ def _print_created(plugin_dir: Path, category: str, files: list[str]) -> None:
 @click.option("--path", "-p", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Plugin folder (the one holding .copier-answers.yml).")
 @click.option("--vcs-ref", default=None, metavar="REF",
-              help="Template tag, branch or commit to update to (default: latest tag).")
+              help="Template version to update to (default: the installed kit's version for the "
+              "kit's template, else the latest tag).")
 @click.option("--conflict", type=click.Choice(["inline", "rej"]), default="inline",
               show_default=True, help="Leave conflicts as inline markers or as .rej files.")
+@click.option("--pretend", is_flag=True, help="Show what the update would change; write nothing.")
+@click.option("--check", "check", is_flag=True,
+              help="Only report whether a newer template version exists: exit 1 if so (for CI).")
 @click.option("--trust", is_flag=True,
               help="Allow a template that runs tasks or migrations during the update.")
-def update_command(path: Path, vcs_ref: str | None, conflict: str, trust: bool) -> None:
-    """Pull template fixes into a plugin, keeping your own edits (copier update).
+def update_command(
+    path: Path, vcs_ref: str | None, conflict: str, pretend: bool, check: bool, trust: bool
+) -> None:
+    """Pull template fixes into a plugin, keeping your own edits (Copier's three-way update).
 
-    The plugin must be committed to git first. Conflicts make the command fail and name the
-    files to resolve. Prompts for new template questions only in an interactive terminal.
+    The plugin must be committed to git first. Conflicts make the command fail (exit 1) and
+    name the files to resolve. A plugin rendered by an installed kit moves to the template of
+    the kit installed now. Prompts for new template questions only in an interactive terminal.
     """
+    if check:
+        _check(path)
+        return
     from mixpeek_tools.scaffold.update import update_plugin
 
     result = update_plugin(
         path,
         vcs_ref=vcs_ref,
         conflict="rej" if conflict == "rej" else "inline",
-        prompt=settings().may_prompt,
+        prompt=settings().may_prompt and not pretend,
         trust=trust,
+        pretend=pretend,
     )
+    if result.pretend:
+        click.echo(
+            f"Would update {result.plugin_dir.name} from template version {result.old_version} "
+            f"to {result.new_version or 'the latest tag'}; nothing was written:"
+        )
+        for line in result.changed:
+            click.echo(f"  {line}")
+        return
     if result.old_version == result.new_version and not result.changed:
         click.echo(f"{result.plugin_dir.name} is already at template version {result.new_version}.")
         return
@@ -124,3 +143,18 @@ def update_command(path: Path, vcs_ref: str | None, conflict: str, trust: bool) 
     for rel in result.changed:
         click.echo(f"  {rel}")
     click.echo("Review with git diff, run pytest, then commit.")
+
+
+def _check(path: Path) -> None:
+    """``--check``: exit 0 when up to date, 1 when a newer template version is available."""
+    from mixpeek_tools.scaffold.check import check_plugin
+
+    found = check_plugin(path)
+    if not found.available:
+        click.echo(f"{found.plugin_dir.name} is up to date with template version {found.current}.")
+        return
+    click.echo(
+        f"{found.plugin_dir.name}: template version {found.latest} is available "
+        f"(the plugin is at {found.current}); run: mixpeek plugin update"
+    )
+    raise click.exceptions.Exit(1)

@@ -2,7 +2,8 @@
 
 Writes every failed or erroring test id, with the file and line where it failed, to the JSON file
 named by ``$MIXPEEK_PYTEST_REPORT``. Reading ids from pytest itself is exact where parsing its
-terminal output would not be.
+terminal output would not be. Under ``mixpeek plugin test --guard`` it first makes this pytest
+process a guarded child too (:mod:`mixpeek_tools.guard.child`), before any test is collected.
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import os
 from typing import Any
 
 import pytest
+
+if os.environ.get("MIXPEEK_GUARD_SPEC"):  # a guarded run: guard this pytest child too
+    from pathlib import Path
+
+    from mixpeek_tools.guard.child import prepare_from_spec
+
+    prepare_from_spec(Path(os.environ["MIXPEEK_GUARD_SPEC"]))
 
 _OUTCOMES: list[dict[str, Any]] = []
 _COUNTS = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}

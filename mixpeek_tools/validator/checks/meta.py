@@ -7,7 +7,7 @@ never a silent skip.
 
 from __future__ import annotations
 
-from mixpeek_tools.validator.examples import BROKEN_IMPORT, SYNTAX_ERROR
+from mixpeek_tools.validator.examples import BROKEN_IMPORT
 from mixpeek_tools.validator.model import Example, Rule
 
 
@@ -44,10 +44,14 @@ class CheckLoadFailed(Rule):
 class PluginImportFailed(Rule):
     """The plugin cannot be imported, so the checks that need it could not run.
 
-    Catches: syntax errors, failing imports and exceptions raised while importing the plugin's
-    package (``__init__.py``, ``manifest.py``, ``pipeline.py`` and what they import). Why: the
+    Catches: failing imports and exceptions raised while importing the plugin's package
+    (``__init__.py``, ``manifest.py``, ``pipeline.py`` and what they import), including imports
+    of a module the archive would leave out (the plugin is imported from a staged copy of
+    exactly the files ``publish`` ships, source only). Code that does not parse never gets this
+    far: it fails the static gate (MP104/MP413) and the plugin is not imported. Why: the
     platform imports the plugin the same way and would reject it. Fix: correct the file and line
-    named in the finding; check that every dependency is installed.
+    named in the finding; check that every dependency is installed and that ``.gitignore`` /
+    ``.mixpeekignore`` do not leave out a module the plugin needs.
     """
 
     id = "MP003"
@@ -57,7 +61,12 @@ class PluginImportFailed(Rule):
     VALID = [Example({}, "the baseline plugin imports cleanly")]
     INVALID = [
         Example(BROKEN_IMPORT, "manifest.py imports a module that does not exist"),
-        Example(SYNTAX_ERROR, "pipeline.py has a syntax error"),
+        Example(
+            {"pipeline.py": "raise RuntimeError('configuration missing')\n"},
+            "pipeline.py raises while it is imported",
+        ),
+        Example({".mixpeekignore": "processors/core.py\n"},
+                "pipeline.py imports processors/core.py, which the archive leaves out"),
     ]
 
 

@@ -11,11 +11,14 @@ import keyword
 from collections.abc import Iterator
 from pathlib import Path
 
-from mixpeek_tools.findings import Finding
+from mixpeek_tools.findings import Finding, Severity
 from mixpeek_tools.validator.examples import SYNTAX_ERROR
 from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
 
-REQUIRED_FILES = ("__init__.py", "manifest.py", "pipeline.py")
+# What the platform's docs require; everything else of the usual layout is optional.
+REQUIRED_FILES = ("manifest.py", "pipeline.py")
+# Root modules that are part of the usual layout; any other root module is processing code.
+LAYOUT_MODULES = {"__init__.py", "manifest.py", "pipeline.py", "realtime.py", "conftest.py"}
 # Folders whose Python files are not part of the plugin package (tests are collected by pytest).
 NOT_PACKAGES = {"tests", "test", "__pycache__", "samples", "sample_data", "docs", "scripts"}
 
@@ -23,45 +26,58 @@ NOT_PACKAGES = {"tests", "test", "__pycache__", "samples", "sample_data", "docs"
 class MissingRequiredFile(Rule):
     """A file every plugin must have is missing.
 
-    Catches: a plugin directory without ``__init__.py``, ``manifest.py`` or ``pipeline.py``.
-    Why: the platform imports the directory as a package, reads metadata and schemas from
-    ``manifest.py`` and calls ``build_steps`` from ``pipeline.py``; without them the upload is
-    rejected. Fix: create the file (``mixpeek plugin init`` writes all of them) or point
-    ``--path`` at the plugin directory itself rather than its parent.
+    Catches: a plugin directory without ``manifest.py`` or ``pipeline.py`` (the two files the
+    platform's docs require). Why: the platform reads metadata and schemas from ``manifest.py``
+    and calls ``build_steps`` from ``pipeline.py``; without them the upload is rejected. Fix:
+    create the file (``mixpeek plugin init`` writes all of them) or point ``--path`` at the
+    plugin directory itself rather than its parent.
     """
 
     id = "MP101"
     name = "missing-required-file"
     check = "structure"
-    VALID = [Example({}, "the baseline has __init__.py, manifest.py and pipeline.py")]
+    VALID = [Example({}, "the baseline has manifest.py and pipeline.py")]
     INVALID = [
         Example({"manifest.py": None}, "manifest.py deleted"),
-        Example({"__init__.py": None}, "__init__.py deleted"),
+        Example({"pipeline.py": None}, "pipeline.py deleted"),
     ]
+
+
+_SERVICES_ONLY_PIPELINE = "def build_steps(extractor_request, **kwargs):\n    return {}\n"
 
 
 class MissingProcessors(Rule):
-    """The ``processors/`` package is missing.
+    """An optional part of the usual layout is missing (a warning, never an error).
 
-    Catches: a plugin without a ``processors/`` folder. Why: the platform's plugin layout keeps
-    the processing code in ``processors/`` and the scaffold, tests and docs all expect it there.
-    Fix: move the processor classes into ``processors/core.py`` with a ``processors/__init__.py``.
+    Catches: a plugin without a package ``__init__.py``, or one that keeps processing modules at
+    its root while it has no ``processors/`` package. A plugin that only composes built-in
+    services (``manifest.py`` and ``pipeline.py``, nothing else) has no finding. Why: the docs
+    require only ``manifest.py`` and ``pipeline.py``; the scaffold, its tests and the docs keep
+    processing code in ``processors/`` and export it from ``__init__.py``, which keeps relative
+    imports predictable. Fix: add an ``__init__.py`` and move processing classes into
+    ``processors/core.py``, or leave it as it is.
     """
 
     id = "MP102"
-    name = "missing-processors"
+    name = "missing-optional-part"
     check = "structure"
-    VALID = [Example({}, "processors/core.py exists")]
+    severity = Severity.WARNING
+    VALID = [
+        Example({}, "processors/core.py exists"),
+        Example(
+            {"processors/__init__.py": None, "processors/core.py": None,
+             "pipeline.py": _SERVICES_ONLY_PIPELINE},
+            "services only: no processors/ and no processing code",
+        ),
+    ]  # fmt: skip
     INVALID = [
         Example(
-            {
-                "processors/__init__.py": None,
-                "processors/core.py": None,
-                "pipeline.py": "def build_steps(extractor_request, **kwargs):\n    return {}\n",
-            },
-            "no processors/ folder at all",
-        )
-    ]
+            {"processors/__init__.py": None, "processors/core.py": None,
+             "pipeline.py": _SERVICES_ONLY_PIPELINE, "helpers.py": "X = 1\n"},
+            "processing code at the root and no processors/ folder",
+        ),
+        Example({"__init__.py": None}, "__init__.py deleted"),
+    ]  # fmt: skip
 
 
 class PackageWithoutInit(Rule):
@@ -160,25 +176,43 @@ def layout_findings(root: Path) -> Iterator[Finding]:
                 path=required,
                 hint=f"Create {required} in the plugin directory (mixpeek plugin init writes it)",
             )
-    if not (root / "processors").is_dir():
-        yield MissingProcessors.finding(
-            "the processors/ package is missing", path="processors/"
-        )
+    yield from _optional_parts(root)
     yield from _packages_without_init(root)
 
 
+def _optional_parts(root: Path) -> Iterator[Finding]:
+    if not (root / "__init__.py").is_file():
+        yield MissingProcessors.finding(
+            "the plugin has no __init__.py (optional, but the usual layout has one)",
+            path="__init__.py",
+            hint="Create an __init__.py that exports the plugin's parts "
+            "(mixpeek plugin init writes one); the plugin imports without it",
+        )
+    extra = sorted(p.name for p in root.glob("*.py") if p.name not in LAYOUT_MODULES)
+    if extra and not (root / "processors").is_dir():
+        yield MissingProcessors.finding(
+            f"processing code sits at the plugin's root ({', '.join(extra)}) and there is no "
+            "processors/ package",
+            path="processors/",
+            hint="Move processing classes into processors/core.py (with a "
+            "processors/__init__.py), or leave them where they are",
+        )
+
+
 def _packages_without_init(root: Path) -> Iterator[Finding]:
-    for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
-        rel = folder.relative_to(root)
-        if any(part in NOT_PACKAGES or part.startswith(".") for part in rel.parts):
+    """Folders of the plugin's file set that hold ``.py`` files but no ``__init__.py``."""
+    from mixpeek_tools.plugin.files import plugin_files
+
+    rels = set(plugin_files(root).rels())
+    folders = sorted({r.rsplit("/", 1)[0] for r in rels if "/" in r and r.endswith(".py")})
+    for rel in folders:
+        if any(part in NOT_PACKAGES or part.startswith(".") for part in rel.split("/")):
             continue
-        if any(part in {"venv", "build", "dist", "node_modules"} for part in rel.parts):
-            continue
-        if any(folder.glob("*.py")) and not (folder / "__init__.py").is_file():
+        if f"{rel}/__init__.py" not in rels:
             yield PackageWithoutInit.finding(
-                f"folder {rel.as_posix()}/ holds Python code but has no __init__.py",
-                path=f"{rel.as_posix()}/__init__.py",
-                hint=f"Create an empty {rel.as_posix()}/__init__.py",
+                f"folder {rel}/ holds Python code but has no __init__.py",
+                path=f"{rel}/__init__.py",
+                hint=f"Create an empty {rel}/__init__.py",
             )
 
 

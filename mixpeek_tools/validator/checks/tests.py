@@ -89,6 +89,7 @@ class TestsCouldNotRun(Rule):
 
 
 RULES: tuple[type[Rule], ...] = (TestsFailed, NoTests, TestsCouldNotRun)
+GUARD_ROOT_ENV = "MIXPEEK_GUARD_EXTRA_ROOT"
 
 
 def pytest_command(root: Path) -> list[str]:
@@ -143,13 +144,18 @@ def _tail(text: str, lines: int = 8) -> str:
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """The tests check: run pytest, translate its outcome into findings."""
-    root = ctx.root
+    from mixpeek_tools.plugin.files import stage
+
     timeout = float(ctx.config.options.get("tests-timeout", DEFAULT_TIMEOUT))
     with tempfile.TemporaryDirectory(prefix="mixpeek-tests-") as tmp:
+        # The tests import the plugin from a copy of exactly the files publish would ship.
+        root = stage(ctx.files(), Path(tmp) / "staged")
         report_file = Path(tmp) / "outcomes.json"
+        env = _env(root, report_file)
+        env[GUARD_ROOT_ENV] = str(root)  # under --guard, the staged copy is plugin code too
         try:
             proc = subprocess.run(
-                pytest_command(root), cwd=root, env=_env(root, report_file),
+                pytest_command(root), cwd=root, env=env,
                 capture_output=True, text=True, timeout=timeout, check=False,
             )
         except subprocess.TimeoutExpired:
@@ -158,7 +164,7 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
         data: dict[str, Any] = {}
         if report_file.is_file():
             data = json.loads(report_file.read_text(encoding="utf-8"))
-    failures = list(outcome_findings(data, root))
+        failures = list(outcome_findings(data, root))
     yield from failures
     if proc.returncode == NO_TESTS_COLLECTED and not failures:
         yield NoTests.finding("pytest found no tests in the plugin")

@@ -1,0 +1,223 @@
+"""MP15x names: names that can never resolve, found statically with pyflakes (no import).
+
+A plugin that forgets ``import io`` imports fine and fails on the first row, on the platform,
+hours later. pyflakes (a well-kept checker that never executes code) finds names that are used
+but defined nowhere; this check adds what pyflakes cannot see across files: ``from .sibling
+import name`` (or ``from <plugin>.sibling import name``) where the plugin's own module defines
+no such name. Runs in ``validate``, the pre-commit hook and the registry, before any plugin code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from mixpeek_tools.findings import Finding
+from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
+
+_MISSING_IO = (
+    "import pandas as pd\n\n\n"
+    "def decode(batch: pd.DataFrame) -> pd.DataFrame:\n"
+    "    batch['size'] = [len(io.BytesIO(b).getvalue()) for b in batch['bytes']]\n"
+    "    return batch\n"
+)
+
+
+class UndefinedName(Rule):
+    """A name is used that is defined nowhere (a missing import, a typo).
+
+    Catches: what pyflakes reports as an undefined name, an undefined name in ``__all__`` or a
+    local used before assignment, e.g. ``io.BytesIO(...)`` without ``import io``. Why: the module
+    imports without error, so the plugin is published, and the first batch fails on the
+    platform with a ``NameError``. Fix: add the import or correct the spelling at the line named.
+    """
+
+    id = "MP151"
+    name = "undefined-name"
+    check = "names"
+    VALID = [Example({}, "the baseline defines every name it uses")]
+    INVALID = [Example({"processors/helpers.py": _MISSING_IO}, "io used without import io")]
+
+
+class MissingSiblingName(Rule):
+    """``from .module import name`` names something the plugin's own module does not define.
+
+    Catches: relative imports (and absolute imports through the plugin's package name) of a
+    name that the sibling module neither defines, imports nor exports, and that is not a
+    submodule. Why: the import fails when the plugin is loaded on the platform. Fix: define the
+    name in that module, import it from the right module, or correct the spelling.
+    """
+
+    id = "MP152"
+    name = "missing-sibling-name"
+    check = "names"
+    VALID = [Example({}, "pipeline.py imports names processors/core.py defines")]
+    INVALID = [
+        Example(
+            {"processors/helpers.py": "from .core import NoSuchProcessor\n\nX = NoSuchProcessor\n"},
+            "NoSuchProcessor is not defined in processors/core.py",
+        )
+    ]
+
+
+RULES: tuple[type[Rule], ...] = (UndefinedName, MissingSiblingName)
+_PYFLAKES_UNDEFINED = ("UndefinedName", "UndefinedExport", "UndefinedLocal")
+
+
+def undefined_names(source: bytes, relpath: str) -> list[Finding]:
+    """MP151 findings of one file (cacheable by content: depends on the bytes only)."""
+    from pyflakes import checker, messages
+
+    try:
+        tree = ast.parse(source, filename=relpath)
+    except (SyntaxError, ValueError):
+        return []  # MP104 reports it
+    wanted = tuple(getattr(messages, n) for n in _PYFLAKES_UNDEFINED)
+    lines = source.decode("utf-8", errors="replace").splitlines()
+    out = []
+    for message in checker.Checker(tree, filename=relpath).messages:
+        if not isinstance(message, wanted):
+            continue
+        line = message.lineno
+        out.append(
+            UndefinedName.finding(
+                f"{message.message % message.message_args}: the module imports, then fails "
+                "with NameError when this line runs",
+                path=relpath,
+                line=line,
+                column=message.col + 1,
+                source_line=lines[line - 1].strip() if 0 < line <= len(lines) else None,
+                hint="Add the missing import (e.g. `import io`) or correct the name",
+            )
+        )
+    return out
+
+
+def _defined(tree: ast.Module) -> set[str] | None:
+    """Top-level names a module binds; None when it cannot be known (``*``, ``__getattr__``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return None
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name == "__getattr__"
+            and node in tree.body
+        ):
+            return None
+    for node in tree.body:
+        names.update(_bound(node))
+    for node in ast.walk(tree):  # global statements, walrus and the like bind at module level too
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+    return names
+
+
+def _bound(node: ast.stmt) -> set[str]:
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(sub.name)
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            out.add(sub.id)
+        elif isinstance(sub, ast.alias):
+            out.add((sub.asname or sub.name).split(".")[0])
+        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+            out.add(sub.name)
+    return out
+
+
+class _Modules:
+    """The plugin's own modules by dotted path relative to its package ('' is the package)."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.files: dict[str, Path] = {}
+        for path in ctx.python_files():
+            rel = Path(ctx.relpath(path))
+            parts = list(rel.with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            self.files[".".join(parts)] = path
+        self._trees: dict[str, set[str] | None] = {}
+
+    def names(self, module: str) -> set[str] | None:
+        if module not in self._trees:
+            path = self.files.get(module)
+            try:
+                tree = ast.parse(path.read_bytes()) if path is not None else None
+            except (SyntaxError, ValueError):
+                tree = None
+            self._trees[module] = _defined(tree) if tree is not None else None
+        return self._trees[module]
+
+    def is_package(self, module: str) -> bool:
+        path = self.files.get(module)
+        return path is not None and path.name == "__init__.py"
+
+
+def _target(node: ast.ImportFrom, here: str, is_package: bool, package: str) -> str | None:
+    """The imported module's dotted path inside the plugin, or None if it is not the plugin."""
+    if node.level == 0:
+        name = node.module or ""
+        if name != package and not name.startswith(package + "."):
+            return None
+        return name[len(package) + 1 :] if name != package else ""
+    base = here.split(".") if here else []
+    if not is_package:
+        base = base[:-1]
+    drop = node.level - 1
+    if drop > len(base):
+        return None
+    base = base[: len(base) - drop] if drop else base
+    return ".".join([*base, *(node.module.split(".") if node.module else [])])
+
+
+def sibling_findings(ctx: CheckContext) -> Iterator[Finding]:
+    """MP152: ``from .x import y`` where the plugin's module ``x`` has no ``y``."""
+    modules = _Modules(ctx)
+    package = ctx.package_name
+    for here, path in sorted(modules.files.items()):
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            target = _target(node, here, modules.is_package(here), package)
+            if target is None or target not in modules.files:
+                continue
+            defined = modules.names(target)
+            if defined is None:
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}" if target else alias.name
+                if alias.name in defined or sub in modules.files:
+                    continue
+                shown = modules.files[target]
+                yield MissingSiblingName.finding(
+                    f"cannot import name {alias.name!r}: {ctx.relpath(shown)} defines no such name",
+                    path=ctx.relpath(path),
+                    line=node.lineno,
+                    column=node.col_offset + 1,
+                    hint=f"Define {alias.name} in {ctx.relpath(shown)}, or import it from the "
+                    "module that defines it",
+                )
+
+
+def run(ctx: CheckContext) -> Iterator[Finding]:
+    """Undefined names in every Python file of the plugin, then cross-module imports."""
+    for path in ctx.python_files():
+        yield from undefined_names(path.read_bytes(), ctx.relpath(path))
+    yield from sibling_findings(ctx)
+
+
+CHECK = Check(
+    name="names",
+    run=run,
+    description="No name that can never resolve (pyflakes; imports of the plugin's own modules).",
+    order=150,
+    rules=RULES,
+)
