@@ -50,8 +50,8 @@ async def on_failure(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)  # nosec B101  # registered for HTTPException only
-    kind = _KINDS.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, kind, str(exc.detail), None)
+    kind = getattr(exc, "error_type", None) or _KINDS.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, kind, str(exc.detail), getattr(exc, "details", None))
 
 
 async def on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mixpeek_tools.registry.deployments_api import Deployer, InProcessDeployer
+from mixpeek_tools.registry.deployments_api import Deployer
+from mixpeek_tools.registry.persistence import kept_archive
 from mixpeek_tools.registry.schemas import MAX_FILE_BYTES
 from mixpeek_tools.registry.storage import Storage
 from mixpeek_tools.registry.store import Store
@@ -20,7 +21,7 @@ class Registry:
     store: Store
     storage: Storage
     data_dir: Path
-    deployer: Deployer = field(default_factory=InProcessDeployer)
+    deployer: Deployer
     plugin_quota: int = DEFAULT_PLUGIN_QUOTA
     max_size: int = MAX_FILE_BYTES
     realtime_available: bool = True
@@ -34,4 +35,4 @@ class Registry:
 
     def archive_path(self, namespace_id: str, plugin_id: str, archive_format: str) -> Path:
         """Where a validated plugin's archive is kept (it survives an in-memory S3's restart)."""
-        return self.data_dir / "archives" / namespace_id / f"{plugin_id}.{archive_format}"
+        return kept_archive(self.data_dir, namespace_id, plugin_id, archive_format)

@@ -13,8 +13,9 @@ from typing import Any
 
 from mixpeek_tools.registry.api_errors import ApiFailure, not_found
 from mixpeek_tools.registry.context import Registry
-from mixpeek_tools.registry.deployments_api import DeploymentState, DeployTarget
+from mixpeek_tools.registry.deployments_api import DeploymentState, DeployTarget, NotDeployable
 from mixpeek_tools.registry.naming import feature_uri
+from mixpeek_tools.registry.persistence import restore_one
 from mixpeek_tools.registry.presign import presign_get
 from mixpeek_tools.registry.uploads import s3_url_of
 
@@ -35,7 +36,7 @@ def find(registry: Registry, ns: str, pid: str) -> dict[str, Any]:
 def target(registry: Registry, plugin: dict[str, Any]) -> DeployTarget:
     return DeployTarget(
         namespace_id=plugin["namespace_id"], plugin_id=plugin["plugin_id"], name=plugin["name"],
-        version=plugin["version"], realtime=plugin["realtime"],
+        version=plugin["version"], realtime=plugin["realtime"], sha256=plugin["code_hash"],
         archive_path=registry.archive_path(plugin["namespace_id"], plugin["plugin_id"],
                                            plugin["archive_format"]),
     )  # fmt: skip
@@ -114,14 +115,12 @@ def detail_answer(registry: Registry, ns: str, pid: str, presigned: bool) -> dic
 
 
 def download_url(registry: Registry, p: dict[str, Any]) -> str | None:
-    """A presigned GET of the kept archive, put back into S3 first if S3 lost it (a restart)."""
+    """A presigned GET of the archive, put back into S3 from the kept copy first if S3 lost it
+    (the same :func:`persistence.restore_one` the registry runs for every plugin at start)."""
     if p["validation_status"] != "passed":
         return None
-    if registry.storage.head(p["object_key"]) is None:
-        kept = target(registry, p).archive_path
-        if not kept.is_file():
-            return None
-        registry.storage.client.upload_file(str(kept), registry.storage.bucket, p["object_key"])
+    if restore_one(registry.storage, registry.data_dir, p) == "missing":
+        return None
     return presign_get(registry.storage, p["object_key"], DOWNLOAD_EXPIRES_SECONDS)
 
 
@@ -163,7 +162,10 @@ def deploy_answer(registry: Registry, ns: str, pid: str) -> dict[str, Any]:
         return {"status": "batch_only", "realtime_available": False, "deployment_type":
                 "batch_only", "message": "Realtime serving is off for this registry; the "
                 "plugin runs in batch pipelines only."}  # fmt: skip
-    state = registry.deployer.start(t)
+    try:
+        state = registry.deployer.start(t)
+    except NotDeployable as err:
+        raise ApiFailure(400, "not_deployable", f"{pid} cannot be served: {err}.") from None
     registry.store.set_deployment(ns, pid, "deployed" if state.status == "deployed"
                                   else _stored(state), state.deployed_at)  # fmt: skip
     return {"status": state.status, "message": state.message,

@@ -16,6 +16,7 @@ from mixpeek_tools.registry import plugins, schemas, uploads
 from mixpeek_tools.registry.api_errors import ApiFailure, documented
 from mixpeek_tools.registry.builtin import builtin_extractors, custom_extractor
 from mixpeek_tools.registry.context import Registry
+from mixpeek_tools.registry.limits import BoundedJsonRoute
 
 BASE = "/v1/namespaces/{namespace_id}/plugins"
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sk_...`.")
@@ -24,7 +25,7 @@ NamespaceId = Annotated[str, Path(description="The namespace, e.g. ns_default.")
 PluginId = Annotated[str, Path(description="A plugin id such as my_plugin_1_0_0.")]
 AUTH = (401, 403)
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedJsonRoute)
 
 
 def registry_of(request: Request) -> Registry:

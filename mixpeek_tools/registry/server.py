@@ -2,7 +2,8 @@
 
 The data folder holds ``registry.sqlite3`` (metadata), ``archives/<namespace>/<plugin_id>.<fmt>``
 (every validated plugin's archive, so plugins survive a restart even though the built-in S3
-endpoint keeps objects in memory) and ``tmp/`` (per-confirm scratch space).
+endpoint keeps objects in memory), ``deployments/`` (realtime services' code, home and log) and
+``tmp/`` (per-confirm scratch space, emptied at start).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
 if TYPE_CHECKING:
+    from mixpeek_tools.registry.context import Registry
+    from mixpeek_tools.registry.persistence import Janitor
     from mixpeek_tools.registry.storage import Storage
     from mixpeek_tools.registry.store import Store
 
@@ -61,7 +64,7 @@ def add_key(data_dir: Path, namespace: str) -> str:
     """A new API key for ``namespace`` (created if new)."""
     from mixpeek_tools.publishing.manifest import NAME_RULE
 
-    if not namespace or not NAME_RULE.match(namespace):
+    if not namespace or not NAME_RULE.fullmatch(namespace):
         raise BadInput(
             f"{namespace!r} is not a usable namespace id",
             where="--namespace",
@@ -76,6 +79,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
 
     from mixpeek_tools.registry.app import create_app
     from mixpeek_tools.registry.context import Registry
+    from mixpeek_tools.registry.deployments import Deployer
     from mixpeek_tools.registry.storage import LocalS3, Storage
 
     data_dir = (options.data_dir or default_data_dir()).expanduser().resolve()
@@ -84,6 +88,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     local_s3 = None if options.s3_endpoint_url else LocalS3()
     endpoint = options.s3_endpoint_url if local_s3 is None else local_s3.start()
     assert endpoint is not None  # nosec B101  # one of the two branches always gives one
+    janitor = deployer = None
     try:
         storage = Storage(
             endpoint,
@@ -92,13 +97,17 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             local_credentials=local_s3 is not None,
         )
         _ensure_bucket(storage, endpoint)
+        janitor = prepare_data(store, storage, data_dir, say)
+        deployer = Deployer(data_dir / "deployments")
         registry = Registry(
             store=store,
             storage=storage,
             data_dir=data_dir,
+            deployer=deployer,
             plugin_quota=plugin_quota(options),
             realtime_available=realtime_available(),
         )
+        resume_deployments(registry)
         app = create_app(registry)
         base_url = f"http://{options.host}:{options.port}"
         say(
@@ -121,6 +130,10 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
                 hint="Is the port taken? Pick another with --port",
             )
     finally:
+        if deployer is not None:
+            deployer.stop_all()
+        if janitor is not None:
+            janitor.stop()
         if local_s3 is not None:
             local_s3.stop()
 
@@ -145,6 +158,47 @@ def realtime_available() -> bool:
     """``MIXPEEK_REGISTRY_REALTIME=off`` (or 0/false/no) answers realtime deploys as batch-only."""
     raw = os.environ.get("MIXPEEK_REGISTRY_REALTIME", "on").strip().lower()
     return raw not in ("0", "off", "false", "no")
+
+
+def prepare_data(
+    store: Store, storage: Storage, data_dir: Path, say: Callable[[str], None]
+) -> Janitor:
+    """Before taking requests: empty scratch, restore S3 objects, sweep; then sweep periodically."""
+    from mixpeek_tools.registry.persistence import Janitor, restore_objects, sweep
+    from mixpeek_tools.registry.scratch import clean_scratch
+
+    clean_scratch(data_dir)
+    restored = restore_objects(store, storage, data_dir)
+    if restored.restored or restored.missing:
+        say(
+            f"Restored {len(restored.restored)} archive(s) to S3 from {data_dir / 'archives'}"
+            + (f"; {len(restored.missing)} could not be restored" if restored.missing else "")
+        )
+    sweep(store, storage, data_dir, archive_min_age=0)
+    return Janitor(lambda: sweep(store, storage, data_dir)).start()
+
+
+def resume_deployments(registry: Registry) -> int:
+    """Deploy again every realtime plugin whose row says it was deployed (or being deployed)
+    before a restart, from its verified kept archive; returns how many were queued."""
+    from mixpeek_tools.registry.deployments_api import NotDeployable
+    from mixpeek_tools.registry.plugins import target
+
+    if not registry.realtime_available:
+        return 0
+    count = 0
+    for plugin in registry.store.passed_plugins():
+        if not plugin["realtime"] or plugin["deployment_status"] not in ("pending", "deployed"):
+            continue
+        ns, pid = plugin["namespace_id"], plugin["plugin_id"]
+        try:
+            registry.deployer.start(target(registry, plugin))
+        except NotDeployable:
+            registry.store.set_deployment(ns, pid, "failed", None)
+            continue
+        registry.store.set_deployment(ns, pid, "pending", None)
+        count += 1
+    return count
 
 
 def _ensure_bucket(storage: Storage, endpoint: str) -> None:

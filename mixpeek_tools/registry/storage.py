@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 # Dummy credentials for the loopback S3 that the registry itself starts; never real ones.
@@ -123,6 +124,11 @@ class Storage:
         finally:
             body.close()
         return ObjectDigest(size, sha.hexdigest(), md5.hexdigest())
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/gzip") -> None:
+        """Upload a local file to ``key`` (used to restore kept archives after a restart)."""
+        with path.open("rb") as body:  # one PUT, so the ETag stays the md5 as at upload
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
     def delete(self, key: str) -> None:
         from botocore.exceptions import ClientError

@@ -9,14 +9,19 @@ Anything else is a *violation*, which the registry records on a ``failed`` plugi
 
 from __future__ import annotations
 
+import gzip
 import os
 import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from mixpeek_tools.registry.tarscan import ArchiveRefused, BoundedTarInfo, check_headers
+
 MAX_UNPACKED_BYTES = 2 * 1024**3
 MAX_ENTRIES = 20_000
+MAX_EXPANSION = 100
+MIN_UNPACK_ALLOWANCE = 64 * 1024**2
 _CHUNK = 1024 * 1024
 
 
@@ -41,40 +46,65 @@ class Unpacked:
     size: int
 
 
+def unpack_limit(archive_bytes: int, max_bytes: int = MAX_UNPACKED_BYTES) -> int:
+    """How much an archive of ``archive_bytes`` may unpack to: :data:`MAX_EXPANSION` times its
+    size (at least :data:`MIN_UNPACK_ALLOWANCE`), never more than ``max_bytes``.
+
+    Source code and data files compress a few times over; a thousandfold ratio is a bomb.
+    """
+    return min(max_bytes, max(MIN_UNPACK_ALLOWANCE, MAX_EXPANSION * archive_bytes))
+
+
 def safe_unpack(archive: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> Unpacked:
-    """Unpack ``archive`` into the empty folder ``dest``; raise :class:`UnsafeArchive`."""
-    top: str | None = None
-    total = files = 0
+    """Unpack ``archive`` (.tar.gz, or .zip by its magic bytes) into the empty folder ``dest``.
+
+    Raises :class:`UnsafeArchive`. The headers are checked in a first pass that holds nothing in
+    memory (:mod:`tarscan`), so no bound is first passed and then noticed.
+    """
+    limit = unpack_limit(archive.stat().st_size, max_bytes)
+    with archive.open("rb") as fh:
+        is_zip = fh.read(4) == b"PK\x03\x04"
+    if is_zip:
+        from mixpeek_tools.registry.unzip import safe_unzip
+
+        return safe_unzip(archive, dest, max_bytes=limit, max_entries=MAX_ENTRIES)
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
-            for count, member in enumerate(tar, start=1):
-                if count > MAX_ENTRIES:
-                    raise UnsafeArchive(
-                        "archive.too_many_entries", f"more than {MAX_ENTRIES} entries"
-                    )
-                parts = _checked_parts(member)
-                if top is None:
-                    top = parts[0]
-                elif parts[0] != top:
-                    raise UnsafeArchive(
-                        "archive.layout", "entries must all sit in one top folder", member.name
-                    )
-                target = dest.joinpath(*parts)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True, mode=0o755)
-                    continue
-                total += member.size
-                if total > max_bytes:
-                    raise UnsafeArchive(
-                        "archive.too_large", f"unpacks to more than {max_bytes} bytes"
-                    )
-                _extract_file(tar, member, target)
-                files += 1
+        with gzip.open(archive, "rb") as stream:
+            check_headers(stream, max_bytes=limit, max_entries=MAX_ENTRIES)  # type: ignore[arg-type]
+        return _unpack_tar(archive, dest, limit)
+    except ArchiveRefused as err:
+        raise UnsafeArchive(err.rule, str(err)) from None
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
         raise UnsafeArchive("archive.unreadable", f"not a readable .tar.gz: {err}") from None
+
+
+def _unpack_tar(archive: Path, dest: Path, max_bytes: int) -> Unpacked:
+    top: str | None = None
+    total = files = 0
+    with tarfile.open(archive, mode="r:gz", tarinfo=BoundedTarInfo) as tar:
+        for count, member in enumerate(tar, start=1):
+            if count > MAX_ENTRIES:
+                raise UnsafeArchive("archive.too_many_entries", f"more than {MAX_ENTRIES} entries")
+            parts = _checked_parts(member)
+            top = _same_top(top, parts[0], member.name)
+            target = dest.joinpath(*parts)
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True, mode=0o755)
+                continue
+            total += member.size
+            if total > max_bytes:
+                raise UnsafeArchive("archive.too_large", f"unpacks to more than {max_bytes} bytes")
+            _extract_file(tar, member, target)
+            files += 1
     if top is None:
         raise UnsafeArchive("archive.empty", "the archive holds no files")
     return Unpacked(dest / top, top, files, total)
+
+
+def _same_top(top: str | None, first: str, name: str) -> str:
+    if top is not None and first != top:
+        raise UnsafeArchive("archive.layout", "entries must all sit in one top folder", name)
+    return first
 
 
 def _checked_parts(member: tarfile.TarInfo) -> tuple[str, ...]:
@@ -84,6 +114,11 @@ def _checked_parts(member: tarfile.TarInfo) -> tuple[str, ...]:
         raise UnsafeArchive(
             "archive.link", f"the archive holds a {kind}; only files are allowed", name
         )
+    return checked_name(name)
+
+
+def checked_name(name: str) -> tuple[str, ...]:
+    """The parts of an entry's relative path; refuses absolute, ``..`` and malformed names."""
     path = PurePosixPath(name)
     if path.is_absolute() or "\\" in name or "\x00" in name:
         raise UnsafeArchive("archive.traversal", "absolute or malformed path", name)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -23,9 +22,11 @@ from mixpeek_tools.registry.api_errors import ApiFailure, not_found
 from mixpeek_tools.registry.archive_formats import sniff
 from mixpeek_tools.registry.context import Registry
 from mixpeek_tools.registry.naming import feature_uri, plugin_id
+from mixpeek_tools.registry.persistence import keep_archive
 from mixpeek_tools.registry.presign import presign_post_form, presign_put, s3_url
 from mixpeek_tools.registry.schemas import ConfirmRequest, CreateUploadRequest
-from mixpeek_tools.registry.verify import inspect_archive, scratch_dir
+from mixpeek_tools.registry.scratch import scratch_dir
+from mixpeek_tools.registry.verify import inspect_archive
 
 _CHUNK = 1024 * 1024
 
@@ -220,8 +221,7 @@ def check_and_record(
     }  # fmt: skip
     kept = registry.archive_path(ns, pid, plugin["archive_format"])
     if passed:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(archive, kept)
+        keep_archive(archive, kept)
     try:
         registry.store.record_plugin(plugin)
     except sqlite3.IntegrityError:

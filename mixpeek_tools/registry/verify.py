@@ -2,10 +2,11 @@
 
 Steps, each of which can only make things stricter:
 
-1. The object must exist, and its size, sha256 and (when the client sent one) ETag must match
-   what the upload declared. A mismatch is the *upload's* fault, answered with an error while
-   the upload stays open, so the client can upload again.
-2. The archive is unpacked by :mod:`unpack` (no traversal, no links, bounded size).
+1. The object must exist, and its size and (when the client sent one) ETag must match what the
+   upload declared (:func:`uploads.confirm_upload` checks this before calling here). A mismatch
+   is the *upload's* fault, answered with an error while the upload stays open.
+2. The archive (``.tar.gz`` or ``.zip``) is unpacked by :mod:`unpack` (headers checked first, no
+   traversal, no links, bounded size).
 3. The manifest's metadata is read statically and must match the upload's name and version.
 4. The security scanner runs in this process over every unpacked file (the file set in its
    untrusted mode, :mod:`mixpeek_tools.plugin.files`: caches, bytecode, native extensions and
@@ -26,33 +27,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
+import subprocess  # nosec B404  # runs our own checker module, never a shell
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixpeek_tools.registry.archive_formats import unpack_archive
 from mixpeek_tools.registry.naming import same_version
-from mixpeek_tools.registry.storage import Storage
-from mixpeek_tools.registry.unpack import UnsafeArchive
+from mixpeek_tools.registry.scratch import scratch_dir
+from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(
     {"command_execution", "dynamic_code", "dynamic_import", "network_socket", "native_memory"}
 )
-
-
-class IntegrityError(Exception):
-    """The stored object does not match the upload; the upload stays open for another try."""
-
-    def __init__(
-        self, status: int, error_type: str, message: str, details: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type
-        self.details = details or {}
 
 
 @dataclass
@@ -87,45 +77,11 @@ class Verdict:
         return "Plugin refused: " + " and ".join(parts) + "."
 
 
-def fetch_checked(
-    storage: Storage, upload: dict[str, Any], claimed: dict[str, Any], dest: Path, limit: int
-) -> None:
-    """Download the upload's object to ``dest`` and check it against the declared digests."""
-    head = storage.head(upload["object_key"])
-    if head is None:
-        raise IntegrityError(
-            409,
-            "upload_incomplete",
-            "Nothing was uploaded for this upload yet; upload the file "
-            "to upload_url first, then confirm.",
-        )
-    size, etag = head
-    client_etag = str(claimed.get("etag") or "").strip('"')
-    if client_etag and etag and client_etag != etag:
-        raise IntegrityError(
-            422, "integrity_error", "The ETag sent does not match the stored object.",
-            {"etag_sent": client_etag, "etag_stored": etag},
-        )  # fmt: skip
-    if size != upload["file_size_bytes"]:
-        raise IntegrityError(
-            422, "integrity_error", f"The stored object has {size} bytes; the upload declared "
-            f"{upload['file_size_bytes']}. Upload the file again.",
-            {"stored_size": size, "declared_size": upload["file_size_bytes"]},
-        )  # fmt: skip
-    with dest.open("wb") as out:
-        digest = storage.download(upload["object_key"], out, limit)
-    if digest.sha256 != upload["sha256"]:
-        raise IntegrityError(
-            422, "integrity_error", "The stored object's sha256 does not match the upload's. "
-            "Upload the file again.", {"stored_sha256": digest.sha256, "declared_sha256": upload["sha256"]},
-        )  # fmt: skip
-
-
 def inspect_archive(archive: Path, upload: dict[str, Any], work: Path) -> Verdict:
     """Unpack, read the manifest, scan, then validate in a child process."""
     verdict = Verdict()
     try:
-        unpacked = unpack_archive(archive, work / "unpacked")
+        unpacked = safe_unpack(archive, work / "unpacked")
     except UnsafeArchive as err:
         verdict.violations.append(err.violation())
         return verdict
@@ -186,16 +142,16 @@ def _scan(root: Path, verdict: Verdict) -> None:
 
 def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     from mixpeek_tools.guard.hook import read_report
-    from mixpeek_tools.guard.parent import child_env, run_child
+    from mixpeek_tools.guard.parent import child_env
     from mixpeek_tools.registry.verify_worker import denials_file
 
     out = work / "checks.json"
     home = work / "home"
     home.mkdir(exist_ok=True)
-    code, _stdout, stderr = run_child(
-        [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)],
-        env=child_env(home), cwd=work, timeout=WORKER_TIMEOUT,
-    )
+    # The worker guards itself before the plugin's first import (dies with the registry, no
+    # network, limits, audit hook: mixpeek_tools.guard.child); run_worker bounds its output.
+    argv = [sys.executable, "-m", "mixpeek_tools.registry.verify_worker", str(root), str(out)]
+    code, tail = run_worker(argv, work, child_env(home))
     for denial in read_report(denials_file(out)):  # whatever the plugin did after a denial
         verdict.violations.append(denial.finding())
     if code is None:
@@ -206,11 +162,8 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
     try:
         result = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = (stderr or "").strip().splitlines()[-3:]
         verdict.validation_errors.append(
-            _violation(
-                "checks.crashed", f"the checks exited with code {code}: {' '.join(tail)}"
-            )
+            _violation("checks.crashed", f"the checks exited with code {code}: {tail}")
         )
         return
     if isinstance(result.get("manifest"), dict):
@@ -224,6 +177,33 @@ def _validate_in_child(root: Path, work: Path, verdict: Verdict) -> None:
             verdict.violations.append(data)
         else:
             verdict.validation_errors.append(data)
+
+
+def run_worker(argv: list[str], work: Path, env: dict[str, str]) -> tuple[int | None, str]:
+    """Run the worker in its own process group; ``(exit code or None on timeout, output tail)``.
+
+    Its output goes to a file, not a pipe, so a plugin printing gigabytes while it is imported
+    costs disk in the scratch folder (bounded by the worker's file-size limit), not registry
+    memory. On timeout the whole group is killed, not just the worker.
+    """
+    log = work / "worker.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(  # nosec B603  # fixed argv, our own module
+            argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own group; it dies with the registry (guard.child)
+        )  # fmt: skip
+        try:
+            code: int | None = proc.wait(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            code = None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever the worker left in its group
+        proc.wait()
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - 4096))
+        lines = fh.read().decode("utf-8", errors="replace").strip().splitlines()
+    return code, " ".join(lines[-3:])
 
 
 def _violation(
@@ -240,8 +220,4 @@ def _relative(data: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
-def scratch_dir(data_dir: Path) -> tempfile.TemporaryDirectory[str]:
-    """A private working folder for one confirm, removed afterwards."""
-    base = data_dir / "tmp"
-    base.mkdir(parents=True, exist_ok=True)
-    return tempfile.TemporaryDirectory(dir=base, prefix="confirm-")
+__all__ = ["Verdict", "inspect_archive", "scratch_dir"]

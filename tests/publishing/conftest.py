@@ -1,13 +1,17 @@
 """Fixtures: the strict stand-in platform, fault-injecting proxies in front of it, plugin copies.
 
 ``platform_server`` is what the protocol tests run against: anything with ``base_url``,
-``api_key``, ``namespace`` and ``env()`` (the strict stand-in here; the local registry's
-``RunningRegistry`` has the same four, so it can be added as a parameter). Tests that turn the
-stand-in's knobs (quota, expiry, failures) ask for ``strict_platform`` instead.
+``api_key``, ``namespace`` and ``env()``. It is parametrized: the strict stand-in here, and the
+kit's own local registry (a real ``mixpeek registry serve`` process, a fresh namespace per test,
+with an organisation plugin ``org_shared`` published from another namespace, as the stand-in
+has). So the client and the registry are held to the same sheet. Tests that turn the stand-in's
+knobs (quota, expiry, failures) or read its request log ask for ``strict_platform`` instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import re
 import shutil
@@ -20,7 +24,12 @@ import pytest
 import strict_platform as strict
 from faultproxy import FaultProxy, free_port, start
 
+from mixpeek_tools.registry.launch import RunningRegistry, running_registry
+from mixpeek_tools.registry.server import DB_NAME
+from mixpeek_tools.registry.store import Store
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+_namespaces = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +56,44 @@ def strict_platform(strict_server: strict.StrictPlatform) -> strict.StrictPlatfo
     return strict_server
 
 
-@pytest.fixture
-def platform_server(strict_platform: strict.StrictPlatform) -> strict.StrictPlatform:
-    return strict_platform
+def copy_plugin(dest_root: Path, name: str, version: str = "v1", realtime: bool = True) -> Path:
+    """A copy of the docs fixture plugin named ``name`` (folder and metadata), at ``version``."""
+    dest = dest_root / name
+    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__", ".mixpeek"))
+    manifest = dest / "manifest.py"
+    text = re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text())
+    manifest.write_text(re.sub(r'"version": "[^"]+"', f'"version": "{version}"', text))
+    if not realtime:
+        (dest / "realtime.py").unlink()
+    return dest
+
+
+def in_namespace(registry: RunningRegistry, namespace: str) -> RunningRegistry:
+    """The same registry, spoken to with a new key of ``namespace``."""
+    key = Store(registry.data_dir / DB_NAME).add_key(namespace)
+    return dataclasses.replace(registry, namespace=namespace, api_key=key)
+
+
+@pytest.fixture(scope="module")
+def registry_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    """The kit's local registry, with ``org_shared`` published in namespace ``ns_org``."""
+    root = tmp_path_factory.mktemp("registry")
+    with running_registry(root / "data", namespace="ns_publishing") as running:
+        org = in_namespace(running, "ns_org")
+        plugin = copy_plugin(root, "org_shared", realtime=False)
+        done = mixpeek("plugin", "publish", "-p", str(plugin), "-y", env=org.env())
+        assert done.returncode == 0, done.stderr
+        yield running
+
+
+@pytest.fixture(params=["strict", "registry"])
+def platform_server(request: pytest.FixtureRequest) -> strict.StrictPlatform | RunningRegistry:
+    """The stand-in (emptied) or the registry (a fresh namespace): one sheet, two servers."""
+    if request.param == "strict":
+        platform: strict.StrictPlatform = request.getfixturevalue("strict_platform")
+        return platform
+    registry: RunningRegistry = request.getfixturevalue("registry_server")
+    return in_namespace(registry, f"ns_pub{next(_namespaces)}")
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +113,7 @@ def plugin_copy(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the docs fixture plugin named ``name`` (folder and metadata), at ``version``."""
 
     def make(name: str, version: str = "v1", realtime: bool = True) -> Path:
-        dest = tmp_path / name
-        shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__", ".mixpeek"))
-        manifest = dest / "manifest.py"
-        text = re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text())
-        manifest.write_text(re.sub(r'"version": "[^"]+"', f'"version": "{version}"', text))
-        if not realtime:
-            (dest / "realtime.py").unlink()
-        return dest
+        return copy_plugin(tmp_path, name, version, realtime)
 
     return make
 

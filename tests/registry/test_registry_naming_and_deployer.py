@@ -1,4 +1,4 @@
-"""Version mapping, platform names, and the stand-in deployer's walk to ``deployed``."""
+"""Version mapping, platform names, and the deployer's refusal of an archive not scanned."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.registry.deployments_api import DeployTarget, InProcessDeployer
+from mixpeek_tools.registry.deployments import Deployer
+from mixpeek_tools.registry.deployments_api import NOT_DEPLOYED, DeployTarget, NotDeployable
 from mixpeek_tools.registry.naming import feature_uri, plugin_id, same_version, semantic_version
 
 
@@ -25,17 +26,20 @@ def test_platform_names() -> None:
     assert feature_uri("my_plugin", "1.0.0") == "mixpeek://my_plugin@1.0.0"
 
 
-def test_the_in_process_deployer_walks_queued_in_progress_deployed_and_stops() -> None:
-    now = [100.0]
-    deployer = InProcessDeployer(queued_seconds=1, in_progress_seconds=2, clock=lambda: now[0])
-    target = DeployTarget("ns", "p_1_0_0", "p", "1.0.0", Path("/nowhere"), realtime=True)
-    assert deployer.state(target).status == "not_deployed"
-    assert deployer.start(target).status == "queued"
-    now[0] = 101.5
-    assert deployer.state(target).status == "in_progress"
-    now[0] = 103.0
-    done = deployer.state(target)
-    assert done.status == "deployed" and done.deployed_at == 103.0
+def test_the_deployer_serves_only_the_scanned_archive(tmp_path: Path) -> None:
+    """The real deployer refuses, before starting anything, a kept archive whose sha256 is not
+    the scanned one, or a missing one; nothing is left deployed."""
+    archive = tmp_path / "p_1_0_0.tar.gz"
+    archive.write_bytes(b"\x1f\x8b not the scanned bytes")
+    deployer = Deployer(tmp_path / "deployments")
+    target = DeployTarget("ns", "p_1_0_0", "p", "1.0.0", archive, realtime=True, sha256="0" * 64)
     assert target.route_prefix == "/inference/custom_plugin_p_1_0_0"
-    assert deployer.stop(target) is True and deployer.stop(target) is False
-    assert deployer.state(target).status == "not_deployed"
+    with pytest.raises(NotDeployable, match="differs from what was scanned"):
+        deployer.start(target)
+    missing = DeployTarget("ns", "q_1_0_0", "q", "1.0.0", tmp_path / "gone.tar.gz",
+                           realtime=True, sha256="0" * 64)  # fmt: skip
+    with pytest.raises(NotDeployable):
+        deployer.start(missing)
+    assert deployer.state(target) is NOT_DEPLOYED and deployer.stop(target) is False
+    assert deployer.endpoint("ns", "p_1_0_0") is None
+    deployer.stop_all()

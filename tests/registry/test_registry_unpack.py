@@ -81,7 +81,8 @@ def test_garbage_is_reported_as_unreadable(tmp_path: Path) -> None:
 import stat  # noqa: E402
 import zipfile  # noqa: E402
 
-from mixpeek_tools.registry.archive_formats import sniff, unpack_archive  # noqa: E402
+from mixpeek_tools.registry.archive_formats import sniff  # noqa: E402
+from mixpeek_tools.registry.unpack import safe_unpack as unpack_archive  # noqa: E402
 
 
 def zip_file(path: Path, members: list[tuple[str, bytes]], link: str | None = None) -> Path:
