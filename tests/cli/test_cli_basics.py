@@ -12,17 +12,9 @@ import pytest
 from mixpeek_tools import __version__
 from mixpeek_tools.cli.main import PLUGIN_COMMANDS, REGISTRY_COMMANDS, run_cli
 from mixpeek_tools.errors import BadInput, EnvironmentFailure, ExitCode
+from tests.support.cli import mixpeek
 
 HEAVY_MODULES = ("pandas", "boto3", "copier", "libcst", "ray", "pydantic", "starlette", "requests")
-
-
-def mixpeek(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
 
 
 def test_version_prints_the_package_version() -> None:

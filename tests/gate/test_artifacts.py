@@ -8,7 +8,6 @@ publish --dry-run or the registry's verify.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -17,11 +16,7 @@ import pytest
 
 from mixpeek_tools.registry.verify import inspect_archive
 from tests.gate.conftest import ARTIFACTS, copy_plugin, plant
-
-
-def mixpeek(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mixpeek_tools", *args],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+from tests.support.cli import mixpeek
 
 
 @pytest.mark.parametrize("kind", ARTIFACTS)

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from tests.gate.conftest import copy_plugin, payload
+from tests.support.cli import mixpeek
 
-REFERENCE = Path("/work/shared/reference/mixpeek-plugin-cli-docs.md")
+# ../shared beside the checkout, as CI and every developer have it.
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "mixpeek-plugin-cli-docs.md"
 
 # The public docs' "Image Embedder" processor, as printed there (it forgets `import io`).
 DOCS_IMAGE_PROCESSOR = '''\
@@ -42,11 +44,6 @@ class ImageEmbedderProcessor:
         batch["embedding"] = embeddings
         return batch
 '''
-
-
-def mixpeek(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mixpeek_tools", *args],
-                          capture_output=True, text=True, timeout=300, cwd=cwd)  # fmt: skip
 
 
 def test_the_docs_image_example_forgets_import_io_and_validate_says_where(tmp_path: Path) -> None:

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from faultproxy import FaultProxy, free_port, start
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.server import DB_NAME
 from mixpeek_tools.registry.store import Store
+from tests.support.cli import mixpeek
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
 _namespaces = itertools.count(1)
@@ -116,15 +114,3 @@ def plugin_copy(tmp_path: Path) -> Callable[..., Path]:
         return copy_plugin(tmp_path, name, version, realtime)
 
     return make
-
-
-def mixpeek(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a child process, as a user runs it (the worktree stays first on the path)."""
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", *args],
-        capture_output=True,
-        text=True,
-        env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
-        timeout=300,
-        check=False,
-    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import mixpeek
+from tests.support.cli import mixpeek
 
 from mixpeek_tools.publishing.api_errors import ApiRejected
 from mixpeek_tools.publishing.client import PluginApi

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import Api, new_namespace, tar_gz, zip_archive
+from tests.support.registry_api import Api, new_namespace, tar_gz, zip_archive
 
 from mixpeek_tools.registry.builtin import BUILTIN_SERVICES
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
