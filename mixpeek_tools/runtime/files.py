@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.runtime.storage import SCHEME, RemoteFile, StorageOptions, is_remote
-
-if TYPE_CHECKING:
-    pass
 
 _URL_SCHEMES = ("http://", "https://", "gs://", "az://", "data:", "file://")
 Base = Path | RemoteFile | None
@@ -82,17 +79,18 @@ def resolve_record(
         value = record[field]
         if not _wanted(field, value, fetch_remote, base_dir):
             continue
-        target = _target(value, base_dir, storage)
         bytes_col = _bytes_column(field)
-        if target is None or (record.get(bytes_col) is None and not _load(record, bytes_col, target)):
-            raise BadInput(
-                f"field '{field}' names a file that does not exist: {value}",
-                where=where,
-                hint="Relative paths are resolved against the input's folder (or s3:// prefix), "
-                "then the current directory",
-            )
+        if record.get(bytes_col) is None:
+            target = _target(value, base_dir, storage)
+            if target is None or not _load(record, bytes_col, target):
+                raise BadInput(
+                    f"field '{field}' names a file that does not exist: {value}",
+                    where=where,
+                    hint="Relative paths are resolved against the input's folder (or s3:// "
+                    "prefix), then the current directory",
+                )
         if not record.get("mime_type"):
-            guessed = mimetypes.guess_type(target.name)[0]
+            guessed = mimetypes.guess_type(value.rsplit("/", 1)[-1])[0]
             if guessed:
                 record["mime_type"] = guessed
     return record

@@ -176,7 +176,7 @@ def _existing(path: str | Path | RemoteFile) -> Any:
     """The input as a local :class:`Path` or an ``s3://`` :class:`RemoteFile` (same methods)."""
     p: Any = path if isinstance(path, RemoteFile) else None
     if p is None:
-        p = RemoteFile(str(path)) if is_remote(path) else Path(path)
+        p = RemoteFile(str(path)) if is_remote(path) else Path(str(path))
     format_of(p)
     if not p.is_file():
         raise BadInput(
@@ -387,7 +387,7 @@ def count_rows(path: str | Path | RemoteFile) -> int | None:
     """Rows in a dataset when cheap to know (JSONL lines, Parquet metadata), else None."""
     p: Any = path if isinstance(path, RemoteFile) else None
     if p is None:
-        p = RemoteFile(str(path)) if is_remote(path) else Path(path)
+        p = RemoteFile(str(path)) if is_remote(path) else Path(str(path))
     kind = format_of(p)
     if kind == "parquet":
         import pyarrow.parquet as pq

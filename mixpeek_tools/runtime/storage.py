@@ -106,7 +106,6 @@ class RemoteFile:
     def __str__(self) -> str:
         return self.uri
 
-
     def __repr__(self) -> str:
         return f"RemoteFile({self.uri!r})"
 
@@ -189,7 +188,7 @@ class RemoteFile:
             stream = self.fs.open_input_stream(_key(self.uri))
         except OSError as exc:
             raise storage_error(exc, self.uri, "opening the object") from None
-        raw = io.BufferedReader(stream, buffer_size=1 << 20)  # type: ignore[arg-type]
+        raw = io.BufferedReader(stream, buffer_size=1 << 20)
         if "b" in mode:
             return raw
         return io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors=errors, newline=newline)

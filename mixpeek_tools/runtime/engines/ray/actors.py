@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mixpeek_tools.runtime.engines.ray.blocks import (
     HIT_BITS,
@@ -17,9 +17,6 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
     _seconds_column,
     _seconds_index,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class StepFailed(Exception):
@@ -51,6 +48,7 @@ class Hub:
 
         self.queue: Any = asyncio.Queue(maxsize=depth)
         self.failures: list[Any] = []
+        self.read_rows = 0
         self.seconds: dict[int, float] = {}
         self.batches: dict[int, int] = {}
         self.processed: dict[int, int] = {}
@@ -81,6 +79,13 @@ class Hub:
             self.batches[index] = self.batches.get(index, 0) + count
         for index, count in processed.items():
             self.processed[index] = self.processed.get(index, 0) + count
+
+    async def count(self, rows: int) -> None:
+        """Rows a read task read (object-store inputs read in tasks, not by the driver)."""
+        self.read_rows += rows
+
+    async def rows_read(self) -> int:
+        return self.read_rows
 
     async def report(self) -> tuple[list[Any], dict[int, float], dict[int, int], dict[int, int]]:
         return self.failures, self.seconds, self.batches, self.processed

@@ -6,11 +6,7 @@ outputs as Arrow, and what each helper column carries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
-
+from typing import Any
 
 # =========================================================================== the engine
 

@@ -17,6 +17,7 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
 from mixpeek_tools.runtime.engines.ray.errors import _detached, _unwrap
 from mixpeek_tools.runtime.engines.ray.feed import Feed
 from mixpeek_tools.runtime.engines.ray.session import _configure_data_context, _restore, init_ray
+from mixpeek_tools.runtime.engines.ray.shipment import Input, Shipment
 
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.engines.actor_shares import Shares
@@ -27,21 +28,34 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, num_cpus: int | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self, num_cpus: int | None = None, verbose: bool = False, storage: Any = None
+    ) -> None:
         from mixpeek_tools.runtime.executor import RunStats
 
         self.num_cpus = num_cpus
         self.verbose = verbose
+        self.storage = storage
         self.stats = RunStats()
         self._started = False
 
     def run(self, plan: Any, batches: Any, options: Any) -> Any:
         """Output batches in input order, each with its processed flags in ``df.attrs``."""
+        self._reset(plan)
+        return self._run(plan, options, Input(batches=batches))
+
+    def run_source(self, plan: Any, source: Any, read_size: int, options: Any) -> Any:
+        """Like :meth:`run` over a :class:`~mixpeek_tools.runtime.sources.Source`: object-store
+        Parquet and JSON Lines are read in Ray tasks, the rest by the driver; object-store file
+        references are fetched in Ray tasks either way."""
+        self._reset(plan)
+        return self._run(plan, options, Input(source=source, read_size=read_size))
+
+    def _reset(self, plan: Any) -> None:
         from mixpeek_tools.runtime.executor import RunStats, StepStats
 
         self.stats = RunStats()
         self.stats.steps = [StepStats(step.name) for step in plan.steps]
-        return self._run(plan, batches, options)
 
     def close(self) -> None:
         """Shut down the local Ray this engine started (a joined cluster is left running)."""
@@ -52,7 +66,7 @@ class RayEngine:
             self._started = False
 
     # -- internals ------------------------------------------------------------------------------
-    def _run(self, plan: Any, batches: Any, options: Any) -> Any:
+    def _run(self, plan: Any, options: Any, given: Input) -> Any:
         import gc
         import time
 
@@ -63,7 +77,10 @@ class RayEngine:
         factory = _factory(plan)
         if options.placeholder_services:
             os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
-        self._started = init_ray(self.num_cpus, verbose=self.verbose) or self._started
+        shipped = Shipment(plan)
+        started = init_ray(self.num_cpus, verbose=self.verbose, runtime_env=shipped.runtime_env)
+        self._started = started or self._started
+        shipped.joined_without_it = not started
         previous = _configure_data_context(self.verbose)
         tables: Any = None
         ds: Any = None
@@ -74,11 +91,11 @@ class RayEngine:
         try:
             shares = self._shares(plan, options)
             hub = ray.remote(num_cpus=0)(Hub).remote(FEED_DEPTH)
-            feed = Feed(batches, self.stats, hub)
-            ds = self._prepared(plan, feed, previous)
+            ds, feed = self._input(given, hub, previous, shipped)
+            ds = self._prepared(plan, ds, shipped)
             for index, step in enumerate(plan.steps):
                 resources = (shares.cpus[index], shares.gpus[index])
-                ds = self._stage(ds, factory, index, step, resources, options, hub)
+                ds = self._stage(ds, factory, index, step, resources, options, hub, shipped)
             tables = iter(_iter_blocks(ds))
             for block in tables:
                 frame, flags = self._split(block)
@@ -87,12 +104,14 @@ class RayEngine:
                 if options.on_progress is not None:
                     options.on_progress(len(frame))
                 yield frame
-            if feed.error is not None:
+            if feed is not None and feed.error is not None:
                 raise feed.error
+            if feed is None:
+                self.stats.rows_in = int(ray.get(hub.rows_read.remote()))
             self._collect(hub, plan, options)
             completed = True
         except Exception as exc:
-            failure = _unwrap(exc)
+            failure = _unwrap(exc, plan)
         finally:
             # Stopping early (a failed row, an error, a closed consumer) must stop Ray Data's
             # executor too, or its actors keep their CPUs and the next run waits for them.
@@ -104,6 +123,7 @@ class RayEngine:
             if hub is not None:
                 ray.kill(hub)
             _restore(previous)
+            shipped.remove()
             self.stats.finished = time.perf_counter()
             self._finish_step_stats()
             # Ray Data's actor handles must become unreachable, or the actors (and their CPUs)
@@ -115,19 +135,61 @@ class RayEngine:
         if failure is not None:
             raise _detached(failure)
 
-    def _prepared(self, plan: Any, feed: Feed, previous: dict[str, Any]) -> Any:
-        """The fed input dataset, through ``prepare``; the feed starts once the plan is built."""
+    def _input(self, given: Input, hub: Any, previous: dict[str, Any], shipped: Shipment) -> Any:
+        """The input dataset (and the feed, when the driver reads), with object-store file
+        references fetched in tasks. The block size is sealed into the dataset made here."""
+        import ray
+
+        from mixpeek_tools.runtime.engines.ray.readers import parquet_columns, read_in_tasks
+
+        ctx = ray.data.DataContext.get_current()
+        previous.setdefault("target_max_block_size", ctx.target_max_block_size)
+        source = given.source
+        if source is not None and source.splittable:
+            target = min(int(ctx.target_max_block_size or 128 << 20), 8 << 20)
+            ctx.target_max_block_size = target
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            ds = read_in_tasks(source, given.read_size, target, max(1, 2 * cpus), hub)
+            columns = parquet_columns(source) if source.kind == "parquet" else None
+            return self._resolving(ds, source, columns, shipped), None
+        batches = given.batches
+        if source is not None:
+            batches = source.batches(given.read_size, fetch_remote=False)
+        feed = Feed(batches, self.stats, hub)
+        ctx.target_max_block_size = feed.block_bytes()
+        columns = None if source is not None and source.kind == "media" else feed.columns()
+        ds = feed.dataset()
+        feed.start()  # before prepare: a prepare that materializes reads the whole feed
+        return self._resolving(ds, source, columns, shipped), feed
+
+    def _resolving(self, ds: Any, source: Any, columns: list[str] | None, shipped: Shipment) -> Any:
+        """Object-store references fetched by Ray tasks holding no CPU (I/O, not compute),
+        only when the input has reference fields (``columns`` None: not known up front)."""
+        from mixpeek_tools.runtime.files import base_of, needs_resolving, resolve_block
+        from mixpeek_tools.runtime.storage import StorageOptions
+
+        if columns is not None and not needs_resolving(columns):
+            return ds
+        location = source.location if source is not None else None
+        storage = self.storage or (source.storage if source is not None else None)
+        return ds.map_batches(
+            resolve_block,
+            fn_kwargs={"base": base_of(location) if location else None,
+                       "storage": storage or StorageOptions.from_env(),
+                       "source": location or "input"},
+            batch_size=None, batch_format=None, zero_copy_batch=True, num_cpus=0,
+            **shipped.remote_args(),
+        )  # fmt: skip
+
+    def _prepared(self, plan: Any, ds: Any, shipped: Shipment) -> Any:
+        """The input dataset through ``prepare``."""
         import ray
 
         from mixpeek_tools.errors import BadInput
 
-        ctx = ray.data.DataContext.get_current()
-        previous.setdefault("target_max_block_size", ctx.target_max_block_size)
-        ctx.target_max_block_size = feed.block_bytes()  # sealed into the dataset made next
-        ds = feed.dataset()
-        feed.start()
         if plan.prepare is None:
             return ds
+        shipped.before_prepare()
         prepared = plan.prepare(ds)
         if prepared is ds:
             return ds
@@ -185,6 +247,7 @@ class RayEngine:
         resources: tuple[float, float],
         options: Any,
         hub: Any,
+        shipped: Shipment,
     ) -> Any:
         import ray
 
@@ -208,6 +271,7 @@ class RayEngine:
             num_gpus=gpus,
             # Our actors are cheap to rebuild from plain data; restarts only add a warning.
             max_restarts=0,
+            **shipped.remote_args(),
         )  # fmt: skip
 
     def _split(self, table: Any) -> tuple[Any, Any]:

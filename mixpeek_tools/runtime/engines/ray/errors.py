@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from mixpeek_tools.errors import EnvironmentFailure
 from mixpeek_tools.runtime.engines.ray.actors import StepFailed
-
-if TYPE_CHECKING:
-    pass
 
 
 def _detached(error: BaseException) -> BaseException:
@@ -47,8 +44,10 @@ def _arrow_failure(error: BaseException) -> BaseException:
     )
 
 
-def _unwrap(exc: BaseException) -> BaseException:
-    """The kit's own error inside a Ray task error (e.g. a service that cannot run here)."""
+def _unwrap(exc: BaseException, plan: Any = None) -> BaseException:
+    """The kit's own error inside a Ray task error (e.g. a service that cannot run here), or
+    the plugin's own exception (a ``prepare`` function that raised in a worker), named with
+    the plugin's file and line."""
     from mixpeek_tools.errors import KitError
     from mixpeek_tools.runtime.executor import RowsFailed
 
@@ -63,6 +62,15 @@ def _unwrap(exc: BaseException) -> BaseException:
             return _arrow_failure(current)
         seen.add(id(current))
         current = getattr(current, "cause", None) or current.__cause__
+    from mixpeek_tools.runtime.failures import original_error, plugin_error, plugin_location
+
+    inner = original_error(exc)
+    package = getattr(getattr(plan, "plugin", None), "package_name", None)
+    if inner is not exc or not type(exc).__module__.startswith("ray"):
+        if plugin_location(inner, package) or plugin_location(exc, package):
+            return plugin_error(exc, package, "prepare")
+        if not type(inner).__module__.startswith("ray") and inner is not exc:
+            return plugin_error(exc, package, "a Ray worker")
     if type(exc).__module__.startswith("ray"):
         return EnvironmentFailure(
             f"the Ray run failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mixpeek_tools.runtime.engines.ray.blocks import (
     MIN_BLOCK_BYTES,
@@ -10,9 +10,6 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
     _group_block,
     _input_block,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def _read_feed(hub: Any) -> Any:
@@ -71,6 +68,10 @@ class Feed:
         self._row_bytes = size / len(self._first)
         self._target = min(default, max(MIN_BLOCK_BYTES, 2 * size))
         return self._target
+
+    def columns(self) -> list[str]:
+        """The first batch's columns (after :meth:`block_bytes` read it)."""
+        return [str(c) for c in self._first.columns] if self._first is not None else []
 
     def dataset(self) -> Any:
         import functools

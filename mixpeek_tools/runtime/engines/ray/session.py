@@ -5,13 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mixpeek_tools.errors import EnvironmentFailure
-
-if TYPE_CHECKING:
-    pass
-
 
 QUIET_LOGGERS = ("ray", "ray.data", "ray.serve", "ray.train", "ray.tune")
 
@@ -26,8 +22,14 @@ def _quiet() -> None:
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "CRITICAL")  # read when ray.data configures logging
 
 
-def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
-    """Join ``RAY_ADDRESS`` or start a local Ray; True when this call started the session."""
+def init_ray(
+    num_cpus: int | None = None,
+    *,
+    verbose: bool = False,
+    runtime_env: dict[str, Any] | None = None,
+) -> bool:
+    """Join ``RAY_ADDRESS`` (``ray://`` clients included) or start a local Ray, with the job's
+    ``runtime_env`` (the plugin's code); True when this call started the session."""
     try:
         import ray
     except ImportError as exc:
@@ -45,6 +47,8 @@ def init_ray(num_cpus: int | None = None, *, verbose: bool = False) -> bool:
         # Worker output (prints, and Ray's own crash reports of idle workers killed at shutdown)
         # reaches the terminal only with --verbose.
         common: dict[str, Any] = {"logging_level": level, "log_to_driver": verbose}
+        if runtime_env:
+            common["runtime_env"] = runtime_env
         if address:
             ray.init(address=address, **common)
         else:
