@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput, KitError
 from mixpeek_tools.runtime.files import needs_resolving, resolve_record
-from mixpeek_tools.runtime.storage import RemoteFile, is_remote
+from mixpeek_tools.runtime.storage import RemoteFile, StorageOptions, is_remote
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,6 +221,7 @@ def iter_frames(
     limit: int | None = None,
     resolve_files: bool = True,
     fetch_remote: bool = True,
+    storage: StorageOptions | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Stream ``path`` as pandas batches of at most ``batch_size`` rows (index = row position).
 
@@ -230,7 +231,7 @@ def iter_frames(
     if batch_size < 1:
         raise BadInput(f"batch size must be at least 1, got {batch_size}", where="--batch-size")
     if format_of(p) == "parquet":
-        yield from _parquet_batches(p, batch_size, limit, resolve_files, fetch_remote)
+        yield from _parquet_batches(p, batch_size, limit, resolve_files, fetch_remote, storage)
         return
     base = p.resolve().parent
     start = 0
@@ -238,7 +239,9 @@ def iter_frames(
         df = _frame(records, start)
         if resolve_files and needs_resolving(df.columns):
             for lineno, record in zip(linenos, records, strict=True):
-                resolve_record(record, base, f"{p}:{lineno}", fetch_remote=fetch_remote)
+                resolve_record(
+                    record, base, f"{p}:{lineno}", fetch_remote=fetch_remote, storage=storage
+                )
             df = _frame(records, start)
         start += len(records)
         yield df
@@ -334,7 +337,12 @@ def _decode_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
 
 
 def _parquet_batches(
-    path: Any, batch_size: int, limit: int | None, resolve_files: bool, fetch_remote: bool = True
+    path: Any,
+    batch_size: int,
+    limit: int | None,
+    resolve_files: bool,
+    fetch_remote: bool = True,
+    storage: StorageOptions | None = None,
 ) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
@@ -346,7 +354,13 @@ def _parquet_batches(
         df.index = pd.RangeIndex(start, start + len(df))
         if resolve_files and needs_resolving(df.columns):
             rows = [
-                resolve_record(r, base, f"{path}: row {start + i + 1}", fetch_remote=fetch_remote)
+                resolve_record(
+                    r,
+                    base,
+                    f"{path}: row {start + i + 1}",
+                    fetch_remote=fetch_remote,
+                    storage=storage,
+                )
                 for i, r in enumerate(df.to_dict("records"))
             ]
             df = _frame(rows, start)

@@ -70,7 +70,9 @@ class Source:
             return _media_batches(self.file(), size, self.limit, fetch_remote)
         from mixpeek_tools.runtime.io import iter_frames
 
-        return iter_frames(self.file(), size, limit=self.limit, fetch_remote=fetch_remote)
+        return iter_frames(
+            self.file(), size, limit=self.limit, fetch_remote=fetch_remote, storage=self.storage
+        )
 
 
 def open_source(location: str, storage: StorageOptions, *, limit: int | None = None) -> Source:

@@ -221,6 +221,9 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
     finally:
         _stop(worker)
         _stop(head)
+        current = Path("/tmp/ray/ray_current_cluster")  # `ray start` records the head here
+        if current.is_file() and current.read_text().strip().endswith(f":{port}"):
+            current.unlink()
 
 
 def _run(plugin: Path, source: Path, target: Path, env: dict[str, str], *extra: str) -> Any:

@@ -52,7 +52,9 @@ def init_ray(
         if address:
             ray.init(address=address, **common)
         else:
-            ray.init(num_cpus=num_cpus, include_dashboard=False, **common)
+            # address="local": always a new Ray of our own, never a cluster that `ray start`
+            # left running on this machine (ray.init() would join it silently).
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **common)
     except Exception as exc:  # ConnectionError, RuntimeError, ... all mean: no usable cluster
         where = f"RAY_ADDRESS={address}" if address else "local Ray"
         raise EnvironmentFailure(
