@@ -101,15 +101,26 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--params", "params_json", metavar="JSON", help="Pipeline parameters as a JSON object.")
 @click.option("--params-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Pipeline parameters from a JSON file.")
+@click.option("--cpu-fallback", is_flag=True,
+              help="Run GPU steps on CPU where no GPU is visible, instead of failing.")
+@click.option("--placeholder-services", is_flag=True,
+              help="Let built-in services that cannot run offline write labelled placeholders.")
 def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
+    cpu_fallback: bool, placeholder_services: bool,
 ) -> None:
     """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
     --sample-data, the sample rows through the real pipeline.
 
     Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
     """
+    import os
+
+    if cpu_fallback:  # read by the runtime's GPU check (mixpeek_tools.runtime.core)
+        os.environ["MIXPEEK_CPU_FALLBACK"] = "1"
+    if placeholder_services:
+        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
     execute(
         path=path, static_only=False, sample_data=sample_data,
         params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,

@@ -53,14 +53,14 @@ RAY_INSTALL = "pip install 'mixpeek-tools[ray]'"
 def require_ray() -> None:
     """Ray is an optional extra: without it the ray engine is an environment problem (exit 3)
     with the install command, found before any work starts."""
-    import importlib.util
-
-    if importlib.util.find_spec("ray") is None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
         raise EnvironmentFailure(
             "the ray engine needs Ray, which is not installed in this environment",
             where="--engine ray",
             hint=f"Install it with: {RAY_INSTALL} (or run with --engine local)",
-        )
+        ) from None
 
 
 def get_engine(name: str, **kwargs: Any) -> Engine:
