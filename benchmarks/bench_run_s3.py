@@ -65,7 +65,7 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
 """
 
 namespace: dict[str, Any] = {}
-exec(PROCESSOR, namespace)  # noqa: S102  # the same class, defined here for bare Ray Data
+exec(PROCESSOR, namespace)  # the same class, defined here for bare Ray Data
 TextStats = namespace["TextStats"]
 
 
