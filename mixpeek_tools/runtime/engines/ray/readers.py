@@ -26,17 +26,20 @@ def _blocks(frames: Iterator[Any], target_bytes: int, hub: Any) -> Iterator[Any]
     import ray
 
     group: list[Any] = []
-    held = 0
+    held = 0.0
     rows = 0
+    row_bytes = 0.0  # from the first batch, strings counted (a shallow count sees pointers)
     for df in frames:
         if not len(df):
             continue
+        if not row_bytes:
+            row_bytes = max(1.0, float(df.memory_usage(deep=True).sum()) / len(df))
         group.append(df)
         rows += len(df)
-        held += int(df.memory_usage(deep=False).sum())
+        held += row_bytes * len(df)
         if held >= target_bytes:
             yield _group_block(group)
-            group, held = [], 0
+            group, held = [], 0.0
     if group:
         yield _group_block(group)
     if hub is not None:
