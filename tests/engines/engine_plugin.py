@@ -73,7 +73,8 @@ class ImageSizer:
         self.config = config
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        batch["n_bytes"] = [len(b) for b in batch["image_bytes"]]
+        column = "image_bytes" if "image_bytes" in batch.columns else "file_bytes"  # media rows
+        batch["n_bytes"] = [len(b) for b in batch[column]]
         return batch
 
 class Embedder:

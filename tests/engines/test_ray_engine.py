@@ -199,7 +199,8 @@ def test_failing_rows_are_reported_alike_and_the_rest_go_on(
     assert (
         [str(f) for f in ray_stats.failures]
         == [str(f) for f in local_stats.failures]
-        == ["row 4 in step 'Labeler': ValueError: cannot label 'eta'"]
+        == ["row 4 in step 'Labeler': ValueError: cannot label 'eta' at processors.py:23 "
+            "(input: {'id': 3, 'text': 'eta'})"]
     )
     labeler = ray_stats.step("Labeler")
     assert labeler is not None and labeler.rows_failed == 1

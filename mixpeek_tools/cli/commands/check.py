@@ -102,11 +102,15 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--params", "params_json", metavar="JSON", help="Pipeline parameters as a JSON object.")
 @click.option("--params-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Pipeline parameters from a JSON file.")
+@click.option("--cpu-fallback", is_flag=True,
+              help="Run GPU steps on CPU where no GPU is visible, instead of failing.")
+@click.option("--placeholder-services", is_flag=True,
+              help="Let built-in services that cannot run offline write labelled placeholders.")
 @guard_option
 def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
-    guard: bool = False,
+    cpu_fallback: bool = False, placeholder_services: bool = False, guard: bool = False,
 ) -> None:
     """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
     --sample-data, the sample rows through the real pipeline.
@@ -114,6 +118,12 @@ def test_command(
     Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
     With --guard the whole run happens in a guarded child process (see docs/scanner.md).
     """
+    import os
+
+    if cpu_fallback:  # read by the runtime's GPU check (mixpeek_tools.runtime.core)
+        os.environ["MIXPEEK_CPU_FALLBACK"] = "1"
+    if placeholder_services:
+        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
     if guard:
         rerun_guarded(path)
     execute(

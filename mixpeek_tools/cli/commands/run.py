@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.params import parse_params
-from mixpeek_tools.errors import BadInput, ChecksFailed
+from mixpeek_tools.errors import ChecksFailed
 
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.executor import PipelinePlan, RunStats
@@ -52,25 +51,8 @@ class Progress:
             click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
-def _check_paths(input_path: Path, output_path: Path) -> None:
-    from mixpeek_tools.runtime.io import format_of
-
-    format_of(input_path)
-    format_of(output_path)
-    if not input_path.is_file():
-        raise BadInput(
-            "input file not found",
-            where=str(input_path),
-            hint="Check --input; relative paths are taken from the current directory",
-        )
-    if output_path.resolve() == input_path.resolve():
-        raise BadInput(
-            "--output is the input file", where=str(output_path), hint="Write to another file"
-        )
-
-
 def _summary(
-    plan: PipelinePlan, engine: str, stats: RunStats, report: OutputReport, output: Path
+    plan: PipelinePlan, engine: str, stats: RunStats, report: OutputReport, output: str
 ) -> list[str]:
     plugin = plan.plugin
     name = f"{plugin.name} {plugin.metadata.get('version', '')}".strip() if plugin else "pipeline"
@@ -111,10 +93,18 @@ def _summary(
 @click.command(name="run")
 @click.option("--path", "-p", default=".", show_default=True, help="Plugin directory.")
 @click.option(
-    "--input", "-i", "input_path", required=True, help="Input .jsonl/.json/.csv/.parquet."
+    "--input",
+    "-i",
+    "input_path",
+    required=True,
+    help="Input .jsonl/.json/.csv/.parquet file, or a folder of media files; local or s3://.",
 )
 @click.option(
-    "--output", "-o", "output_path", required=True, help="Output file (format by extension)."
+    "--output",
+    "-o",
+    "output_path",
+    required=True,
+    help="Output file (format by extension); local or s3://bucket/key.",
 )
 @click.option(
     "--engine",
@@ -147,6 +137,17 @@ def _summary(
     help="Let built-in services that cannot run here write labelled placeholder outputs.",
 )
 @click.option(
+    "--cpu-fallback",
+    is_flag=True,
+    help="Run GPU steps on CPU where no GPU is visible (slower), instead of stopping.",
+)
+@click.option(
+    "--s3-endpoint-url",
+    default=None,
+    envvar="MIXPEEK_S3_ENDPOINT_URL",
+    help="S3-compatible endpoint for s3:// inputs and outputs (default: AWS_ENDPOINT_URL or AWS).",
+)
+@click.option(
     "--cpu-threads",
     type=click.IntRange(min=1),
     default=1,
@@ -172,62 +173,55 @@ def run_command(
     limit: int | None,
     on_error: str,
     placeholder_services: bool,
+    cpu_fallback: bool,
+    s3_endpoint_url: str | None,
     cpu_threads: int,
     cpu_processes: int,
     guard: bool = False,
 ) -> None:
-    """Run the plugin's pipeline over a dataset file and write the results.
+    """Run the plugin's pipeline over a dataset (or a folder of media files) and write the results.
 
-    Files referenced by `*_path` fields are loaded the way the platform resolves them.
+    Input and output may be local paths or s3://bucket/key (credentials from the usual AWS_*
+    variables). Files referenced by `*_path` fields (and s3:// objects named by `*_url`/`*_uri`
+    fields) are loaded the way the platform resolves them.
     Exit codes: 0 every row fine; 1 rows failed or outputs broke output_schema (with
     --on-error continue the output still holds every row that succeeded); 2 bad input;
-    3 environment (e.g. a GPU step without a GPU).
+    3 environment (e.g. a GPU step without a GPU and without --cpu-fallback, Ray missing).
     """
     if guard:
         rerun_guarded(path)
-    from mixpeek_tools.plugin.loader import load_plugin
-    from mixpeek_tools.runtime.engines import get_engine
-    from mixpeek_tools.runtime.executor import RunOptions, plan_pipeline, processed_flags
-    from mixpeek_tools.runtime.io import FrameWriter, count_rows, iter_frames
-    from mixpeek_tools.runtime.outputs import OutputReport, validate_output_rows
+    from mixpeek_tools.cli.context import settings
+    from mixpeek_tools.runtime.run import RunRequest, run_file
 
-    source, target = Path(input_path), Path(output_path)
-    _check_paths(source, target)
-    parameters = parse_params(params, params_file) or {}
-    if placeholder_services:
-        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
-    plugin = load_plugin(path)
-    size = count_rows(source)
-    if limit is not None:
-        size = min(size, limit) if size is not None else limit
-    plan = plan_pipeline(plugin, parameters, dataset_size=size)
-    read_size = batch_size or (plan.steps[0].batch_size if plan.steps else 1024)
-    progress = Progress(size)
-    options = RunOptions(
-        on_error=on_error,
+    progress = Progress(None)
+    request = RunRequest(
+        plugin=path,
+        input=input_path,
+        output=output_path,
+        engine=engine,
+        params=parse_params(params, params_file) or {},
         batch_size=batch_size,
+        limit=limit,
+        on_error=on_error,
+        placeholder_services=placeholder_services,
+        cpu_fallback=cpu_fallback,
         cpu_threads=cpu_threads,
         cpu_processes=cpu_processes,
-        placeholder_services=placeholder_services,
+        s3_endpoint_url=s3_endpoint_url,
+        verbose=settings().verbose,
         on_progress=progress.update,
+        on_size=lambda size: setattr(progress, "total", size),
     )
-    runner = get_engine(engine)
-    report = OutputReport()
     try:
-        with FrameWriter(target) as writer:
-            batches = iter_frames(source, read_size, limit=limit)
-            for df in runner.run(plan, batches, options):
-                report.merge(validate_output_rows(df, plugin.output_schema, processed_flags(df)))
-                writer.write(df)
+        result = run_file(request)
     finally:
         progress.close()
-        runner.close()
-    for line in _summary(plan, engine, runner.stats, report, target):
+    for line in _summary(result.plan, engine, result.stats, result.outputs, result.output):
         click.echo(line)
-    if runner.stats.failures or report.errors:
+    if not result.ok:
         raise ChecksFailed(
-            f"{len(runner.stats.failures)} row(s) failed and {report.error_count} output "
+            f"{len(result.stats.failures)} row(s) failed and {result.outputs.error_count} output "
             "error(s); the output holds every row that succeeded",
-            where=str(target),
+            where=result.output,
             hint="See the lines above for row numbers and fields",
         )

@@ -1,7 +1,7 @@
 """Engines run a planned pipeline over a stream of pandas batches.
 
 The interface every engine implements (``local`` here, ``ray`` in
-``mixpeek_tools.runtime.engines.ray_engine:RayEngine``)::
+``mixpeek_tools.runtime.engines.ray:RayEngine``)::
 
     class Engine(Protocol):
         name: str
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mixpeek_tools.errors import BadInput
+from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,44 +47,33 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-class LocalEngine:
-    """In-process engine: streams batches through the executor (threads for API steps)."""
+RAY_INSTALL = "pip install 'mixpeek-tools[ray]'"
 
-    name = "local"
 
-    def __init__(self) -> None:
-        from mixpeek_tools.runtime.executor import RunStats
-
-        self.stats = RunStats()
-
-    def run(
-        self, plan: PipelinePlan, batches: Iterable[pd.DataFrame], options: RunOptions
-    ) -> Iterator[pd.DataFrame]:
-        from mixpeek_tools.runtime.executor import RunStats, run_batches
-
-        self.stats = RunStats()
-        return run_batches(plan, batches, options, self.stats)
-
-    def close(self) -> None:
-        """Nothing to release."""
+def require_ray() -> None:
+    """Ray is an optional extra: without it the ray engine is an environment problem (exit 3)
+    with the install command, found before any work starts."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise EnvironmentFailure(
+            "the ray engine needs Ray, which is not installed in this environment",
+            where="--engine ray",
+            hint=f"Install it with: {RAY_INSTALL} (or run with --engine local)",
+        ) from None
 
 
 def get_engine(name: str, **kwargs: Any) -> Engine:
     """The engine called ``name`` (``local`` or ``ray``); Ray is imported only when asked for."""
     key = (name or "local").lower()
     if key == "local":
+        from mixpeek_tools.runtime.engines.local import LocalEngine
+
         return LocalEngine()
     if key == "ray":
-        try:
-            from mixpeek_tools.runtime.engines.ray_engine import (  # type: ignore[attr-defined,unused-ignore]
-                RayEngine,
-            )
-        except ImportError as exc:
-            raise BadInput(
-                f"the ray engine is not available: {exc}",
-                where="--engine ray",
-                hint="Install the extra: pip install 'mixpeek-tools[ray]'",
-            ) from exc
+        require_ray()
+        from mixpeek_tools.runtime.engines.ray import RayEngine
+
         engine: Engine = RayEngine(**kwargs)
         return engine
     raise BadInput(
@@ -92,4 +81,13 @@ def get_engine(name: str, **kwargs: Any) -> Engine:
     )
 
 
-__all__ = ["ENGINES", "Engine", "LocalEngine", "get_engine"]
+def __getattr__(name: str) -> Any:
+    """``LocalEngine``, imported on first use so importing this package stays light."""
+    if name == "LocalEngine":
+        from mixpeek_tools.runtime.engines.local import LocalEngine
+
+        return LocalEngine
+    raise AttributeError(name)
+
+
+__all__ = ["ENGINES", "RAY_INSTALL", "Engine", "LocalEngine", "get_engine", "require_ray"]

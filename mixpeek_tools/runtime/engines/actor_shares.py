@@ -34,7 +34,9 @@ class Shares:
     note: str | None = None
 
 
-def fit_to_cluster(cpus: Sequence[float], gpus: Sequence[float], cluster: dict[str, float]) -> Shares:
+def fit_to_cluster(
+    cpus: Sequence[float], gpus: Sequence[float], cluster: dict[str, float]
+) -> Shares:
     """Each step's CPUs and GPUs (one entry per step, in order), scaled to fit ``cluster``."""
     fitted_cpus, cpu_note = _fit(cpus, float(cluster.get("CPU", 0)), "CPU")
     fitted_gpus, gpu_note = _fit(gpus, float(cluster.get("GPU", 0)), "GPU")

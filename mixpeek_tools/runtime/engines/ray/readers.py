@@ -1,0 +1,207 @@
+"""Reading object-store inputs in Ray tasks, next to the data, instead of in the driver.
+
+Parquet: the driver reads only the footer; each read task takes a run of row groups, opens the
+object with its own S3 client and yields blocks, numbering rows from the row groups' known
+offsets, so failures name the same input rows as on the local engine. JSON Lines: one read
+task per object streams it with the kit's own reader (same line errors). Both build blocks with
+the feed's own code (:func:`~.blocks._group_block`), so the first step sees exactly what it sees
+from the driver's reader. Ray Data's ``read_parquet`` yields no row positions, which the kit's
+row-numbered failures and ``preserve_order`` bookkeeping need; these tasks are Ray Data read
+tasks all the same (parallel, streamed, back-pressured).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from mixpeek_tools.runtime.engines.ray.blocks import _group_block
+
+ROW_GROUPS_PER_TASK_MIN = 1
+
+
+def _blocks(frames: Iterator[Any], target_bytes: int, hub: Any) -> Iterator[Any]:
+    """Frames joined into blocks of about ``target_bytes``; rows read are counted on the hub."""
+    import ray
+
+    group: list[Any] = []
+    held = 0.0
+    rows = 0
+    row_bytes = 0.0  # from the first batch, strings counted (a shallow count sees pointers)
+    for df in frames:
+        if not len(df):
+            continue
+        if not row_bytes:
+            row_bytes = max(1.0, float(df.memory_usage(deep=True).sum()) / len(df))
+        group.append(df)
+        rows += len(df)
+        held += row_bytes * len(df)
+        if held >= target_bytes:
+            yield _group_block(group)
+            group, held = [], 0.0
+    if group:
+        yield _group_block(group)
+    if hub is not None:
+        ray.get(hub.count.remote(rows))
+
+
+def _plain_arrow(table: Any) -> bool:
+    """Whether the actors' Arrow-to-pandas conversion gives exactly what the local reader's
+    ``to_pandas`` gives (strings, floats, booleans, integers without gaps): then the read task
+    hands Ray the Arrow batch as it is, with no pandas round trip."""
+    import pyarrow as pa
+
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_integer(kind) and column.null_count == 0:
+            continue
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):  # fmt: skip
+            return False
+    return True
+
+
+def _arrow_block(tables: list[Any], start: int) -> Any:
+    """Arrow batches as one input block: joined, plus the helper columns the feed would add."""
+    import numpy as np
+    import pyarrow as pa
+
+    from mixpeek_tools.runtime.engines.ray.blocks import HITS, PROCESSED, ROW
+
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    count = table.num_rows
+    table = table.append_column(ROW, pa.array(np.arange(start, start + count, dtype="int64")))
+    table = table.append_column(PROCESSED, pa.array(np.zeros(count, dtype=bool)))
+    return table.append_column(HITS, pa.array(np.zeros(count, dtype="int64")))
+
+
+def _parquet_task(
+    source: Any, groups: list[int], offset: int, stop: int | None, size: int, target: int, hub: Any
+) -> Iterator[Any]:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def tables() -> Iterator[Any]:
+        start = offset
+        handle = pq.ParquetFile(source.file().open_binary())
+        for batch in handle.iter_batches(batch_size=size, row_groups=groups):
+            table = pa.Table.from_batches([batch])
+            if stop is not None and start + table.num_rows > stop:
+                table = table.slice(0, max(0, stop - start))
+            yield start, table
+            start += table.num_rows
+            if stop is not None and start >= stop:
+                return
+
+    def frames(items: Iterator[Any]) -> Iterator[Any]:
+        for start, table in items:
+            df = table.to_pandas()
+            df.index = pd.RangeIndex(start, start + len(df))
+            yield df
+
+    items = tables()
+    first = next(items, None)
+    if first is None:
+        return
+    if not _plain_arrow(first[1]):  # nested or gappy columns: exactly the driver's pandas path
+        yield from _blocks(frames(_chain(first, items)), target, hub)
+        return
+    yield from _arrow_blocks(_chain(first, items), target, hub)
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _arrow_blocks(items: Iterator[Any], target_bytes: int, hub: Any) -> Iterator[Any]:
+    import ray
+
+    group: list[Any] = []
+    start = held = rows = 0
+    for offset, table in items:
+        if not table.num_rows:
+            continue
+        if not group:
+            start = offset
+        group.append(table)
+        rows += table.num_rows
+        held += table.nbytes
+        if held >= target_bytes:
+            yield _arrow_block(group, start)
+            group, held = [], 0
+    if group:
+        yield _arrow_block(group, start)
+    if hub is not None:
+        ray.get(hub.count.remote(rows))
+
+
+def _jsonl_task(source: Any, size: int, target: int, hub: Any) -> Iterator[Any]:
+    from mixpeek_tools.runtime.io import iter_frames
+
+    frames = iter_frames(source.file(), size, limit=source.limit, resolve_files=False)
+    yield from _blocks(frames, target, hub)
+
+
+def _parquet_tasks(source: Any, size: int, target: int, parallelism: int, hub: Any) -> list[Any]:
+    """One read function per run of row groups (about ``parallelism`` runs), with its offset."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(source.file().open_binary()).metadata
+    counts = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    per_task = max(ROW_GROUPS_PER_TASK_MIN, -(-len(counts) // max(1, parallelism)))
+    tasks, offset = [], 0
+    for first in range(0, len(counts), per_task):
+        if source.limit is not None and offset >= source.limit:
+            break
+        groups = list(range(first, min(first + per_task, len(counts))))
+        read = functools.partial(
+            _parquet_task, source, groups, offset, source.limit, size, target, hub
+        )
+        tasks.append(read)
+        offset += sum(counts[g] for g in groups)
+    return tasks
+
+
+def read_in_tasks(source: Any, size: int, target: int, parallelism: int, hub: Any) -> Any:
+    """The input as a Ray Dataset whose read tasks open the object themselves."""
+    import ray
+    from ray.data import Datasource, ReadTask
+    from ray.data.block import BlockMetadata
+
+    if source.kind == "parquet":
+        reads = _parquet_tasks(source, size, target, parallelism, hub)
+    else:
+        reads = [functools.partial(_jsonl_task, source, size, target, hub)]
+
+    class ObjectStoreSource(Datasource):
+        def estimate_inmemory_data_size(self) -> int | None:
+            return None
+
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None,
+            data_context: Any = None,
+        ) -> list[Any]:  # fmt: skip
+            meta = BlockMetadata(num_rows=None, size_bytes=None, input_files=None,
+                                 exec_stats=None)  # fmt: skip
+            return [ReadTask(read, meta, per_task_row_limit=per_task_row_limit) for read in reads]
+
+        def get_name(self) -> str:
+            return f"MixpeekRead{source.kind.capitalize()}"
+
+    # Read tasks hold no CPU, like the driver feed's: the steps' actor pools keep every CPU.
+    return ray.data.read_datasource(
+        ObjectStoreSource(), override_num_blocks=max(1, len(reads)), num_cpus=0,
+        concurrency=max(1, parallelism),
+    )  # fmt: skip
+
+
+def parquet_columns(source: Any) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.ParquetFile(source.file().open_binary()).schema_arrow.names)
+
+
+__all__ = ["parquet_columns", "read_in_tasks"]
