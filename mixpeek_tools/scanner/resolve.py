@@ -13,15 +13,15 @@ cannot be folded.
 
 from __future__ import annotations
 
-import ast
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import libcst as cst
 
-from mixpeek_tools.scanner import folding
+from mixpeek_tools.scanner import constfold, folding
 from mixpeek_tools.scanner.catalog import (
     HOP_MODULES,
     LOADER_METHODS,
@@ -32,6 +32,7 @@ from mixpeek_tools.scanner.catalog import (
     canonical,
 )
 from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
+from mixpeek_tools.scanner.specials import SPECIALS
 from mixpeek_tools.scanner.values import (
     EMPTY,
     UNKNOWN,
@@ -52,8 +53,8 @@ from mixpeek_tools.scanner.values import (
     capped,
 )
 
-_NOFOLD = object()
-_MAX_OPTIONS = 16
+_NOFOLD = constfold.NOFOLD
+_MAX_OPTIONS = constfold.MAX_OPTIONS
 
 # Types that are harmless to name (isinstance checks) and dangerous only when called.
 CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
@@ -111,13 +112,13 @@ class Evaluator:
             cst.Attribute: self._attribute,
             cst.Call: self._call,
             cst.Subscript: self._subscript,
-            cst.SimpleString: self._literal,
-            cst.Integer: self._literal,
-            cst.Float: self._literal,
-            cst.ConcatenatedString: self._concat,
-            cst.FormattedString: self._fstring,
-            cst.BinaryOperation: self._binop,
-            cst.UnaryOperation: self._unop,
+            cst.SimpleString: partial(constfold.literal, self),
+            cst.Integer: partial(constfold.literal, self),
+            cst.Float: partial(constfold.literal, self),
+            cst.ConcatenatedString: partial(constfold.concat, self),
+            cst.FormattedString: partial(constfold.fstring, self),
+            cst.BinaryOperation: partial(constfold.binop, self),
+            cst.UnaryOperation: partial(constfold.unop, self),
             cst.BooleanOperation: self._boolop,
             cst.IfExp: self._ifexp,
             cst.Tuple: self._sequence,
@@ -126,34 +127,9 @@ class Evaluator:
             cst.Dict: self._dict,
             cst.NamedExpr: self._walrus,
             cst.Lambda: self._lambda,
-            cst.GeneratorExp: self._comprehension,
-            cst.ListComp: self._comprehension,
-            cst.SetComp: self._comprehension,
-        }
-        self._specials: dict[str, Callable[[cst.Call, list[frozenset[Value]], dict[str, frozenset[Value]], Scope], frozenset[Value] | None]] = {
-            "builtins.getattr": self._call_getattr,
-            "inspect.getattr_static": self._call_getattr,
-            "builtins.vars": self._call_vars,
-            "builtins.globals": self._call_globals,
-            "builtins.locals": self._call_locals,
-            "builtins.__import__": self._call_dunder_import,
-            "importlib.import_module": self._call_import_module,
-            "operator.attrgetter": self._call_attrgetter,
-            "_operator.attrgetter": self._call_attrgetter,
-            "operator.methodcaller": self._call_methodcaller,
-            "_operator.methodcaller": self._call_methodcaller,
-            "inspect.getmembers": self._call_getmembers,
-            "inspect.getmembers_static": self._call_getmembers,
-            "builtins.dict": self._call_dict,
-            "builtins.type": self._call_type,
-            "builtins.map": self._call_map,
-            "builtins.next": self._call_next,
-            "builtins.iter": self._call_first_arg,
-            "contextlib.nullcontext": self._call_first_arg,
-            "builtins.enumerate": self._call_enumerate,
-            "builtins.zip": self._call_zip,
-            "builtins.staticmethod": self._call_first_arg,
-            "builtins.classmethod": self._call_first_arg,
+            cst.GeneratorExp: partial(constfold.comprehension, self),
+            cst.ListComp: partial(constfold.comprehension, self),
+            cst.SetComp: partial(constfold.comprehension, self),
         }
 
     # -- entry points ----------------------------------------------------------------------
@@ -659,80 +635,12 @@ class Evaluator:
 
     # -- constants ---------------------------------------------------------------------------
 
-    def _literal(self, node: cst.SimpleString | cst.Integer | cst.Float, scope: Scope) -> frozenset[Value]:
-        try:
-            value = ast.literal_eval(node.value)
-        except (ValueError, SyntaxError, MemoryError):
-            return UNKNOWN_SET
-        return frozenset({Const(value)}) if folding.ok(value) else UNKNOWN_SET
 
-    def _concat(self, node: cst.ConcatenatedString, scope: Scope) -> frozenset[Value]:
-        return self._fold_binop("Add", self.ev(node.left, scope), self.ev(node.right, scope))
 
-    def _fstring(self, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
-        raw = "r" in node.prefix.lower()
-        pieces: list[str] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                text = part.value
-                if "\\" in text and not raw:
-                    try:
-                        text = ast.literal_eval(f'"""{text}"""')
-                    except (ValueError, SyntaxError):
-                        return UNKNOWN_SET
-                pieces.append(text.replace("{{", "{").replace("}}", "}"))
-            elif isinstance(part, cst.FormattedStringExpression):
-                piece = self._fstring_expression(part, scope)
-                if piece is None:
-                    return UNKNOWN_SET
-                pieces.append(piece)
-        text = "".join(pieces)
-        return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
 
-    def _fstring_expression(self, part: cst.FormattedStringExpression, scope: Scope) -> str | None:
-        value = self.single_const(self.ev(part.expression, scope))
-        if value is _NOFOLD:
-            return None
-        spec = ""
-        for item in part.format_spec or ():
-            if not isinstance(item, cst.FormattedStringText):
-                return None
-            spec += item.value
-        try:
-            if part.conversion == "r":
-                value = repr(value)
-            elif part.conversion == "s":
-                value = str(value)
-            elif part.conversion == "a":
-                value = ascii(value)
-            return format(value, spec)
-        except (ValueError, TypeError):
-            return None
 
-    def _binop(self, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
-        return self._fold_binop(type(node.operator).__name__, self.ev(node.left, scope), self.ev(node.right, scope))
 
-    def _fold_binop(self, op: str, left: frozenset[Value], right: frozenset[Value]) -> frozenset[Value]:
-        lefts = self.const_options(left)
-        rights = self.const_options(right)
-        if lefts is None or rights is None:
-            return UNKNOWN_SET
-        out: set[Value] = set()
-        for a, b in itertools.islice(itertools.product(lefts, rights), _MAX_OPTIONS):
-            folded = folding.binop(op, a, b)
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
-    def _unop(self, node: cst.UnaryOperation, scope: Scope) -> frozenset[Value]:
-        options = self.const_options(self.ev(node.expression, scope))
-        if options is None:
-            return UNKNOWN_SET
-        op = type(node.operator).__name__
-        out: set[Value] = set()
-        for value in options:
-            folded = folding.unop(op, value)
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
     def _boolop(self, node: cst.BooleanOperation, scope: Scope) -> frozenset[Value]:
         return self.ev(node.left, scope) | self.ev(node.right, scope)
@@ -770,77 +678,9 @@ class Evaluator:
                 entries.append((_NOFOLD, self.elements(self.ev(element.value, scope))))
         return frozenset({DictLit(tuple(entries[:256]))})
 
-    def _comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
-        inner = self.binder.scope_of.get(id(node), scope)
-        folded = self._fold_comprehension(node, inner)
-        if folded is not None:
-            return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-        return frozenset({Seq((self.ev(node.elt, inner),), exact=False)})
 
-    def _fold_comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
-        comp = node.for_in
-        if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.target, cst.Name):
-            return None
-        iterable = self.single_const(self.ev(comp.iter, scope))
-        if iterable is _NOFOLD:
-            seq_values = self.ev(comp.iter, scope)
-            options = self.const_options(seq_values)
-            if options is None or len(options) != 1:
-                return None
-            iterable = options[0]
-        if not isinstance(iterable, (tuple, str, bytes)) or len(iterable) > 256:
-            return None
-        name = ident(comp.target.value)
-        out = []
-        for item in iterable:
-            value = self.concrete(node.elt, {name: item}, scope)
-            if value is _NOFOLD:
-                return None
-            out.append(value)
-        return tuple(out)
 
-    def concrete(self, node: cst.CSTNode, env: dict[str, Any], scope: Scope) -> Any:
-        """Evaluate a constant expression with some names bound to concrete values."""
-        if isinstance(node, cst.Name) and ident(node.value) in env:
-            return env[ident(node.value)]
-        if isinstance(node, cst.BinaryOperation):
-            left = self.concrete(node.left, env, scope)
-            right = self.concrete(node.right, env, scope)
-            if left is _NOFOLD or right is _NOFOLD:
-                return _NOFOLD
-            folded = folding.binop(type(node.operator).__name__, left, right)
-            return _NOFOLD if folded is None else folded
-        if isinstance(node, cst.Call) and not any(arg.keyword or arg.star for arg in node.args):
-            args = [self.concrete(arg.value, env, scope) for arg in node.args]
-            if any(a is _NOFOLD for a in args):
-                return _NOFOLD
-            if isinstance(node.func, cst.Attribute):
-                receiver = self.concrete(node.func.value, env, scope)
-                if receiver is not _NOFOLD and isinstance(receiver, (str, bytes)):
-                    folded = folding.method(receiver, ident(node.func.attr.value), args, {})
-                    return _NOFOLD if folded is None else folded
-            for value in self.ev(node.func, scope):
-                if isinstance(value, Ref):
-                    folded = folding.call(value.qname, args)
-                    if folded is not None:
-                        return folded
-            return _NOFOLD
-        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            base = self.concrete(node.value, env, scope)
-            key = self.concrete(node.slice[0].slice.value, env, scope)
-            if base is _NOFOLD or key is _NOFOLD:
-                return _NOFOLD
-            folded = folding.subscript(base, key)
-            return _NOFOLD if folded is None else folded
-        if self._mentions(node, env):
-            return _NOFOLD
-        return self.single_const(self.ev(node, scope))
 
-    @staticmethod
-    def _mentions(node: cst.CSTNode, env: dict[str, Any]) -> bool:
-        if isinstance(node, cst.Name):
-            return ident(node.value) in env
-        return not isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
 
     def single_const(self, values: frozenset[Value]) -> Any:
         options = self.const_options(values)
@@ -960,15 +800,15 @@ class Evaluator:
         kwargs: dict[str, frozenset[Value]],
         scope: Scope,
     ) -> frozenset[Value]:
-        special = self._specials.get(qname)
+        special = SPECIALS.get(qname)
         if special is not None:
-            result = special(node, args, kwargs, scope)
+            result = special(self, node, args, kwargs, scope)
             if result is not None:
                 return result
         if qname.endswith((".__getattribute__", ".__getattr__")) and len(args) >= 2:
             return self.read(node, args[0], args[1], "__getattribute__")
         if qname in folding.FUNCTIONS and args and not kwargs:
-            folded = self._fold_call(qname, args)
+            folded = constfold.fold_call(self, qname, args)
             if folded is not None:
                 return folded
         target = RETURNS.get(qname)
@@ -976,21 +816,6 @@ class Evaluator:
             return frozenset({Ref(target)})
         return UNKNOWN_SET
 
-    def _fold_call(self, qname: str, args: list[frozenset[Value]]) -> frozenset[Value] | None:
-        option_lists = [self.const_options(a) for a in args]
-        if any(o is None for o in option_lists):
-            if qname in ("builtins.list", "builtins.tuple", "builtins.reversed") and len(args) == 1:
-                seqs = [v for v in args[0] if isinstance(v, Seq)]
-                if seqs:
-                    if qname == "builtins.reversed":
-                        return frozenset(Seq(tuple(reversed(s.items)), s.exact) for s in seqs)
-                    return frozenset(seqs)
-            return None
-        out: set[Value] = set()
-        for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
-            folded = folding.call(qname, list(combo))
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
     def _method_fold(
         self,
@@ -1098,126 +923,21 @@ class Evaluator:
             return self._literal_derived(node.value, scope)
         return False
 
-    # -- special callables -------------------------------------------------------------------
 
-    def _call_getattr(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) < 2:
-            return UNKNOWN_SET
-        result = self.read(node, args[0], args[1], "getattr")
-        if len(args) > 2:
-            result = result | args[2]
-        return result
 
-    def _call_vars(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return frozenset({Namespace(scope=scope)})
-        out: set[Value] = set()
-        for value in args[0]:
-            out.add(Namespace(owner=value) if isinstance(value, Ref) else UNKNOWN)
-        return frozenset(out)
 
-    def _call_globals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return frozenset({Namespace(scope=self.module_scope)})
 
-    def _call_locals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return frozenset({Namespace(scope=scope)})
 
-    def _call_dunder_import(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return UNKNOWN_SET
-        names = self.const_options(args[0])
-        if names is None:
-            return UNKNOWN_SET
-        fromlist = args[3] if len(args) > 3 else kwargs.get("fromlist")
-        out: set[Value] = set()
-        for name in names:
-            if not isinstance(name, str) or not name:
-                out.add(UNKNOWN)
-                continue
-            full = canonical(name)
-            out.add(Ref(full))
-            if not fromlist:
-                out.add(Ref(canonical(name.split(".")[0])))
-            self._check_qname(node, full)
-        return frozenset(out)
 
-    def _call_import_module(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        names = self.const_options(args[0]) if args else None
-        if names is None:
-            return UNKNOWN_SET
-        out: set[Value] = set()
-        for name in names:
-            if isinstance(name, str) and name and not name.startswith("."):
-                out.add(Ref(canonical(name)))
-            else:
-                out.add(UNKNOWN)
-        return frozenset(out)
 
-    def _call_attrgetter(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        names: list[str] = []
-        for values in args:
-            options = self.const_options(values)
-            if options is None or not all(isinstance(o, str) for o in options):
-                return frozenset({AttrGetter(None)})
-            names.extend(options)
-        return frozenset({AttrGetter(tuple(names))})
 
-    def _call_methodcaller(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        options = self.const_options(args[0]) if args else None
-        if options is None:
-            return frozenset({MethodCaller(None)})
-        return frozenset(MethodCaller(o) if isinstance(o, str) else MethodCaller(None) for o in options)
 
-    def _call_getmembers(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        for value in args[0] if args else ():
-            if self._sensitive(value):
-                self.fail_closed(node, value, "inspect.getmembers")
-        return UNKNOWN_SET
 
-    def _call_dict(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) == 1:
-            namespaces = {v for v in args[0] if isinstance(v, (Namespace, DictLit))}
-            if namespaces:
-                return frozenset(namespaces)
-        return None
 
-    def _call_type(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) == 1 and any(isinstance(v, Ref) for v in args[0]):
-            return frozenset({Ref("builtins.object"), UNKNOWN})
-        return None
 
-    def _call_map(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) != 2:
-            return None
-        funcs = [v for v in args[0] if isinstance(v, Ref)]
-        items = self.const_options(args[1])
-        if len(funcs) == 1 and items is not None and len(items) == 1:
-            iterable = items[0]
-            if isinstance(iterable, (str, bytes, tuple)):
-                folded = folding.map_call(funcs[0].qname, tuple(iterable))
-                if folded is not None:
-                    return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-        return None
 
-    def _call_next(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        return self.elements(args[0])
 
-    def _call_enumerate(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        pair = Seq((UNKNOWN_SET, self.elements(args[0])))
-        return frozenset({Seq((frozenset({pair}),), exact=False)})
 
-    def _call_zip(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        row = Seq(tuple(self.elements(a) for a in args))
-        return frozenset({Seq((frozenset({row}),), exact=False)})
-
-    def _call_first_arg(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return args[0] if len(args) == 1 else None
 
 
 OWN_MODULE_NAMES = frozenset({"__name__", "__module__", "__package__", "__qualname__"})
