@@ -17,7 +17,7 @@ import libcst as cst
 
 from mixpeek_tools.scanner import folding
 from mixpeek_tools.scanner.scopes import Scope, ident
-from mixpeek_tools.scanner.values import UNKNOWN, UNKNOWN_SET, Const, Ref, Seq, Value
+from mixpeek_tools.scanner.values import UNKNOWN, UNKNOWN_SET, Const, Ref, Seq, StrShape, Value
 
 if TYPE_CHECKING:
     from mixpeek_tools.scanner.resolve import Evaluator
@@ -53,7 +53,7 @@ def fstring(ev: Evaluator, node: cst.FormattedString, scope: Scope) -> frozenset
         elif isinstance(part, cst.FormattedStringExpression):
             piece = fstring_expression(ev, part, scope)
             if piece is None:
-                return UNKNOWN_SET
+                return _fstring_shape(node, "".join(pieces))
             pieces.append(piece)
     text = "".join(pieces)
     return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
@@ -88,6 +88,10 @@ def fold_binop(ev: Evaluator, op: str, left: frozenset[Value], right: frozenset[
     lefts = ev.const_options(left)
     rights = ev.const_options(right)
     if lefts is None or rights is None:
+        if op == "Add":
+            return shape_concat(_shape(lefts, left), _shape(rights, right))
+        if op == "Modulo" and lefts is not None and len(lefts) == 1 and isinstance(lefts[0], str):
+            return frozenset({StrShape(prefix=lefts[0].split("%", 1)[0])})
         return UNKNOWN_SET
     out: set[Value] = set()
     for a, b in itertools.islice(itertools.product(lefts, rights), MAX_OPTIONS):
@@ -198,3 +202,38 @@ def fold_call(ev: Evaluator, qname: str, args: list[frozenset[Value]]) -> frozen
         folded = folding.call(qname, list(combo))
         out.add(UNKNOWN if folded is None else Const(folded))
     return frozenset(out)
+
+
+def _shape(options: list[Any] | None, values: frozenset[Value]) -> str | StrShape | None:
+    """A side of a concatenation: a known string, a partly known one, or ``None`` (unknown)."""
+    if options is not None:
+        return options[0] if len(options) == 1 and isinstance(options[0], str) else None
+    shapes = [v for v in values if isinstance(v, StrShape)]
+    return shapes[0] if len(shapes) == 1 and len(values) == 1 else None
+
+
+def shape_concat(left: str | StrShape | None, right: str | StrShape | None) -> frozenset[Value]:
+    """What ``left + right`` is known to be when one side is not fully known."""
+    prefix = left if isinstance(left, str) else left.prefix if isinstance(left, StrShape) else ""
+    if isinstance(left, StrShape) or left is None:
+        prefix = left.prefix if isinstance(left, StrShape) else ""
+        suffix = right if isinstance(right, str) else right.suffix if isinstance(right, StrShape) else ""
+        if isinstance(left, StrShape) and isinstance(right, str):
+            suffix = left.suffix + right
+    else:
+        suffix = right.suffix if isinstance(right, StrShape) else ""
+        if isinstance(right, StrShape):
+            prefix = left + right.prefix
+    shape = StrShape(prefix=prefix, suffix=suffix)
+    return frozenset({shape}) if shape.informative else UNKNOWN_SET
+
+
+def _fstring_shape(node: cst.FormattedString, prefix: str) -> frozenset[Value]:
+    """An f-string with an unknown part: its literal text before and after the unknown parts."""
+    suffix = ""
+    for part in reversed(node.parts):
+        if not isinstance(part, cst.FormattedStringText) or "\\" in part.value:
+            break
+        suffix = part.value.replace("{{", "{").replace("}}", "}") + suffix
+    shape = StrShape(prefix=prefix, suffix=suffix)
+    return frozenset({shape}) if shape.informative else UNKNOWN_SET

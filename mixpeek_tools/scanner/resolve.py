@@ -21,7 +21,7 @@ from typing import Any
 
 import libcst as cst
 
-from mixpeek_tools.scanner import constfold, folding
+from mixpeek_tools.scanner import constfold, flows, folding
 from mixpeek_tools.scanner.catalog import (
     HOP_MODULES,
     LOADER_METHODS,
@@ -40,6 +40,7 @@ from mixpeek_tools.scanner.values import (
     AttrGetter,
     BoundGetattribute,
     ClassV,
+    CodeObj,
     Const,
     DictLit,
     Func,
@@ -49,6 +50,7 @@ from mixpeek_tools.scanner.values import (
     NamespaceMethod,
     Ref,
     Seq,
+    StrShape,
     Value,
     capped,
 )
@@ -58,7 +60,8 @@ _MAX_OPTIONS = constfold.MAX_OPTIONS
 
 # Types that are harmless to name (isinstance checks) and dangerous only when called.
 CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
-FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins"}
+FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins", "f_locals"}
+CLASS_WALK = frozenset({"__base__", "__bases__", "__mro__"})
 GADGET_BASES = {"__class__", "__base__", "__bases__", "__mro__"}
 PICKLE_LOADS = {
     "pickle.loads",
@@ -139,6 +142,8 @@ class Evaluator:
             self.ev(node, scope)
         for use in self.binder.imports:
             self._check_qname(use.node, use.qname)
+        flows.check_sinks(self)
+        flows.check_code_writes(self)
         return list(self.reports.values())
 
     def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]:
@@ -174,10 +179,15 @@ class Evaluator:
                 self._check_qname(node, value.qname)
 
     def _check_qname(self, node: cst.CSTNode, qname: str, called: bool = False) -> None:
+        if qname.startswith("builtins.") and qname.endswith(".__subclasses__"):
+            self.report(node, "dynamic_code", "`__subclasses__` of a built-in class lists loaded classes, a known route to os/subprocess internals", "attr:__subclasses__")
+            return
         hit = self.catalog.match(qname)
         if hit is not None:
             entry, category = hit
             if entry in CALL_ONLY and not called:
+                return
+            if entry == "types.CodeType" and qname != entry:
                 return
             reason = self.catalog.reasons.get(entry, "forbidden")
             shown = _display(qname)
@@ -185,35 +195,13 @@ class Evaluator:
             prefix = f"`{written}` is `{shown}`, which" if written and written not in (shown, qname) else f"`{shown}`"
             self.report(node, category, f"{prefix} is forbidden: {reason}", qname)
 
-    def fail_closed(self, node: cst.CSTNode, target: Value, how: str) -> None:
-        qname = target.qname if isinstance(target, Ref) else None
-        category = self.catalog.fail_closed_category(qname) if qname else None
-        if isinstance(target, Namespace):
-            if target.sys_modules:
-                qname, category = "sys.modules", "dynamic_import"
-            elif target.scope is not None:
-                qname, category = "globals()", "dynamic_code"
-            elif target.owner is not None:
-                qname = target.owner.qname
-                category = self.catalog.fail_closed_category(qname)
-        if category is None or qname is None:
-            return
-        self.report(
-            node,
-            category,
-            f"{how} on `{_display(qname)}` with a name that cannot be determined statically; "
-            "it could reach a forbidden capability (the scan fails closed)",
-            f"{qname}:dynamic",
-        )
+    def fail_closed(self, node: cst.CSTNode, target: Value, how: str, shapes: list[str | StrShape] | None = None) -> None:
+        flows.fail_closed(self, node, target, how, shapes)
 
     def _sensitive(self, value: Value) -> bool:
-        if isinstance(value, Ref):
-            return self.catalog.fail_closed_category(value.qname) is not None
-        if isinstance(value, Namespace):
-            if value.sys_modules or value.scope is not None:
-                return True
-            return value.owner is not None and self._sensitive(value.owner)
-        return False
+        if isinstance(value, Namespace) and value.scope is not None:
+            return True
+        return flows.reach_of(self, value) is not None
 
     # -- names and bindings ----------------------------------------------------------------
 
@@ -462,7 +450,7 @@ class Evaluator:
 
     @staticmethod
     def _gadget_receiver(node: cst.BaseExpression, values: frozenset[Value]) -> bool:
-        if any(isinstance(v, Ref) and v.qname in ("builtins.object", "builtins.type") for v in values):
+        if any(isinstance(v, Ref) and v.qname.startswith("builtins.") for v in values):
             return True
         while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
             if isinstance(node, cst.Attribute) and node.attr.value in GADGET_BASES:
@@ -473,6 +461,9 @@ class Evaluator:
     def attr_of(self, value: Value, attr: str) -> frozenset[Value]:
         if attr == "__builtins__":
             return frozenset({Ref("builtins")})
+        special = self._object_graph(value, attr)
+        if special is not None:
+            return special
         if isinstance(value, Ref):
             if attr in ("__getattribute__", "__getattr__"):
                 return frozenset({BoundGetattribute(frozenset({value})), Ref(f"{value.qname}.{attr}")})
@@ -501,14 +492,42 @@ class Evaluator:
             return UNKNOWN_SET
         return UNKNOWN_SET
 
+    @staticmethod
+    def _object_graph(value: Value, attr: str) -> frozenset[Value] | None:
+        """Attributes every object has that lead elsewhere in the object graph.
+
+        ``__base__``/``__bases__``/``__mro__`` of anything reach ``object`` (whose
+        ``__subclasses__`` list every loaded class); ``__code__`` is a code object (its
+        ``replace`` and its type rebuild code); a function's class is ``types.FunctionType``;
+        ``f.__module__`` of a module attribute names the module (``sys.modules[...]`` key).
+        """
+        if attr in CLASS_WALK:
+            obj = Ref("builtins.object")
+            return frozenset({obj, Seq((frozenset({obj}),), exact=False), UNKNOWN})
+        if attr == "__code__":
+            return frozenset({CodeObj(), UNKNOWN})
+        if isinstance(value, CodeObj):
+            return frozenset({Ref("types.CodeType")}) if attr in ("replace", "__class__", "__new__") else UNKNOWN_SET
+        if isinstance(value, Func) and attr == "__class__":
+            return frozenset({Ref("types.FunctionType")})
+        if isinstance(value, Const) and attr == "__class__":
+            return frozenset({Ref(f"builtins.{type(value.value).__name__}")})
+        if isinstance(value, Ref) and attr == "__module__" and "." in value.qname:
+            return frozenset({Const(value.qname.rsplit(".", 1)[0])})
+        return None
+
     def read(self, node: cst.CSTNode, targets: frozenset[Value], names: frozenset[Value], how: str) -> frozenset[Value]:
         """``getattr(target, name)`` for every combination; fail closed on unknown names."""
         out: set[Value] = set()
         options = self.const_options(names)
+        shapes = flows.name_shapes(self, names) if options is None else None
+        for name in options or ():
+            if isinstance(name, str):
+                flows.check_reflection_name(self, node, name)
         for target in targets:
             if options is None:
                 if self._sensitive(target):
-                    self.fail_closed(node, target, how)
+                    self.fail_closed(node, target, how, shapes)
                 out.add(UNKNOWN)
                 continue
             for name in options:
@@ -536,7 +555,11 @@ class Evaluator:
             return UNKNOWN_SET
         element = node.slice[0].slice
         if isinstance(element, cst.Index):
-            if _own_module_key(element.value) and any(isinstance(_as_namespace(b), Namespace) for b in base):
+            if (
+                _own_module_key(element.value)
+                and any(isinstance(_as_namespace(b), Namespace) for b in base)
+                and self.const_options(self.ev(element.value, scope)) is None
+            ):
                 return UNKNOWN_SET
             keys = self.ev(element.value, scope)
         elif isinstance(element, cst.Slice):
@@ -831,12 +854,17 @@ class Evaluator:
         name = ident(func.attr.value)
         receivers = self.ev(func.value, scope)
         out: set[Value] = set()
+        if name in ("upper", "lower") and not args and not any(isinstance(r, Const) for r in receivers):
+            out.add(StrShape(case=name))
         for receiver in map(_as_namespace, receivers):
             if isinstance(receiver, Const):
                 option_lists = [self.const_options(a) for a in args]
                 kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
                 if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
-                    out.add(UNKNOWN)
+                    if name == "format" and isinstance(receiver.value, str):
+                        out |= constfold.shape_concat(receiver.value.split("{", 1)[0], None)
+                    else:
+                        out.add(UNKNOWN)
                     continue
                 for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
                     folded = folding.method(receiver.value, name, list(combo), kw_options)
@@ -891,6 +919,8 @@ class Evaluator:
             elif name in LOOP_NAMED_METHODS and not local and "loop" in _receiver_text(func.value).lower():
                 self.report(node, LOOP_NAMED_METHODS[name], f"`.{name}()` on an event loop opens a raw socket", f"call:{name}")
         qnames = {f.qname for f in funcs if isinstance(f, Ref)}
+        if "builtins.setattr" in qnames and len(args) > 1 and any(isinstance(v, Const) and v.value == "__code__" for v in args[1]):
+            self.report(node, "dynamic_code", "setting `__code__` replaces a function's code with other code", "attr:__code__=")
         if qnames & PICKLE_LOADS and node.args and self._literal_derived(node.args[0].value, scope):
             self.report(node, "dynamic_code", "unpickling data written in the source runs whatever callables the pickle names", "call:pickle")
         if qnames & TIMEIT:

@@ -20,8 +20,10 @@ from mixpeek_tools.scanner.values import (
     UNKNOWN,
     UNKNOWN_SET,
     AttrGetter,
+    CodeObj,
     Const,
     DictLit,
+    Func,
     MethodCaller,
     Namespace,
     Ref,
@@ -129,6 +131,10 @@ def call_dict(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: 
 
 
 def call_type(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) == 1 and any(isinstance(v, Func) for v in args[0]):
+        return frozenset({Ref("types.FunctionType"), UNKNOWN})
+    if len(args) == 1 and any(isinstance(v, CodeObj) for v in args[0]):
+        return frozenset({Ref("types.CodeType"), UNKNOWN})
     if len(args) == 1 and any(isinstance(v, Ref) for v in args[0]):
         return frozenset({Ref("builtins.object"), UNKNOWN})
     return None
