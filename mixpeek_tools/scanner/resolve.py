@@ -837,6 +837,8 @@ class Evaluator:
         target = RETURNS.get(qname)
         if target is not None:
             return frozenset({Ref(target)})
+        if qname[:1].isalpha() and qname.rsplit(".", 1)[-1][:1].isupper() and self.catalog.has_members(qname):
+            return frozenset({Ref(qname), UNKNOWN})  # an instance of a class with a dangerous method
         return UNKNOWN_SET
 
 
