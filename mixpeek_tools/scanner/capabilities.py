@@ -158,7 +158,7 @@ def categories_for(reach_: Reach, names: list[str] | None = None) -> dict[str, l
         pool = own or dict(reach_.members)
     else:
         pool = {n: reach_.members[n] for n in names if n in reach_.members}
-    for name, category in sorted(pool.items()):
+    for name, category in sorted(pool.items(), key=lambda item: (item[0].startswith("_"), item[0])):
         out.setdefault(category, []).append(name)
     if names is None and not out:
         out[reach_.default] = []

@@ -31,6 +31,7 @@ from mixpeek_tools.scanner.catalog import (
     Catalog,
     canonical,
 )
+from mixpeek_tools.scanner.project import Project, sibling_values
 from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
 from mixpeek_tools.scanner.specials import SPECIALS
 from mixpeek_tools.scanner.values import (
@@ -102,9 +103,11 @@ class Report:
 class Evaluator:
     """Computes values of expressions (memoised per node) and collects reports."""
 
-    def __init__(self, binder: Binder, catalog: Catalog) -> None:
+    def __init__(self, binder: Binder, catalog: Catalog, project: Project | None = None, module: str | None = None) -> None:
         self.binder = binder
         self.catalog = catalog
+        self.project = project
+        self.module = module
         self.module_scope = binder.module_scope
         self.memo: dict[int, frozenset[Value]] = {}
         self.reports: dict[tuple[int, str, str], Report] = {}
@@ -280,7 +283,7 @@ class Evaluator:
         kind = binding[0]
         if kind == "v":
             fixed: frozenset[Value] = binding[1]
-            return fixed
+            return self.siblings(fixed) if self.project is not None else fixed
         key = id(binding)
         if key in self._bind_active:
             return UNKNOWN_SET
@@ -308,6 +311,19 @@ class Evaluator:
         finally:
             self._bind_active.discard(key)
         return UNKNOWN_SET
+
+    def siblings(self, values: frozenset[Value]) -> frozenset[Value]:
+        """Names imported from the plugin's own modules, replaced by what those modules define."""
+        out: set[Value] = set()
+        for value in values:
+            export = sibling_values(self.project, self.module, value.qname) if isinstance(value, Ref) else None
+            if export is None:
+                out.add(value)
+            elif export[0] == "const":
+                out.add(Const(export[1]))
+            else:
+                out.add(Ref(canonical(export[1])))
+        return frozenset(out)
 
     def _param(self, scope: Scope, name: str) -> frozenset[Value]:
         """A parameter: unknown, its default, its annotation's type, and call-site arguments."""
@@ -473,7 +489,8 @@ class Evaluator:
                 return frozenset({Namespace(sys_modules=True)})
             if attr == "__self__" and value.qname.startswith("builtins."):
                 return frozenset({Ref("builtins")})
-            return frozenset({Ref(attribute_qname(value.qname, attr))})
+            hopped: frozenset[Value] = frozenset({Ref(attribute_qname(value.qname, attr))})
+            return self.siblings(hopped) if self.project is not None else hopped
         if isinstance(value, Namespace) and attr in NAMESPACE_METHODS:
             return frozenset({NamespaceMethod(value)})
         if isinstance(value, (Instance, ClassV)):

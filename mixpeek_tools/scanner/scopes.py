@@ -628,7 +628,7 @@ class Binder:
             name = dotted(alias.name)
             if name is None:
                 continue
-            qname = attribute_qname(base, name) if not dots else f"{base}.{name}"
+            qname = attribute_qname(base, name) if not dots else (base + name if base.endswith(".") else f"{base}.{name}")
             self.imports.append(ImportUse(alias, qname))
             target = alias.asname.name if alias.asname is not None else alias.name
             if isinstance(target, cst.Name):
