@@ -144,7 +144,7 @@ def check_sinks(ev: Evaluator) -> None:
                 continue
             if isinstance(value, Namespace) and not (value.sys_modules or value.owner is not None):
                 continue
-            if call is not None and _benign_call(ev, call, scope):
+            if call is not None and call.args and call.args[0].value is expr and _benign_call(ev, call, scope):
                 continue
             _report_flow(ev, expr, value, how)
 

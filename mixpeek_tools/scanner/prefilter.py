@@ -101,6 +101,7 @@ def module_escapes(tree: ast.AST, modules: set[str]) -> bool:
     aliases: set[str] = set()
     receivers: set[int] = set()
     names: list[ast.Name] = []
+    hops: list[ast.Attribute] = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
@@ -108,10 +109,14 @@ def module_escapes(tree: ast.AST, modules: set[str]) -> bool:
                     aliases.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, ast.Attribute):
             receivers.add(id(node.value))
+            if node.attr.lstrip("_") in HOP_MODULES:
+                hops.append(node)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BENIGN_FIRST_ARG and node.args:
             receivers.add(id(node.args[0]))
         elif isinstance(node, ast.Name):
             names.append(node)
+    if any(id(h) not in receivers for h in hops):
+        return True  # ``fn(shutil.os)``: a module held by another module escapes
     return any(n.id in aliases and id(n) not in receivers for n in names)
 
 

@@ -653,7 +653,8 @@ class Evaluator:
                 return out
         for _, entry_values in base.entries:
             out |= entry_values
-        out.add(UNKNOWN)
+        if not base.entries or any(key is _NOFOLD for key, _ in base.entries):
+            out.add(UNKNOWN)  # a literal with every key known yields one of its values (an allowlist)
         return out
 
     def namespace_get(self, node: cst.CSTNode, ns: Namespace, options: list[Any] | None) -> set[Value]:

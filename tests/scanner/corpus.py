@@ -15,6 +15,8 @@ import base64
 import codecs
 from collections.abc import Iterator
 
+from .corpus_classes import class_invalid, class_valid
+
 Case = tuple[str, str, str | None]
 
 # (module, attribute, arguments, category)
@@ -594,11 +596,11 @@ def legit_snippets() -> Iterator[Case]:
 
 
 def invalid_cases() -> list[Case]:
-    cases = [*evasions(), *builtin_evasions(), *gadget_evasions(), *HELD_OUT]
+    cases = [*evasions(), *builtin_evasions(), *gadget_evasions(), *HELD_OUT, *class_invalid()]
     return [c for c in cases if c[2] is not None]
 
 
 def valid_cases() -> list[Case]:
-    cases = [*legit_lookalikes(), *legit_snippets()]
+    cases = [*legit_lookalikes(), *legit_snippets(), *class_valid()]
     cases.extend(c for c in builtin_evasions() if c[2] is None)
     return cases

@@ -26,11 +26,11 @@ def test_shipped_catalog_matches_its_inputs() -> None:
     """Fails when the stdlib, the rules or the script changed since the catalog was computed."""
     script = _script()
     python = ".".join(map(str, sys.version_info[:2]))
-    if computed_catalog.PYTHON != python:
+    if python != computed_catalog.PYTHON:
         pytest.skip(f"catalog computed on Python {computed_catalog.PYTHON}, this is {python}")
     assert computed_catalog.SCRIPT_VERSION == script.SCRIPT_VERSION
     digest = script.inputs_digest(list(script.stdlib_files()))
-    assert computed_catalog.INPUTS_SHA256 == digest, "stale: run python scripts/compute_catalog.py"
+    assert digest == computed_catalog.INPUTS_SHA256, "stale: run python scripts/compute_catalog.py"
 
 
 def test_catalog_holds_the_known_wrappers() -> None:

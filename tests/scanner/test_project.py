@@ -8,6 +8,8 @@ import pytest
 
 from mixpeek_tools.scanner import ScanCache, scan_paths
 
+from .corpus_classes import SIBLING_CASES
+
 UTIL = 'import os\nRUN = "sys" + "tem"\nNAME = "".join(["po", "pen"])\nCMD = os\nfrom os import popen as P\nLABEL = "handle"\n'
 EVASIONS = {
     "const-from-relative": ("import os\nfrom .util import RUN\ngetattr(os, RUN)('id')\n", "os.system"),
@@ -57,3 +59,18 @@ def test_cache_sees_a_sibling_change(tmp_path: Path) -> None:
     (root / "util.py").write_text(UTIL.replace('LABEL = "handle"', 'LABEL = "system"'))
     second = [f for f in scan_paths([root], jobs=1, cache=cache).findings if f.path and f.path.endswith("main.py")]
     assert any(f.extra.get("qualified_name") == "os.system" for f in second), second
+
+
+@pytest.mark.parametrize("name", sorted(SIBLING_CASES))
+def test_sibling_corpus(tmp_path: Path, name: str) -> None:
+    files, category = SIBLING_CASES[name]
+    root = tmp_path / "plug"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    for file, text in files.items():
+        (root / file).write_text(text)
+    findings = [f for f in scan_paths([root], jobs=1).findings if f.path and f.path.endswith("main.py")]
+    if category is None:
+        assert findings == []
+    else:
+        assert any(f.category == category for f in findings), findings
