@@ -150,7 +150,6 @@ GATEWAY_WORDS = (
     "__subclasses__",
     "__globals__",
     "__code__",
-    "setattr",
     "f_locals",
     "func_globals",
     "f_globals",
@@ -334,6 +333,8 @@ def _with_computed() -> tuple[dict[str, str], dict[str, str]]:
     forbidden = dict(_RULE_FORBIDDEN)
     reasons = dict(_RULE_REASONS)
     for qname, (category, via) in ENTRIES.items():
+        if qname.rsplit(".", 1)[-1].startswith("__"):
+            continue  # ``X.__init__``: the class entry ``X`` covers construction
         if _RULE_CATALOG.match(qname) is None:  # a rule that already covers it names it better
             forbidden[qname] = category
             reasons[qname] = "reaches a forbidden capability " + ("directly" if via == "direct" else f"through `{via}`") + " (computed catalog)"

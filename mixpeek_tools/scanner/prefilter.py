@@ -50,6 +50,8 @@ def may_reach_forbidden(text: str, catalog: Catalog, tree: ast.AST | None = None
     words = {match.group(0) for match in catalog.trigger_pattern().finditer(text)}
     if not words:
         return False
+    if "__code__" in words and "setattr" in text:
+        return True  # ``setattr(f, "__code__", c)``: the one gateway that writes rather than reads
     if tree is None:
         tree = parse_quietly(text)
         if tree is None:
