@@ -27,10 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mixpeek_tools.scanner import (
-    scan_bytes,
-    scan_paths,
-)
+from mixpeek_tools.scanner import scan_bytes, scan_paths  # noqa: E402
 from mixpeek_tools.scanner.catalog import DEFAULT_CATALOG  # noqa: E402
 from tests.scanner.corpus import invalid_cases, valid_cases  # noqa: E402
 from tests.scanner.corpus_classes import CLASSES, SIBLING_CASES  # noqa: E402
