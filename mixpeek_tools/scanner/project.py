@@ -12,6 +12,7 @@ sends a file to the analyzer when it imports an export that could matter.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,8 @@ class Project:
         module, _, name = full.rpartition(".")
         if not module or module not in self.paths or depth > 8:
             return None
+        if module not in self._exports and not self._may_define(module, name):
+            return None
         export = self.exports(module).get(name)
         if export is not None and export[0] == "ref":
             deeper = self.lookup(export[1], module, depth + 1)
@@ -79,6 +82,20 @@ class Project:
                 return deeper
             return ("ref", self.absolute(export[1], module))
         return export
+
+    def _may_define(self, module: str, name: str) -> bool:
+        """A cheap textual test before parsing: can ``module`` bind ``name`` other than by def/class?
+
+        Exports are top-level assignments and imports; a name that occurs in neither kind of line
+        (most imported names are functions and classes) needs no parse of the sibling.
+        """
+        try:
+            text = self.paths[module].read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        word = re.escape(name)
+        pattern = rf"(?m)^[ \t]*(?:{word}\b[^\n=]*=(?!=)|(?:from|import)\b[^\n]*\b{word}\b)|\bimport\s*\([^)]*\b{word}\b|\b{word}\b\s*(?:,[^\n]*)?=(?!=)"
+        return re.search(pattern, text) is not None
 
     def exports(self, module: str) -> dict[str, Export]:
         found = self._exports.get(module)
