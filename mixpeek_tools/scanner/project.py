@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 Export = tuple[str, Any]  # ("const", value) or ("ref", qualified name)
 
+# Lines that may bind names: assignment targets (``A =``, ``A, B =``, ``A: T =``) and imports;
+# parenthesised import lists span lines.
+_BINDING_LINE = re.compile(r"(?m)^(?:(?:from|import)\b[^\n]*|[\w, \t]+=(?!=)|\w+[ \t]*:)")
+_IMPORT_GROUP = re.compile(r"\bimport[ \t]*\(([^)]*)\)")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
 
 def module_name(path: Path) -> str:
     """The dotted name a file is imported under: its package chain (``__init__.py``) and stem."""
@@ -41,6 +47,7 @@ class Project:
     paths: dict[str, Path]
     packages: set[str] = field(default_factory=set)
     _exports: dict[str, dict[str, Export]] = field(default_factory=dict, repr=False)
+    _binders: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_paths(cls, files: list[Path]) -> Project:
@@ -87,15 +94,22 @@ class Project:
         """A cheap textual test before parsing: can ``module`` bind ``name`` other than by def/class?
 
         Exports are top-level assignments and imports; a name that occurs in neither kind of line
-        (most imported names are functions and classes) needs no parse of the sibling.
+        (most imported names are functions and classes) needs no parse of the sibling. The names
+        are gathered once per module with two regular expressions.
         """
-        try:
-            text = self.paths[module].read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-        word = re.escape(name)
-        pattern = rf"(?m)^[ \t]*(?:{word}\b[^\n=]*=(?!=)|(?:from|import)\b[^\n]*\b{word}\b)|\bimport\s*\([^)]*\b{word}\b|\b{word}\b\s*(?:,[^\n]*)?=(?!=)"
-        return re.search(pattern, text) is not None
+        names = self._binders.get(module)
+        if names is None:
+            try:
+                text = self.paths[module].read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            names = set()
+            for chunk in _BINDING_LINE.findall(text):
+                names.update(_WORD.findall(chunk))
+            for chunk in _IMPORT_GROUP.findall(text):
+                names.update(_WORD.findall(chunk))
+            self._binders[module] = names
+        return name in names
 
     def exports(self, module: str) -> dict[str, Export]:
         found = self._exports.get(module)
