@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.scanner.catalog import Catalog
+from mixpeek_tools.scanner.project import Project
 from mixpeek_tools.scanner.resolve import Evaluator, Report
 from mixpeek_tools.scanner.rule_findings import capability_finding, policy_finding
 from mixpeek_tools.scanner.scopes import bind_module
@@ -48,13 +49,13 @@ def parse(text: str) -> cst.Module:
         return cst.parse_module(text)
 
 
-def analyze_module(module: cst.Module, catalog: Catalog) -> list[Report]:
+def analyze_module(module: cst.Module, catalog: Catalog, project: Project | None = None, name: str | None = None) -> list[Report]:
     """All reports for a parsed module, in one binding pass and one evaluation pass."""
     binder = bind_module(module)
-    return Evaluator(binder, catalog).run()
+    return Evaluator(binder, catalog, project, name).run()
 
 
-def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:
+def analyze_source(text: str, path: str | None, catalog: Catalog, project: Project | None = None, disk_path: str | None = None) -> list[Finding]:
     """Findings for one Python source text (a parse failure is an MP413 finding).
 
     The cyclic garbage collector is paused for the file: a parsed tree is millions of
@@ -65,7 +66,7 @@ def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Findin
     gc.disable()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        return _analyze_source(text, path, catalog)
+        return _analyze_source(text, path, catalog, project, disk_path)
     except RecursionError:
         return [_syntax_finding(text, path, 1, 0, "too deeply nested to analyse")]
     finally:
@@ -74,14 +75,15 @@ def analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Findin
             gc.enable()
 
 
-def _analyze_source(text: str, path: str | None, catalog: Catalog) -> list[Finding]:
+def _analyze_source(text: str, path: str | None, catalog: Catalog, project: Project | None, disk_path: str | None) -> list[Finding]:
     try:
         module = parse(text)
     except cst.ParserSyntaxError as err:
         return [_parse_failure(text, path, err)]
     except (RecursionError, MemoryError) as err:
         return [_syntax_finding(text, path, 1, 0, f"too deeply nested to parse ({type(err).__name__})")]
-    reports = analyze_module(module, catalog)
+    name = project.module_of(disk_path or path) if project is not None else None
+    reports = analyze_module(module, catalog, project, name)
     if not reports:
         return []
     return _to_findings(module, text, path, reports)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mixpeek_tools.errors import BadInput
+from mixpeek_tools.scanner.capabilities import SENSITIVE_MODULES
 from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITIES, CATEGORIES
 
 # Modules that are the same object under another name.
@@ -148,6 +149,8 @@ GATEWAY_WORDS = (
     "builtins",
     "__subclasses__",
     "__globals__",
+    "__code__",
+    "f_locals",
     "func_globals",
     "f_globals",
     "f_builtins",
@@ -169,6 +172,9 @@ GATEWAY_WORDS = (
     "create_connection",
     "create_server",
 )
+# Sensitive module names: a file that only imports them is harmless unless the module object
+# itself escapes (see prefilter.module_escapes and flows.check_sinks).
+FLOW_MODULE_WORDS = frozenset(m for m in SENSITIVE_MODULES if "." not in m)
 # Last parts that are only reachable through another trigger word (``__spec__.loader``).
 _IMPLIED_WORDS = frozenset({"loader"})
 
@@ -209,6 +215,19 @@ class Catalog:
     def trigger_pattern(self) -> re.Pattern[str]:
         return _trigger_pattern(tuple(sorted(self.forbidden)))
 
+    def has_members(self, qname: str) -> bool:
+        """Whether some forbidden name lies below ``qname`` (a class with a dangerous method)."""
+        return qname in _prefixes(tuple(sorted(self.forbidden)))
+
+    def evidence_only_words(self) -> Mapping[str, frozenset[str]]:
+        """Last parts of computed-catalog names that matter, even as bare names, only with evidence.
+
+        A bare ``read`` can only be ``http.client.HTTPResponse.read`` through an import that
+        writes its module (``from http.client import ...``) or a star import of it, so the
+        pre-filter needs the module's name too before sending the file to the analyzer.
+        """
+        return _evidence_only(tuple(sorted(self.forbidden)))
+
     def attribute_evidence(self) -> Mapping[str, frozenset[str]]:
         """Trigger words that are harmless as a bare attribute unless certain names also occur.
 
@@ -234,13 +253,31 @@ def _trigger_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
     ``\\w+`` tokens, so word boundaries are exact; the text is NFKC-normalised first when it is not
     ASCII, as Python does with identifiers.
     """
-    words: set[str] = set(GATEWAY_WORDS)
+    words: set[str] = set(GATEWAY_WORDS) | set(FLOW_MODULE_WORDS)
     for entry in entries:
         last = entry.rsplit(".", 1)[-1]
         if last not in _IMPLIED_WORDS:
             words.add(last)
     alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     return re.compile(rf"\b(?:{alternation})\b")
+
+
+@lru_cache(maxsize=8)
+def _prefixes(entries: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(entry[:i] for entry in entries for i in range(len(entry)) if entry[i] == ".")
+
+
+@lru_cache(maxsize=8)
+def _evidence_only(entries: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    ruled = set(GATEWAY_WORDS) | set(FLOW_MODULE_WORDS) | {e.rsplit(".", 1)[-1] for e in _RULE_FORBIDDEN}
+    out: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry in _RULE_FORBIDDEN:
+            continue
+        parts = entry.split(".")
+        if parts[-1] not in ruled:
+            out.setdefault(parts[-1], set()).update(parts[:-1])
+    return {word: frozenset(names) for word, names in out.items()}
 
 
 @lru_cache(maxsize=8)
@@ -275,7 +312,36 @@ def _base_table() -> tuple[dict[str, str], dict[str, str]]:
     return forbidden, reasons
 
 
-_BASE_FORBIDDEN, _BASE_REASONS = _base_table()
+_RULE_FORBIDDEN, _RULE_REASONS = _base_table()
+_RULE_CATALOG = Catalog(_RULE_FORBIDDEN, _RULE_REASONS)
+
+
+def base_forbidden() -> dict[str, str]:
+    """The hand-written rules alone: the input of the computed catalog."""
+    return dict(_RULE_FORBIDDEN)
+
+
+def base_catalog() -> Catalog:
+    """The catalog without computed entries (what scripts/compute_catalog.py resolves with)."""
+    return _RULE_CATALOG
+
+
+def _with_computed() -> tuple[dict[str, str], dict[str, str]]:
+    """Rules plus the computed catalog of helpers that wrap a forbidden capability."""
+    from mixpeek_tools.scanner.computed_catalog import ENTRIES
+
+    forbidden = dict(_RULE_FORBIDDEN)
+    reasons = dict(_RULE_REASONS)
+    for qname, (category, via) in ENTRIES.items():
+        if qname.rsplit(".", 1)[-1].startswith("__"):
+            continue  # ``X.__init__``: the class entry ``X`` covers construction
+        if _RULE_CATALOG.match(qname) is None:  # a rule that already covers it names it better
+            forbidden[qname] = category
+            reasons[qname] = "reaches a forbidden capability " + ("directly" if via == "direct" else f"through `{via}`") + " (computed catalog)"
+    return forbidden, reasons
+
+
+_BASE_FORBIDDEN, _BASE_REASONS = _with_computed()
 DEFAULT_CATALOG = Catalog(_BASE_FORBIDDEN, _BASE_REASONS)
 
 ExtraForbidden = Iterable[str] | Mapping[str, str] | None

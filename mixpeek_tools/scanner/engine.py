@@ -23,6 +23,7 @@ from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.scanner.catalog import Catalog, ExtraForbidden, build_catalog
 from mixpeek_tools.scanner.prefilter import may_reach_forbidden, parse_quietly
+from mixpeek_tools.scanner.project import Project, imports_capability
 from mixpeek_tools.scanner.sources import (
     HEAD_BYTES,
     HOOK_NAMES,
@@ -92,7 +93,16 @@ def scan_source(text: str, filename: str = "<string>", *, extra_forbidden: Extra
     return analyze_source(text, filename, build_catalog(extra_forbidden))
 
 
-def scan_bytes(data: bytes, display: str, catalog: Catalog, *, explicit: bool = False, stats: dict[str, int] | None = None) -> list[Finding]:
+def scan_bytes(
+    data: bytes,
+    display: str,
+    catalog: Catalog,
+    *,
+    explicit: bool = False,
+    stats: dict[str, int] | None = None,
+    project: Project | None = None,
+    disk_path: str | None = None,
+) -> list[Finding]:
     """Findings for one file's bytes, classified by its name and content."""
     from mixpeek_tools.scanner.rule_findings import policy_finding
 
@@ -129,7 +139,7 @@ def scan_bytes(data: bytes, display: str, catalog: Catalog, *, explicit: bool = 
             return [*findings, policy_finding(kind_name, f"the file cannot be scanned: {message}", path=display, line=line, column=1 if line else None)]
         assert text is not None
         unit = pth_code(text) if kind == "pth" else CodeUnit(text)
-    findings.extend(_unit_findings(unit, display, catalog, stats))
+    findings.extend(_unit_findings(unit, display, catalog, stats, project, disk_path))
     return findings
 
 
@@ -145,7 +155,9 @@ def _archive_members(data: bytes) -> list[str]:
     return [n for n in names if n.lower().endswith((".py", ".pyw", ".pyc", ".pyo", ".so", ".pyd", ".dll", ".dylib", ".pth"))]
 
 
-def _unit_findings(unit: CodeUnit, display: str, catalog: Catalog, stats: dict[str, int]) -> list[Finding]:
+def _unit_findings(
+    unit: CodeUnit, display: str, catalog: Catalog, stats: dict[str, int], project: Project | None = None, disk_path: str | None = None
+) -> list[Finding]:
     from mixpeek_tools.scanner.rule_findings import capability_finding, policy_finding
 
     findings: list[Finding] = []
@@ -164,11 +176,11 @@ def _unit_findings(unit: CodeUnit, display: str, catalog: Catalog, stats: dict[s
         )
     text = unit.text
     if text is not None:
-        if _needs_analysis(text, catalog):
+        if _needs_analysis(text, catalog, project, disk_path):
             from mixpeek_tools.scanner.analyzer import analyze_source  # imports libcst
 
             stats["analysed"] = stats.get("analysed", 0) + 1
-            findings.extend(analyze_source(text, display, catalog))
+            findings.extend(analyze_source(text, display, catalog, project, disk_path))
         else:
             stats["prefiltered"] = stats.get("prefiltered", 0) + 1
     if unit.line_map is not None:
@@ -183,16 +195,19 @@ def _to_cell(finding: Finding, line_map: list[tuple[int, int]]) -> Finding:
     return replace(finding, line=line, message=f"cell {cell}: {finding.message}", extra={**finding.extra, "cell": cell})
 
 
-def _needs_analysis(text: str, catalog: Catalog) -> bool:
+def _needs_analysis(text: str, catalog: Catalog, project: Project | None = None, disk_path: str | None = None) -> bool:
     """Whether the libcst analysis must see ``text``: a syntax error or a possible route.
 
-    The ``ast`` parse serves both the syntax check and the pre-filter's second stage.
+    The ``ast`` parse serves both the syntax check and the pre-filter's second stage. A file
+    that imports a module object or a forbidden name from a sibling module is analysed too.
     """
     tree = parse_quietly(text)
-    return tree is None or may_reach_forbidden(text, catalog, tree)
+    if tree is None or may_reach_forbidden(text, catalog, tree):
+        return True
+    return project is not None and imports_capability(tree, project, project.module_of(disk_path), catalog)
 
 
-def scan_file(source: SourceFile, catalog: Catalog, stats: dict[str, int] | None = None) -> list[Finding]:
+def scan_file(source: SourceFile, catalog: Catalog, stats: dict[str, int] | None = None, project: Project | None = None) -> list[Finding]:
     """Findings for one file on disk (an unreadable file is reported, not raised)."""
     from mixpeek_tools.scanner.rule_findings import policy_finding
 
@@ -200,7 +215,7 @@ def scan_file(source: SourceFile, catalog: Catalog, stats: dict[str, int] | None
         data = _read(source.path)
     except OSError as err:
         return [policy_finding("undecodable", f"the file cannot be read ({err.strerror or err})", path=source.display)]
-    return scan_bytes(data, source.display, catalog, explicit=source.explicit, stats=stats)
+    return scan_bytes(data, source.display, catalog, explicit=source.explicit, stats=stats, project=project, disk_path=str(source.path))
 
 
 def _read(path: Path) -> bytes:
@@ -236,12 +251,12 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
     return files
 
 
-def _worker(chunk: Sequence[tuple[str, str, bool]], extra: ExtraForbidden) -> tuple[list[dict[str, object]], dict[str, int]]:
+def _worker(chunk: Sequence[tuple[str, str, bool]], extra: ExtraForbidden, project: Project | None = None) -> tuple[list[dict[str, object]], dict[str, int]]:
     catalog = build_catalog(extra)
     stats: dict[str, int] = {}
     out: list[dict[str, object]] = []
     for path, display, explicit in chunk:
-        out.extend(f.to_dict() for f in scan_file(SourceFile(Path(path), display, explicit), catalog, stats))
+        out.extend(f.to_dict() for f in scan_file(SourceFile(Path(path), display, explicit), catalog, stats, project))
     return out, stats
 
 
@@ -288,10 +303,12 @@ def scan_paths(
     if jobs is not None and jobs < 1:
         raise BadInput(f"--jobs must be at least 1, not {jobs}", where="--jobs", hint="Use --jobs 1 for one process")
     files = collect(paths)
+    project = Project.from_paths([s.path for s in files])
     findings: list[Finding] = []
     todo = files
     keys: dict[str, str] = {}
     if cache is not None:
+        siblings = _project_digest(project)
         todo = []
         for source in files:
             try:
@@ -299,7 +316,7 @@ def scan_paths(
             except OSError:
                 todo.append(source)
                 continue
-            key = cache_key(data, source.display, catalog)
+            key = cache_key(data + siblings, source.display, catalog)
             hit = cache.get(key)
             if hit is None:
                 keys[source.display] = key
@@ -307,7 +324,7 @@ def scan_paths(
             else:
                 findings.extend(replace(f, path=source.display) for f in hit)
     stats: dict[str, int] = {}
-    fresh = _scan_many(todo, extra_forbidden, catalog, jobs if jobs is not None else default_jobs(), stats)
+    fresh = _scan_many(todo, extra_forbidden, catalog, jobs if jobs is not None else default_jobs(), stats, project)
     if cache is not None:
         by_path: dict[str, list[Finding]] = {s.display: [] for s in todo}
         for finding in fresh:
@@ -320,7 +337,20 @@ def scan_paths(
     return ScanResult(findings, len(files), stats)
 
 
-def _scan_many(files: list[SourceFile], extra: ExtraForbidden, catalog: Catalog, jobs: int, stats: dict[str, int]) -> list[Finding]:
+def _project_digest(project: Project) -> bytes:
+    """Findings of one module depend on its siblings' definitions: key the cache by them too."""
+    if len(project.paths) < 2:
+        return b""
+    digest = hashlib.sha256()
+    for name in sorted(project.paths):
+        with contextlib.suppress(OSError):
+            digest.update(name.encode() + b"\0" + _read(project.paths[name]))
+    return b"\0siblings:" + digest.hexdigest().encode()
+
+
+def _scan_many(
+    files: list[SourceFile], extra: ExtraForbidden, catalog: Catalog, jobs: int, stats: dict[str, int], project: Project | None = None
+) -> list[Finding]:
     total = 0
     for source in files:
         if source.path.suffix in (".py", ".ipynb", ".pyw"):
@@ -329,7 +359,7 @@ def _scan_many(files: list[SourceFile], extra: ExtraForbidden, catalog: Catalog,
     if jobs <= 1 or len(files) < 2 or total < PARALLEL_MIN_BYTES:
         out: list[Finding] = []
         for source in files:
-            out.extend(scan_file(source, catalog, stats))
+            out.extend(scan_file(source, catalog, stats, project))
         return out
     extra_arg = dict(extra) if isinstance(extra, Mapping) else (list(extra) if extra else None)
     chunks = _chunks(files, jobs)
@@ -339,7 +369,7 @@ def _scan_many(files: list[SourceFile], extra: ExtraForbidden, catalog: Catalog,
 
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        futures = [pool.submit(_worker, chunk, extra_arg) for chunk in chunks]
+        futures = [pool.submit(_worker, chunk, extra_arg, project) for chunk in chunks]
         for future in futures:
             dicts, worker_stats = future.result()
             found.extend(Finding.from_dict(d) for d in dicts)

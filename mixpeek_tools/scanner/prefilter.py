@@ -27,7 +27,13 @@ import ast
 import unicodedata
 import warnings
 
-from mixpeek_tools.scanner.catalog import HOP_MODULES, Catalog, canonical
+from mixpeek_tools.scanner.catalog import (
+    FLOW_MODULE_WORDS,
+    GATEWAY_WORDS,
+    HOP_MODULES,
+    Catalog,
+    canonical,
+)
 
 # ast fields that hold text but are not identifiers.
 _NOT_IDENTIFIERS = frozenset({"kind", "type_comment"})
@@ -44,13 +50,26 @@ def may_reach_forbidden(text: str, catalog: Catalog, tree: ast.AST | None = None
     words = {match.group(0) for match in catalog.trigger_pattern().finditer(text)}
     if not words:
         return False
+    if "__code__" in words and "setattr" in text:
+        return True  # ``setattr(f, "__code__", c)``: the one gateway that writes rather than reads
     if tree is None:
         tree = parse_quietly(text)
         if tree is None:
             return True
     attributes, others = identifiers(tree)
-    if words & others:
-        return True
+    modules = words & FLOW_ONLY
+    if modules:
+        words = words - FLOW_ONLY
+        if module_escapes(tree, modules):
+            return True
+    bare = words & others
+    if bare:
+        evidence_only = catalog.evidence_only_words()
+        present_all = _normalised(attributes | others)
+        for word in bare:
+            needed = evidence_only.get(word)
+            if needed is None or needed & present_all:
+                return True
     used_as_attribute = words & attributes
     if not used_as_attribute:
         return False
@@ -65,6 +84,42 @@ def may_reach_forbidden(text: str, catalog: Catalog, tree: ast.AST | None = None
         if needed & present:
             return True
     return False
+
+
+# Module names that are trigger words only because the module object may escape; one that is
+# also the last part of a forbidden name or a gateway word (``subprocess``, ``builtins``) keeps
+# its ordinary meaning.
+FLOW_ONLY = frozenset(FLOW_MODULE_WORDS - set(GATEWAY_WORDS) - {"subprocess", "socket", "pty", "ctypes", "marshal", "code", "codeop", "runpy", "webbrowser", "_posixsubprocess", "_socket", "_ctypes", "zipimport", "imp", "_imp", "importlib", "timeit"})
+_BENIGN_FIRST_ARG = frozenset({"getattr", "hasattr", "setattr", "delattr", "isinstance", "print", "repr", "str", "id", "dir", "type", "vars"})
+
+
+def module_escapes(tree: ast.AST, modules: set[str]) -> bool:
+    """Whether a sensitive module imported here is used other than as ``module.attribute``.
+
+    Mirrors the analyzer's flow rule (:func:`mixpeek_tools.scanner.flows.check_sinks`): a module
+    object passed, stored, returned or put in a container must be analysed; one only read from
+    (``os.path.join``, ``getattr(os, "cpu_count")``) cannot escape.
+    """
+    aliases: set[str] = set()
+    receivers: set[int] = set()
+    names: list[ast.Name] = []
+    hops: list[ast.Attribute] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name.split(".")[-1] in modules or alias.name.split(".")[0] in modules:
+                    aliases.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.Attribute):
+            receivers.add(id(node.value))
+            if node.attr.lstrip("_") in HOP_MODULES:
+                hops.append(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BENIGN_FIRST_ARG and node.args:
+            receivers.add(id(node.args[0]))
+        elif isinstance(node, ast.Name):
+            names.append(node)
+    if any(id(h) not in receivers for h in hops):
+        return True  # ``fn(shutil.os)``: a module held by another module escapes
+    return any(n.id in aliases and id(n) not in receivers for n in names)
 
 
 def parse_quietly(text: str) -> ast.Module | None:

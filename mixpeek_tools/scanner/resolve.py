@@ -13,15 +13,15 @@ cannot be folded.
 
 from __future__ import annotations
 
-import ast
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import libcst as cst
 
-from mixpeek_tools.scanner import folding
+from mixpeek_tools.scanner import constfold, flows, folding
 from mixpeek_tools.scanner.catalog import (
     HOP_MODULES,
     LOADER_METHODS,
@@ -31,7 +31,9 @@ from mixpeek_tools.scanner.catalog import (
     Catalog,
     canonical,
 )
+from mixpeek_tools.scanner.project import Project, sibling_values
 from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
+from mixpeek_tools.scanner.specials import SPECIALS
 from mixpeek_tools.scanner.values import (
     EMPTY,
     UNKNOWN,
@@ -39,6 +41,7 @@ from mixpeek_tools.scanner.values import (
     AttrGetter,
     BoundGetattribute,
     ClassV,
+    CodeObj,
     Const,
     DictLit,
     Func,
@@ -48,16 +51,18 @@ from mixpeek_tools.scanner.values import (
     NamespaceMethod,
     Ref,
     Seq,
+    StrShape,
     Value,
     capped,
 )
 
-_NOFOLD = object()
-_MAX_OPTIONS = 16
+_NOFOLD = constfold.NOFOLD
+_MAX_OPTIONS = constfold.MAX_OPTIONS
 
 # Types that are harmless to name (isinstance checks) and dangerous only when called.
 CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
-FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins"}
+FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins", "f_locals"}
+CLASS_WALK = frozenset({"__base__", "__bases__", "__mro__"})
 GADGET_BASES = {"__class__", "__base__", "__bases__", "__mro__"}
 PICKLE_LOADS = {
     "pickle.loads",
@@ -98,9 +103,11 @@ class Report:
 class Evaluator:
     """Computes values of expressions (memoised per node) and collects reports."""
 
-    def __init__(self, binder: Binder, catalog: Catalog) -> None:
+    def __init__(self, binder: Binder, catalog: Catalog, project: Project | None = None, module: str | None = None) -> None:
         self.binder = binder
         self.catalog = catalog
+        self.project = project
+        self.module = module
         self.module_scope = binder.module_scope
         self.memo: dict[int, frozenset[Value]] = {}
         self.reports: dict[tuple[int, str, str], Report] = {}
@@ -111,13 +118,13 @@ class Evaluator:
             cst.Attribute: self._attribute,
             cst.Call: self._call,
             cst.Subscript: self._subscript,
-            cst.SimpleString: self._literal,
-            cst.Integer: self._literal,
-            cst.Float: self._literal,
-            cst.ConcatenatedString: self._concat,
-            cst.FormattedString: self._fstring,
-            cst.BinaryOperation: self._binop,
-            cst.UnaryOperation: self._unop,
+            cst.SimpleString: partial(constfold.literal, self),
+            cst.Integer: partial(constfold.literal, self),
+            cst.Float: partial(constfold.literal, self),
+            cst.ConcatenatedString: partial(constfold.concat, self),
+            cst.FormattedString: partial(constfold.fstring, self),
+            cst.BinaryOperation: partial(constfold.binop, self),
+            cst.UnaryOperation: partial(constfold.unop, self),
             cst.BooleanOperation: self._boolop,
             cst.IfExp: self._ifexp,
             cst.Tuple: self._sequence,
@@ -126,34 +133,9 @@ class Evaluator:
             cst.Dict: self._dict,
             cst.NamedExpr: self._walrus,
             cst.Lambda: self._lambda,
-            cst.GeneratorExp: self._comprehension,
-            cst.ListComp: self._comprehension,
-            cst.SetComp: self._comprehension,
-        }
-        self._specials: dict[str, Callable[[cst.Call, list[frozenset[Value]], dict[str, frozenset[Value]], Scope], frozenset[Value] | None]] = {
-            "builtins.getattr": self._call_getattr,
-            "inspect.getattr_static": self._call_getattr,
-            "builtins.vars": self._call_vars,
-            "builtins.globals": self._call_globals,
-            "builtins.locals": self._call_locals,
-            "builtins.__import__": self._call_dunder_import,
-            "importlib.import_module": self._call_import_module,
-            "operator.attrgetter": self._call_attrgetter,
-            "_operator.attrgetter": self._call_attrgetter,
-            "operator.methodcaller": self._call_methodcaller,
-            "_operator.methodcaller": self._call_methodcaller,
-            "inspect.getmembers": self._call_getmembers,
-            "inspect.getmembers_static": self._call_getmembers,
-            "builtins.dict": self._call_dict,
-            "builtins.type": self._call_type,
-            "builtins.map": self._call_map,
-            "builtins.next": self._call_next,
-            "builtins.iter": self._call_first_arg,
-            "contextlib.nullcontext": self._call_first_arg,
-            "builtins.enumerate": self._call_enumerate,
-            "builtins.zip": self._call_zip,
-            "builtins.staticmethod": self._call_first_arg,
-            "builtins.classmethod": self._call_first_arg,
+            cst.GeneratorExp: partial(constfold.comprehension, self),
+            cst.ListComp: partial(constfold.comprehension, self),
+            cst.SetComp: partial(constfold.comprehension, self),
         }
 
     # -- entry points ----------------------------------------------------------------------
@@ -163,6 +145,8 @@ class Evaluator:
             self.ev(node, scope)
         for use in self.binder.imports:
             self._check_qname(use.node, use.qname)
+        flows.check_sinks(self)
+        flows.check_code_writes(self)
         return list(self.reports.values())
 
     def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]:
@@ -198,10 +182,15 @@ class Evaluator:
                 self._check_qname(node, value.qname)
 
     def _check_qname(self, node: cst.CSTNode, qname: str, called: bool = False) -> None:
+        if qname.startswith("builtins.") and qname.endswith(".__subclasses__"):
+            self.report(node, "dynamic_code", "`__subclasses__` of a built-in class lists loaded classes, a known route to os/subprocess internals", "attr:__subclasses__")
+            return
         hit = self.catalog.match(qname)
         if hit is not None:
             entry, category = hit
             if entry in CALL_ONLY and not called:
+                return
+            if entry == "types.CodeType" and qname != entry:
                 return
             reason = self.catalog.reasons.get(entry, "forbidden")
             shown = _display(qname)
@@ -209,35 +198,13 @@ class Evaluator:
             prefix = f"`{written}` is `{shown}`, which" if written and written not in (shown, qname) else f"`{shown}`"
             self.report(node, category, f"{prefix} is forbidden: {reason}", qname)
 
-    def fail_closed(self, node: cst.CSTNode, target: Value, how: str) -> None:
-        qname = target.qname if isinstance(target, Ref) else None
-        category = self.catalog.fail_closed_category(qname) if qname else None
-        if isinstance(target, Namespace):
-            if target.sys_modules:
-                qname, category = "sys.modules", "dynamic_import"
-            elif target.scope is not None:
-                qname, category = "globals()", "dynamic_code"
-            elif target.owner is not None:
-                qname = target.owner.qname
-                category = self.catalog.fail_closed_category(qname)
-        if category is None or qname is None:
-            return
-        self.report(
-            node,
-            category,
-            f"{how} on `{_display(qname)}` with a name that cannot be determined statically; "
-            "it could reach a forbidden capability (the scan fails closed)",
-            f"{qname}:dynamic",
-        )
+    def fail_closed(self, node: cst.CSTNode, target: Value, how: str, shapes: list[str | StrShape] | None = None) -> None:
+        flows.fail_closed(self, node, target, how, shapes)
 
     def _sensitive(self, value: Value) -> bool:
-        if isinstance(value, Ref):
-            return self.catalog.fail_closed_category(value.qname) is not None
-        if isinstance(value, Namespace):
-            if value.sys_modules or value.scope is not None:
-                return True
-            return value.owner is not None and self._sensitive(value.owner)
-        return False
+        if isinstance(value, Namespace) and value.scope is not None:
+            return True
+        return flows.reach_of(self, value) is not None
 
     # -- names and bindings ----------------------------------------------------------------
 
@@ -316,7 +283,7 @@ class Evaluator:
         kind = binding[0]
         if kind == "v":
             fixed: frozenset[Value] = binding[1]
-            return fixed
+            return self.siblings(fixed) if self.project is not None else fixed
         key = id(binding)
         if key in self._bind_active:
             return UNKNOWN_SET
@@ -344,6 +311,19 @@ class Evaluator:
         finally:
             self._bind_active.discard(key)
         return UNKNOWN_SET
+
+    def siblings(self, values: frozenset[Value]) -> frozenset[Value]:
+        """Names imported from the plugin's own modules, replaced by what those modules define."""
+        out: set[Value] = set()
+        for value in values:
+            export = sibling_values(self.project, self.module, value.qname) if isinstance(value, Ref) else None
+            if export is None:
+                out.add(value)
+            elif export[0] == "const":
+                out.add(Const(export[1]))
+            else:
+                out.add(Ref(canonical(export[1])))
+        return frozenset(out)
 
     def _param(self, scope: Scope, name: str) -> frozenset[Value]:
         """A parameter: unknown, its default, its annotation's type, and call-site arguments."""
@@ -486,7 +466,7 @@ class Evaluator:
 
     @staticmethod
     def _gadget_receiver(node: cst.BaseExpression, values: frozenset[Value]) -> bool:
-        if any(isinstance(v, Ref) and v.qname in ("builtins.object", "builtins.type") for v in values):
+        if any(isinstance(v, Ref) and v.qname.startswith("builtins.") for v in values):
             return True
         while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
             if isinstance(node, cst.Attribute) and node.attr.value in GADGET_BASES:
@@ -497,6 +477,9 @@ class Evaluator:
     def attr_of(self, value: Value, attr: str) -> frozenset[Value]:
         if attr == "__builtins__":
             return frozenset({Ref("builtins")})
+        special = self._object_graph(value, attr)
+        if special is not None:
+            return special
         if isinstance(value, Ref):
             if attr in ("__getattribute__", "__getattr__"):
                 return frozenset({BoundGetattribute(frozenset({value})), Ref(f"{value.qname}.{attr}")})
@@ -506,7 +489,8 @@ class Evaluator:
                 return frozenset({Namespace(sys_modules=True)})
             if attr == "__self__" and value.qname.startswith("builtins."):
                 return frozenset({Ref("builtins")})
-            return frozenset({Ref(attribute_qname(value.qname, attr))})
+            hopped: frozenset[Value] = frozenset({Ref(attribute_qname(value.qname, attr))})
+            return self.siblings(hopped) if self.project is not None else hopped
         if isinstance(value, Namespace) and attr in NAMESPACE_METHODS:
             return frozenset({NamespaceMethod(value)})
         if isinstance(value, (Instance, ClassV)):
@@ -525,14 +509,42 @@ class Evaluator:
             return UNKNOWN_SET
         return UNKNOWN_SET
 
+    @staticmethod
+    def _object_graph(value: Value, attr: str) -> frozenset[Value] | None:
+        """Attributes every object has that lead elsewhere in the object graph.
+
+        ``__base__``/``__bases__``/``__mro__`` of anything reach ``object`` (whose
+        ``__subclasses__`` list every loaded class); ``__code__`` is a code object (its
+        ``replace`` and its type rebuild code); a function's class is ``types.FunctionType``;
+        ``f.__module__`` of a module attribute names the module (``sys.modules[...]`` key).
+        """
+        if attr in CLASS_WALK:
+            obj = Ref("builtins.object")
+            return frozenset({obj, Seq((frozenset({obj}),), exact=False), UNKNOWN})
+        if attr == "__code__":
+            return frozenset({CodeObj(), UNKNOWN})
+        if isinstance(value, CodeObj):
+            return frozenset({Ref("types.CodeType")}) if attr in ("replace", "__class__", "__new__") else UNKNOWN_SET
+        if isinstance(value, Func) and attr == "__class__":
+            return frozenset({Ref("types.FunctionType")})
+        if isinstance(value, Const) and attr == "__class__":
+            return frozenset({Ref(f"builtins.{type(value.value).__name__}")})
+        if isinstance(value, Ref) and attr == "__module__" and "." in value.qname:
+            return frozenset({Const(value.qname.rsplit(".", 1)[0])})
+        return None
+
     def read(self, node: cst.CSTNode, targets: frozenset[Value], names: frozenset[Value], how: str) -> frozenset[Value]:
         """``getattr(target, name)`` for every combination; fail closed on unknown names."""
         out: set[Value] = set()
         options = self.const_options(names)
+        shapes = flows.name_shapes(self, names) if options is None else None
+        for name in options or ():
+            if isinstance(name, str):
+                flows.check_reflection_name(self, node, name)
         for target in targets:
             if options is None:
                 if self._sensitive(target):
-                    self.fail_closed(node, target, how)
+                    self.fail_closed(node, target, how, shapes)
                 out.add(UNKNOWN)
                 continue
             for name in options:
@@ -560,7 +572,11 @@ class Evaluator:
             return UNKNOWN_SET
         element = node.slice[0].slice
         if isinstance(element, cst.Index):
-            if _own_module_key(element.value) and any(isinstance(_as_namespace(b), Namespace) for b in base):
+            if (
+                _own_module_key(element.value)
+                and any(isinstance(_as_namespace(b), Namespace) for b in base)
+                and self.const_options(self.ev(element.value, scope)) is None
+            ):
                 return UNKNOWN_SET
             keys = self.ev(element.value, scope)
         elif isinstance(element, cst.Slice):
@@ -637,7 +653,8 @@ class Evaluator:
                 return out
         for _, entry_values in base.entries:
             out |= entry_values
-        out.add(UNKNOWN)
+        if not base.entries or any(key is _NOFOLD for key, _ in base.entries):
+            out.add(UNKNOWN)  # a literal with every key known yields one of its values (an allowlist)
         return out
 
     def namespace_get(self, node: cst.CSTNode, ns: Namespace, options: list[Any] | None) -> set[Value]:
@@ -659,80 +676,12 @@ class Evaluator:
 
     # -- constants ---------------------------------------------------------------------------
 
-    def _literal(self, node: cst.SimpleString | cst.Integer | cst.Float, scope: Scope) -> frozenset[Value]:
-        try:
-            value = ast.literal_eval(node.value)
-        except (ValueError, SyntaxError, MemoryError):
-            return UNKNOWN_SET
-        return frozenset({Const(value)}) if folding.ok(value) else UNKNOWN_SET
 
-    def _concat(self, node: cst.ConcatenatedString, scope: Scope) -> frozenset[Value]:
-        return self._fold_binop("Add", self.ev(node.left, scope), self.ev(node.right, scope))
 
-    def _fstring(self, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
-        raw = "r" in node.prefix.lower()
-        pieces: list[str] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                text = part.value
-                if "\\" in text and not raw:
-                    try:
-                        text = ast.literal_eval(f'"""{text}"""')
-                    except (ValueError, SyntaxError):
-                        return UNKNOWN_SET
-                pieces.append(text.replace("{{", "{").replace("}}", "}"))
-            elif isinstance(part, cst.FormattedStringExpression):
-                piece = self._fstring_expression(part, scope)
-                if piece is None:
-                    return UNKNOWN_SET
-                pieces.append(piece)
-        text = "".join(pieces)
-        return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
 
-    def _fstring_expression(self, part: cst.FormattedStringExpression, scope: Scope) -> str | None:
-        value = self.single_const(self.ev(part.expression, scope))
-        if value is _NOFOLD:
-            return None
-        spec = ""
-        for item in part.format_spec or ():
-            if not isinstance(item, cst.FormattedStringText):
-                return None
-            spec += item.value
-        try:
-            if part.conversion == "r":
-                value = repr(value)
-            elif part.conversion == "s":
-                value = str(value)
-            elif part.conversion == "a":
-                value = ascii(value)
-            return format(value, spec)
-        except (ValueError, TypeError):
-            return None
 
-    def _binop(self, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
-        return self._fold_binop(type(node.operator).__name__, self.ev(node.left, scope), self.ev(node.right, scope))
 
-    def _fold_binop(self, op: str, left: frozenset[Value], right: frozenset[Value]) -> frozenset[Value]:
-        lefts = self.const_options(left)
-        rights = self.const_options(right)
-        if lefts is None or rights is None:
-            return UNKNOWN_SET
-        out: set[Value] = set()
-        for a, b in itertools.islice(itertools.product(lefts, rights), _MAX_OPTIONS):
-            folded = folding.binop(op, a, b)
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
-    def _unop(self, node: cst.UnaryOperation, scope: Scope) -> frozenset[Value]:
-        options = self.const_options(self.ev(node.expression, scope))
-        if options is None:
-            return UNKNOWN_SET
-        op = type(node.operator).__name__
-        out: set[Value] = set()
-        for value in options:
-            folded = folding.unop(op, value)
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
     def _boolop(self, node: cst.BooleanOperation, scope: Scope) -> frozenset[Value]:
         return self.ev(node.left, scope) | self.ev(node.right, scope)
@@ -770,77 +719,9 @@ class Evaluator:
                 entries.append((_NOFOLD, self.elements(self.ev(element.value, scope))))
         return frozenset({DictLit(tuple(entries[:256]))})
 
-    def _comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
-        inner = self.binder.scope_of.get(id(node), scope)
-        folded = self._fold_comprehension(node, inner)
-        if folded is not None:
-            return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-        return frozenset({Seq((self.ev(node.elt, inner),), exact=False)})
 
-    def _fold_comprehension(self, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
-        comp = node.for_in
-        if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.target, cst.Name):
-            return None
-        iterable = self.single_const(self.ev(comp.iter, scope))
-        if iterable is _NOFOLD:
-            seq_values = self.ev(comp.iter, scope)
-            options = self.const_options(seq_values)
-            if options is None or len(options) != 1:
-                return None
-            iterable = options[0]
-        if not isinstance(iterable, (tuple, str, bytes)) or len(iterable) > 256:
-            return None
-        name = ident(comp.target.value)
-        out = []
-        for item in iterable:
-            value = self.concrete(node.elt, {name: item}, scope)
-            if value is _NOFOLD:
-                return None
-            out.append(value)
-        return tuple(out)
 
-    def concrete(self, node: cst.CSTNode, env: dict[str, Any], scope: Scope) -> Any:
-        """Evaluate a constant expression with some names bound to concrete values."""
-        if isinstance(node, cst.Name) and ident(node.value) in env:
-            return env[ident(node.value)]
-        if isinstance(node, cst.BinaryOperation):
-            left = self.concrete(node.left, env, scope)
-            right = self.concrete(node.right, env, scope)
-            if left is _NOFOLD or right is _NOFOLD:
-                return _NOFOLD
-            folded = folding.binop(type(node.operator).__name__, left, right)
-            return _NOFOLD if folded is None else folded
-        if isinstance(node, cst.Call) and not any(arg.keyword or arg.star for arg in node.args):
-            args = [self.concrete(arg.value, env, scope) for arg in node.args]
-            if any(a is _NOFOLD for a in args):
-                return _NOFOLD
-            if isinstance(node.func, cst.Attribute):
-                receiver = self.concrete(node.func.value, env, scope)
-                if receiver is not _NOFOLD and isinstance(receiver, (str, bytes)):
-                    folded = folding.method(receiver, ident(node.func.attr.value), args, {})
-                    return _NOFOLD if folded is None else folded
-            for value in self.ev(node.func, scope):
-                if isinstance(value, Ref):
-                    folded = folding.call(value.qname, args)
-                    if folded is not None:
-                        return folded
-            return _NOFOLD
-        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            base = self.concrete(node.value, env, scope)
-            key = self.concrete(node.slice[0].slice.value, env, scope)
-            if base is _NOFOLD or key is _NOFOLD:
-                return _NOFOLD
-            folded = folding.subscript(base, key)
-            return _NOFOLD if folded is None else folded
-        if self._mentions(node, env):
-            return _NOFOLD
-        return self.single_const(self.ev(node, scope))
 
-    @staticmethod
-    def _mentions(node: cst.CSTNode, env: dict[str, Any]) -> bool:
-        if isinstance(node, cst.Name):
-            return ident(node.value) in env
-        return not isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
 
     def single_const(self, values: frozenset[Value]) -> Any:
         options = self.const_options(values)
@@ -960,37 +841,24 @@ class Evaluator:
         kwargs: dict[str, frozenset[Value]],
         scope: Scope,
     ) -> frozenset[Value]:
-        special = self._specials.get(qname)
+        special = SPECIALS.get(qname)
         if special is not None:
-            result = special(node, args, kwargs, scope)
+            result = special(self, node, args, kwargs, scope)
             if result is not None:
                 return result
         if qname.endswith((".__getattribute__", ".__getattr__")) and len(args) >= 2:
             return self.read(node, args[0], args[1], "__getattribute__")
         if qname in folding.FUNCTIONS and args and not kwargs:
-            folded = self._fold_call(qname, args)
+            folded = constfold.fold_call(self, qname, args)
             if folded is not None:
                 return folded
         target = RETURNS.get(qname)
         if target is not None:
             return frozenset({Ref(target)})
+        if qname[:1].isalpha() and qname.rsplit(".", 1)[-1][:1].isupper() and self.catalog.has_members(qname):
+            return frozenset({Ref(qname), UNKNOWN})  # an instance of a class with a dangerous method
         return UNKNOWN_SET
 
-    def _fold_call(self, qname: str, args: list[frozenset[Value]]) -> frozenset[Value] | None:
-        option_lists = [self.const_options(a) for a in args]
-        if any(o is None for o in option_lists):
-            if qname in ("builtins.list", "builtins.tuple", "builtins.reversed") and len(args) == 1:
-                seqs = [v for v in args[0] if isinstance(v, Seq)]
-                if seqs:
-                    if qname == "builtins.reversed":
-                        return frozenset(Seq(tuple(reversed(s.items)), s.exact) for s in seqs)
-                    return frozenset(seqs)
-            return None
-        out: set[Value] = set()
-        for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
-            folded = folding.call(qname, list(combo))
-            out.add(UNKNOWN if folded is None else Const(folded))
-        return frozenset(out)
 
     def _method_fold(
         self,
@@ -1006,12 +874,17 @@ class Evaluator:
         name = ident(func.attr.value)
         receivers = self.ev(func.value, scope)
         out: set[Value] = set()
+        if name in ("upper", "lower") and not args and not any(isinstance(r, Const) for r in receivers):
+            out.add(StrShape(case=name))
         for receiver in map(_as_namespace, receivers):
             if isinstance(receiver, Const):
                 option_lists = [self.const_options(a) for a in args]
                 kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
                 if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
-                    out.add(UNKNOWN)
+                    if name == "format" and isinstance(receiver.value, str):
+                        out |= constfold.shape_concat(receiver.value.split("{", 1)[0], None)
+                    else:
+                        out.add(UNKNOWN)
                     continue
                 for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
                     folded = folding.method(receiver.value, name, list(combo), kw_options)
@@ -1066,6 +939,8 @@ class Evaluator:
             elif name in LOOP_NAMED_METHODS and not local and "loop" in _receiver_text(func.value).lower():
                 self.report(node, LOOP_NAMED_METHODS[name], f"`.{name}()` on an event loop opens a raw socket", f"call:{name}")
         qnames = {f.qname for f in funcs if isinstance(f, Ref)}
+        if "builtins.setattr" in qnames and len(args) > 1 and any(isinstance(v, Const) and v.value == "__code__" for v in args[1]):
+            self.report(node, "dynamic_code", "setting `__code__` replaces a function's code with other code", "attr:__code__=")
         if qnames & PICKLE_LOADS and node.args and self._literal_derived(node.args[0].value, scope):
             self.report(node, "dynamic_code", "unpickling data written in the source runs whatever callables the pickle names", "call:pickle")
         if qnames & TIMEIT:
@@ -1098,126 +973,21 @@ class Evaluator:
             return self._literal_derived(node.value, scope)
         return False
 
-    # -- special callables -------------------------------------------------------------------
 
-    def _call_getattr(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) < 2:
-            return UNKNOWN_SET
-        result = self.read(node, args[0], args[1], "getattr")
-        if len(args) > 2:
-            result = result | args[2]
-        return result
 
-    def _call_vars(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return frozenset({Namespace(scope=scope)})
-        out: set[Value] = set()
-        for value in args[0]:
-            out.add(Namespace(owner=value) if isinstance(value, Ref) else UNKNOWN)
-        return frozenset(out)
 
-    def _call_globals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return frozenset({Namespace(scope=self.module_scope)})
 
-    def _call_locals(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return frozenset({Namespace(scope=scope)})
 
-    def _call_dunder_import(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return UNKNOWN_SET
-        names = self.const_options(args[0])
-        if names is None:
-            return UNKNOWN_SET
-        fromlist = args[3] if len(args) > 3 else kwargs.get("fromlist")
-        out: set[Value] = set()
-        for name in names:
-            if not isinstance(name, str) or not name:
-                out.add(UNKNOWN)
-                continue
-            full = canonical(name)
-            out.add(Ref(full))
-            if not fromlist:
-                out.add(Ref(canonical(name.split(".")[0])))
-            self._check_qname(node, full)
-        return frozenset(out)
 
-    def _call_import_module(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        names = self.const_options(args[0]) if args else None
-        if names is None:
-            return UNKNOWN_SET
-        out: set[Value] = set()
-        for name in names:
-            if isinstance(name, str) and name and not name.startswith("."):
-                out.add(Ref(canonical(name)))
-            else:
-                out.add(UNKNOWN)
-        return frozenset(out)
 
-    def _call_attrgetter(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        names: list[str] = []
-        for values in args:
-            options = self.const_options(values)
-            if options is None or not all(isinstance(o, str) for o in options):
-                return frozenset({AttrGetter(None)})
-            names.extend(options)
-        return frozenset({AttrGetter(tuple(names))})
 
-    def _call_methodcaller(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        options = self.const_options(args[0]) if args else None
-        if options is None:
-            return frozenset({MethodCaller(None)})
-        return frozenset(MethodCaller(o) if isinstance(o, str) else MethodCaller(None) for o in options)
 
-    def _call_getmembers(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        for value in args[0] if args else ():
-            if self._sensitive(value):
-                self.fail_closed(node, value, "inspect.getmembers")
-        return UNKNOWN_SET
 
-    def _call_dict(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) == 1:
-            namespaces = {v for v in args[0] if isinstance(v, (Namespace, DictLit))}
-            if namespaces:
-                return frozenset(namespaces)
-        return None
 
-    def _call_type(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) == 1 and any(isinstance(v, Ref) for v in args[0]):
-            return frozenset({Ref("builtins.object"), UNKNOWN})
-        return None
 
-    def _call_map(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if len(args) != 2:
-            return None
-        funcs = [v for v in args[0] if isinstance(v, Ref)]
-        items = self.const_options(args[1])
-        if len(funcs) == 1 and items is not None and len(items) == 1:
-            iterable = items[0]
-            if isinstance(iterable, (str, bytes, tuple)):
-                folded = folding.map_call(funcs[0].qname, tuple(iterable))
-                if folded is not None:
-                    return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-        return None
 
-    def _call_next(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        return self.elements(args[0])
 
-    def _call_enumerate(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        pair = Seq((UNKNOWN_SET, self.elements(args[0])))
-        return frozenset({Seq((frozenset({pair}),), exact=False)})
 
-    def _call_zip(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        if not args:
-            return None
-        row = Seq(tuple(self.elements(a) for a in args))
-        return frozenset({Seq((frozenset({row}),), exact=False)})
-
-    def _call_first_arg(self, node: cst.Call, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]], scope: Scope) -> frozenset[Value] | None:
-        return args[0] if len(args) == 1 else None
 
 
 OWN_MODULE_NAMES = frozenset({"__name__", "__module__", "__package__", "__qualname__"})

@@ -176,6 +176,11 @@ class Binder:
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # Values put into a container named N (``N[k] = v``, ``N.append(v)``...), by name.
         self.stores: dict[str, list[Binding]] = {}
+        # Expressions whose value escapes into something the resolver does not follow (a call
+        # argument, a container, a return value...): a sensitive module there is a finding.
+        self.sinks: list[tuple[cst.BaseExpression, Scope, str, cst.Call | None]] = []
+        # Writes of ``__code__`` (``f.__code__ = ...``): swapping a function's code.
+        self.code_writes: list[cst.CSTNode] = []
         self._dispatch: dict[type, Callable[[Any], None]] = {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
@@ -205,6 +210,13 @@ class Binder:
             cst.Arg: self._arg,
             cst.Del: self._del,
             cst.Match: self._match,
+            cst.List: self._container,
+            cst.Tuple: self._container,
+            cst.Set: self._container,
+            cst.Dict: self._container,
+            cst.Yield: self._escaping,
+            cst.Await: self._escaping,
+            cst.Raise: self._raise,
             cst.AsName: self._skip,
             cst.ImportAlias: self._skip,
             cst.SimpleString: self._skip,
@@ -271,6 +283,7 @@ class Binder:
         for index, param in enumerate(all_params):
             if param.default is not None:
                 self.walk(param.default)
+                self.sink(param.default, "a default argument")
             if param.annotation is not None:
                 self.walk(param.annotation.annotation)
             name = ident(param.name.value)
@@ -304,6 +317,7 @@ class Binder:
         self._params(node.params, scope)
         scope.returns.append(node.body)
         self._body(scope, [node.body], deferred=True)
+        self.sinks.append((node.body, scope, "returned from a lambda", None))
 
     def _class(self, node: cst.ClassDef) -> None:
         for decorator in node.decorators:
@@ -333,6 +347,8 @@ class Binder:
             part = getattr(node, name, None)
             if isinstance(part, cst.CSTNode):
                 self.walk(part)
+                if isinstance(part, cst.BaseExpression):
+                    self.sink(part, "collected by a comprehension")
         self.scope = saved
 
     # -- expressions ---------------------------------------------------------------------
@@ -360,6 +376,7 @@ class Binder:
         self.walk(node.func)
         for arg in node.args:
             self.walk(arg.value)
+            self.sinks.append((arg.value, self.scope, "passed to a call", node))
         func = node.func
         name = None
         if isinstance(func, cst.Name):
@@ -375,6 +392,29 @@ class Binder:
         ):
             for arg in node.args:
                 self.stores.setdefault(ident(func.value.value), []).append(("put", arg.value, self.scope))
+
+    def sink(self, node: cst.BaseExpression, how: str) -> None:
+        self.sinks.append((node, self.scope, how, None))
+
+    def _container(self, node: cst.List | cst.Tuple | cst.Set | cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.sink(element.key, "used as a dict key")
+            self.sink(element.value, "put into a container")
+        self.walk_children(node)
+
+    def _escaping(self, node: cst.Yield | cst.Await) -> None:
+        value = node.value if isinstance(node, cst.Yield) else node.expression
+        inner = value.item if isinstance(value, cst.From) else value
+        if inner is not None:
+            self.sink(inner, "yielded or awaited")
+        self.walk_children(node)
+
+    def _raise(self, node: cst.Raise) -> None:
+        for part in (node.exc, node.cause.item if node.cause is not None else None):
+            if part is not None:
+                self.sink(part, "raised as an exception")
+        self.walk_children(node)
 
     def _arg(self, node: cst.Arg) -> None:
         self.walk(node.value)
@@ -441,13 +481,27 @@ class Binder:
 
     def _assign(self, node: cst.Assign) -> None:
         self.walk(node.value)
+        self._sink_target_kinds([t.target for t in node.targets], node.value)
         for target in node.targets:
             self._bind_target(target.target, ("e", node.value, self.scope))
+
+    def _sink_target_kinds(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        """A value stored anywhere but a plain local name escapes the resolver's tracking."""
+        for target in targets:
+            if isinstance(target, cst.Attribute) and ident(target.attr.value) == "__code__":
+                self.code_writes.append(target)
+            if isinstance(target, (cst.Attribute, cst.Subscript)):
+                self.sink(value, "stored in an attribute or an item")
+            elif isinstance(target, cst.Name) and self.scope.kind != "module" and (
+                ident(target.value) in self.scope.global_names or ident(target.value) in self.scope.nonlocal_names
+            ):
+                self.sink(value, "stored in a global or nonlocal name")
 
     def _ann_assign(self, node: cst.AnnAssign) -> None:
         self.walk(node.annotation.annotation)
         if node.value is not None:
             self.walk(node.value)
+            self._sink_target_kinds([node.target], node.value)
             self._bind_target(node.target, ("e", node.value, self.scope))
         if isinstance(node.target, cst.Name):
             self._bind_target(node.target, ("ann", node.annotation.annotation, self.scope))
@@ -456,6 +510,7 @@ class Binder:
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         self.walk(node.value)
+        self.sink(node.value, "combined into another value")
         if isinstance(node.target, cst.Name):
             self._name(node.target)
         self._bind_target(node.target, ("v", UNKNOWN_SET))
@@ -486,6 +541,7 @@ class Binder:
         if node.value is not None:
             self.walk(node.value)
             self.scope.function_scope().returns.append(node.value)
+            self.sink(node.value, "returned from a function")
 
     def _global(self, node: cst.Global) -> None:
         for item in node.names:
@@ -500,6 +556,7 @@ class Binder:
 
     def _match(self, node: cst.Match) -> None:
         self.walk(node.subject)
+        self.sink(node.subject, "matched by a `match` statement")
         for case in node.cases:
             pattern = case.pattern
             if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is not None:
@@ -571,7 +628,7 @@ class Binder:
             name = dotted(alias.name)
             if name is None:
                 continue
-            qname = attribute_qname(base, name) if not dots else f"{base}.{name}"
+            qname = attribute_qname(base, name) if not dots else (base + name if base.endswith(".") else f"{base}.{name}")
             self.imports.append(ImportUse(alias, qname))
             target = alias.asname.name if alias.asname is not None else alias.name
             if isinstance(target, cst.Name):

@@ -117,6 +117,40 @@ class Instance:
 
 
 @dataclass(frozen=True, slots=True)
+class StrShape:
+    """A string known only in part: a fixed prefix and suffix, and perhaps its letter case.
+
+    ``'handle_' + kind`` is ``StrShape('handle_')``; ``name.upper()`` is ``StrShape(case='upper')``.
+    A lookup with such a name can only reach members that fit, which is what keeps provably
+    limited reflection (``getattr(self, 'on_' + event)``) from failing closed.
+    """
+
+    prefix: str = ""
+    suffix: str = ""
+    case: str | None = None  # "upper" or "lower"
+
+    def fits(self, name: str) -> bool:
+        if len(name) < len(self.prefix) + len(self.suffix):
+            return False
+        if not (name.startswith(self.prefix) and name.endswith(self.suffix)):
+            return False
+        if self.case == "upper":
+            return name == name.upper()
+        if self.case == "lower":
+            return name == name.lower()
+        return True
+
+    @property
+    def informative(self) -> bool:
+        return bool(self.prefix or self.suffix or self.case)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeObj:
+    """A code object (``f.__code__``): altering or rebuilding it is dynamic code."""
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Anything the scanner does not follow (call results, parameters, I/O...)."""
 
@@ -138,6 +172,8 @@ Value = Union[  # noqa: UP007 - a runtime alias; X | Y of forward references fai
     Func,
     ClassV,
     Instance,
+    StrShape,
+    CodeObj,
     Unknown,
 ]
 

@@ -15,6 +15,8 @@ import base64
 import codecs
 from collections.abc import Iterator
 
+from .corpus_classes import class_invalid, class_valid
+
 Case = tuple[str, str, str | None]
 
 # (module, attribute, arguments, category)
@@ -474,7 +476,7 @@ LEGIT_SNIPPETS: list[tuple[str, str]] = [
     ("requests", "import requests\nresp = requests.post('https://api.example.com', json={}, timeout=10)\nresp.raise_for_status()"),
     ("httpx-async", "import httpx\nasync def fetch():\n    async with httpx.AsyncClient() as client:\n        return await client.get('https://example.com')"),
     ("urllib-request", "from urllib.request import urlopen, Request\nwith urlopen(Request('https://example.com')) as r:\n    r.read()"),
-    ("http-client", "import http.client\nconn = http.client.HTTPSConnection('example.com')\nconn.request('GET', '/')"),
+    ("urllib-request", "import urllib.request\nwith urllib.request.urlopen('https://example.com') as r:\n    r.read()"),
     ("pathlib", "from pathlib import Path\nfor p in Path('.').glob('*.py'):\n    print(p.read_text())"),
     ("os-path-environ", "import os\nroot = os.path.dirname(os.path.abspath(__file__))\nkey = os.environ.get('API_KEY', '')\nprint(os.getenv('HOME'), os.listdir(root), os.cpu_count())"),
     ("os-files", "import os\nos.makedirs('out', exist_ok=True)\nos.remove('out/x') if os.path.exists('out/x') else None\nos.rename('a', 'b')"),
@@ -594,11 +596,11 @@ def legit_snippets() -> Iterator[Case]:
 
 
 def invalid_cases() -> list[Case]:
-    cases = [*evasions(), *builtin_evasions(), *gadget_evasions(), *HELD_OUT]
+    cases = [*evasions(), *builtin_evasions(), *gadget_evasions(), *HELD_OUT, *class_invalid()]
     return [c for c in cases if c[2] is not None]
 
 
 def valid_cases() -> list[Case]:
-    cases = [*legit_lookalikes(), *legit_snippets()]
+    cases = [*legit_lookalikes(), *legit_snippets(), *class_valid()]
     cases.extend(c for c in builtin_evasions() if c[2] is None)
     return cases

@@ -6,7 +6,8 @@ server APIs (module functions and event-loop methods), ``multiprocessing.connect
 raw-protocol clients (``telnetlib``, ``ftplib``, ``smtplib``, ``poplib``, ``imaplib``,
 ``nntplib``) are refused.
 Decisions: HTTP clients stay allowed (``requests``, ``httpx``, ``urllib.request``,
-``http.client``, ``aiohttp``): the platform controls HTTP egress.
+``aiohttp``): the platform controls HTTP egress. ``http.client`` itself is refused through the
+computed catalog: ``HTTPConnection.connect``/``send`` write arbitrary bytes to any host and port.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ VALID: list[str] = [
     "import requests\nr = requests.get('https://example.com', timeout=5)",
     "import httpx\nwith httpx.Client() as c:\n    c.get('https://example.com')",
     "import urllib.request\nurllib.request.urlopen('https://example.com')",
-    "import http.client\nc = http.client.HTTPSConnection('example.com')",
+    "import urllib.request\nurllib.request.urlopen('https://example.com')",
     "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n    return await asyncio.gather(asyncio.sleep(0))",
     "class Pool:\n    def create_connection(self):\n        return 1\nPool().create_connection()",
     "socket_timeout = 5\nprint(socket_timeout)",
@@ -60,6 +61,8 @@ VALID: list[str] = [
 ]
 
 INVALID: list[str] = [
+    "import http.client\nc = http.client.HTTPSConnection('example.com')",
+    "import logging.config\nlogging.config.listen(9999).start()",
     "import socket\ns = socket.socket()",
     "from socket import socket as S\nS().connect(('example.com', 80))",
     "from socket import *\ncreate_connection(('example.com', 80))",

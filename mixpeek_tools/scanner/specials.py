@@ -1,0 +1,205 @@
+"""Calls the resolver models specially: a dispatch table from qualified name to handler.
+
+``getattr``, ``vars``, ``globals``, ``__import__``, ``attrgetter``... turn strings into
+attributes or expose namespaces; ``map``, ``zip``, ``next``... carry values through. Each handler
+takes the evaluator, the call node, the evaluated positional and keyword arguments and the
+scope, and returns the call's values (``None``: fall back to the generic call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from mixpeek_tools.scanner import folding
+from mixpeek_tools.scanner.catalog import canonical
+from mixpeek_tools.scanner.scopes import Scope
+from mixpeek_tools.scanner.values import (
+    UNKNOWN,
+    UNKNOWN_SET,
+    AttrGetter,
+    CodeObj,
+    Const,
+    DictLit,
+    Func,
+    MethodCaller,
+    Namespace,
+    Ref,
+    Seq,
+    Value,
+)
+
+if TYPE_CHECKING:
+    from mixpeek_tools.scanner.resolve import Evaluator
+
+Args = list[frozenset[Value]]
+Kwargs = dict[str, frozenset[Value]]
+Special = Callable[["Evaluator", cst.Call, Args, Kwargs, Scope], "frozenset[Value] | None"]
+
+
+def call_getattr(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) < 2:
+        return UNKNOWN_SET
+    result = ev.read(node, args[0], args[1], "getattr")
+    if len(args) > 2:
+        result = result | args[2]
+    return result
+
+
+def call_vars(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if not args:
+        return frozenset({Namespace(scope=scope)})
+    out: set[Value] = set()
+    for value in args[0]:
+        out.add(Namespace(owner=value) if isinstance(value, Ref) else UNKNOWN)
+    return frozenset(out)
+
+
+def call_globals(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    return frozenset({Namespace(scope=ev.module_scope)})
+
+
+def call_locals(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    return frozenset({Namespace(scope=scope)})
+
+
+def call_dunder_import(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if not args:
+        return UNKNOWN_SET
+    names = ev.const_options(args[0])
+    if names is None:
+        return UNKNOWN_SET
+    fromlist = args[3] if len(args) > 3 else kwargs.get("fromlist")
+    out: set[Value] = set()
+    for name in names:
+        if not isinstance(name, str) or not name:
+            out.add(UNKNOWN)
+            continue
+        full = canonical(name)
+        out.add(Ref(full))
+        if not fromlist:
+            out.add(Ref(canonical(name.split(".")[0])))
+        ev._check_qname(node, full)
+    return frozenset(out)
+
+
+def call_import_module(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    names = ev.const_options(args[0]) if args else None
+    if names is None:
+        return UNKNOWN_SET
+    out: set[Value] = set()
+    for name in names:
+        if isinstance(name, str) and name and not name.startswith("."):
+            out.add(Ref(canonical(name)))
+        else:
+            out.add(UNKNOWN)
+    return frozenset(out)
+
+
+def call_attrgetter(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    names: list[str] = []
+    for values in args:
+        options = ev.const_options(values)
+        if options is None or not all(isinstance(o, str) for o in options):
+            return frozenset({AttrGetter(None)})
+        names.extend(options)
+    return frozenset({AttrGetter(tuple(names))})
+
+
+def call_methodcaller(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    options = ev.const_options(args[0]) if args else None
+    if options is None:
+        return frozenset({MethodCaller(None)})
+    return frozenset(MethodCaller(o) if isinstance(o, str) else MethodCaller(None) for o in options)
+
+
+def call_getmembers(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    for value in args[0] if args else ():
+        if ev._sensitive(value):
+            ev.fail_closed(node, value, "inspect.getmembers")
+    return UNKNOWN_SET
+
+
+def call_dict(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) == 1:
+        namespaces = {v for v in args[0] if isinstance(v, (Namespace, DictLit))}
+        if namespaces:
+            return frozenset(namespaces)
+    return None
+
+
+def call_type(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) == 1 and any(isinstance(v, Func) for v in args[0]):
+        return frozenset({Ref("types.FunctionType"), UNKNOWN})
+    if len(args) == 1 and any(isinstance(v, CodeObj) for v in args[0]):
+        return frozenset({Ref("types.CodeType"), UNKNOWN})
+    if len(args) == 1 and any(isinstance(v, Ref) for v in args[0]):
+        return frozenset({Ref("builtins.object"), UNKNOWN})
+    return None
+
+
+def call_map(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) != 2:
+        return None
+    funcs = [v for v in args[0] if isinstance(v, Ref)]
+    items = ev.const_options(args[1])
+    if len(funcs) == 1 and items is not None and len(items) == 1:
+        iterable = items[0]
+        if isinstance(iterable, (str, bytes, tuple)):
+            folded = folding.map_call(funcs[0].qname, tuple(iterable))
+            if folded is not None:
+                return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
+    return None
+
+
+def call_next(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if not args:
+        return None
+    return ev.elements(args[0])
+
+
+def call_enumerate(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if not args:
+        return None
+    pair = Seq((UNKNOWN_SET, ev.elements(args[0])))
+    return frozenset({Seq((frozenset({pair}),), exact=False)})
+
+
+def call_zip(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if not args:
+        return None
+    row = Seq(tuple(ev.elements(a) for a in args))
+    return frozenset({Seq((frozenset({row}),), exact=False)})
+
+
+def call_first_arg(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    return args[0] if len(args) == 1 else None
+
+
+SPECIALS: dict[str, Special] = {
+    "builtins.getattr": call_getattr,
+    "inspect.getattr_static": call_getattr,
+    "builtins.vars": call_vars,
+    "builtins.globals": call_globals,
+    "builtins.locals": call_locals,
+    "builtins.__import__": call_dunder_import,
+    "importlib.import_module": call_import_module,
+    "operator.attrgetter": call_attrgetter,
+    "_operator.attrgetter": call_attrgetter,
+    "operator.methodcaller": call_methodcaller,
+    "_operator.methodcaller": call_methodcaller,
+    "inspect.getmembers": call_getmembers,
+    "inspect.getmembers_static": call_getmembers,
+    "builtins.dict": call_dict,
+    "builtins.type": call_type,
+    "builtins.map": call_map,
+    "builtins.next": call_next,
+    "builtins.iter": call_first_arg,
+    "contextlib.nullcontext": call_first_arg,
+    "builtins.enumerate": call_enumerate,
+    "builtins.zip": call_zip,
+    "builtins.staticmethod": call_first_arg,
+    "builtins.classmethod": call_first_arg,
+}
