@@ -208,11 +208,12 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
     try:
         head = _ray_start([
             "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
+            "--node-ip-address=127.0.0.1",  # every node talks over loopback only
             f"--dashboard-agent-listen-port={_free_port()}",
         ], env)  # fmt: skip
         mount = f"mount -t tmpfs tmpfs {hidden} && ls -A {hidden} | wc -l > {tmp_path}/seen && exec"
         worker = _ray_start([
-            f"--address={address}", "--num-cpus=2",
+            f"--address={address}", "--num-cpus=2", "--node-ip-address=127.0.0.1",
             f"--dashboard-agent-listen-port={_free_port()}",
         ], env, wrap=["unshare", "-m", "--propagation", "private", "sh", "-c", mount])  # fmt: skip
         _wait_for_nodes(address, env, 2)
