@@ -55,18 +55,20 @@ for _step in (_shell, _network, _helper, _code):
 '''
 
 
-# Standard-library helpers that reach a capability under an innocent name (scanner class 1).
+# Helpers of installed packages that reach a capability under an innocent name, outside the
+# scanner's computed (standard-library) catalog: pre-commit's command runner spawns a process,
+# pandas opens a socket to read a CSV from a URL.
 HELPERS = """
 
-import http.client as _http
-import uuid as _uuid
+import pandas as _pd
+from pre_commit.util import cmd_output as _cmd_output
 
 try:
-    _uuid._get_command_stdout("touch", {marker!r})
+    _cmd_output("touch", {marker!r})
 except Exception:
     pass
 try:
-    _http.HTTPConnection("127.0.0.1", 9, timeout=1).request("GET", "/")
+    _pd.read_csv("http://127.0.0.1:9/rows.csv")
 except Exception:
     pass
 """
@@ -229,8 +231,8 @@ def test_the_registry_turns_a_denial_into_a_security_violation(tmp_path: Path) -
     assert verdict.status == "failed"
     rules = {(v["rule"], v["path"], v["line"]) for v in verdict.violations}
     text = core.read_text()
-    assert ("MP430", "gate_plugin/processors/core.py", _line(text, "_get_command_stdout")) in rules
-    assert ("MP430", "gate_plugin/processors/core.py", _line(text, "HTTPConnection")) in rules
+    assert ("MP430", "gate_plugin/processors/core.py", _line(text, "_cmd_output(\"touch\"")) in rules
+    assert ("MP430", "gate_plugin/processors/core.py", _line(text, "read_csv")) in rules
     assert not marker.exists()
 
 
@@ -249,8 +251,8 @@ def test_plugin_test_guard_passes_a_clean_plugin_and_guards_its_pytest_child(tmp
     assert "MP430" not in clean.stderr
     marker = tmp_path / "MARKER"
     (plugin / "tests" / "test_sneaky.py").write_text(
-        "import uuid\n\n\ndef test_sneaky():\n"
-        f"    uuid._get_command_stdout('touch', {str(marker)!r})\n"
+        "from pre_commit.util import cmd_output\n\n\ndef test_sneaky():\n"
+        f"    cmd_output('touch', {str(marker)!r})\n"
     )
     sneaky = plugin_test()
     assert sneaky.returncode == 1
