@@ -12,25 +12,36 @@ from pathlib import Path
 
 from mixpeek_tools.errors import BadInput
 
+PLUGIN_MARKERS = ("manifest.py", "pipeline.py")
+HINT = (
+    "Pass --path PLUGIN_FOLDER (the folder holding manifest.py and pipeline.py) or cd into the "
+    "plugin; `mixpeek plugin init` creates one"
+)
+
 
 def require_plugin(path: str | Path) -> Path:
-    """``path`` when it holds a ``manifest.py``; else exit 2 naming the folder and the fix."""
-    folder = Path(path)
-    if (folder / "manifest.py").is_file():
+    """``path`` when it looks like a plugin; else exit 2 naming the folder and the fix.
+
+    A folder with ``manifest.py`` or ``pipeline.py`` is a plugin (one that lost the other file
+    still gets the checks' finding naming it). A folder holding plugins one level down gets the
+    first of them suggested.
+    """
+    folder = Path(path).expanduser()
+    if any((folder / name).is_file() for name in PLUGIN_MARKERS):
         return folder
-    shown = folder.resolve() if folder.exists() else folder
     if not folder.exists():
-        what = "does not exist"
-    elif not folder.is_dir():
-        what = "is not a folder"
-    else:
-        what = "no manifest.py here, so this is not a plugin folder"
-    raise BadInput(
-        what,
-        where=str(shown),
-        hint="Pass --path PLUGIN_FOLDER (the folder holding manifest.py and pipeline.py) or cd "
-        "into the plugin; `mixpeek plugin init` creates one",
-    )
+        raise BadInput("plugin directory not found", where=str(folder), hint=HINT)
+    if not folder.is_dir():
+        raise BadInput("this is a file, not a plugin folder", where=str(folder), hint=HINT)
+    shown = folder.resolve()
+    children = sorted(p.parent.name for p in shown.glob("*/manifest.py"))
+    if children:
+        raise BadInput(
+            "this folder is not a plugin but holds plugin(s): " + ", ".join(children),
+            where=str(shown),
+            hint=f"Pass the plugin itself, e.g. --path {shown / children[0]}, or cd into it",
+        )
+    raise BadInput("no manifest.py here, so this is not a plugin folder", where=str(shown), hint=HINT)
 
 
 def would_be_packed(root: Path, target: Path) -> bool:

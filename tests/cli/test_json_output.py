@@ -125,7 +125,7 @@ def test_a_missing_path_names_itself(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     done = mixpeek("plugin", "validate", "-p", str(missing), env=clean_env(tmp_path))
     assert done.returncode == 2
-    assert str(missing) in done.stderr and "does not exist" in done.stderr
+    assert str(missing) in done.stderr and "not found" in done.stderr
 
 
 def test_test_passes_placeholder_services_on_as_run_does(tmp_path: Path) -> None:
