@@ -19,6 +19,7 @@ LOCAL = [
     ("validate", ["plugin", "validate", "-p", "{p}"], "failed"),
     ("test", ["plugin", "test", "-p", "{p}"], "failed"),
     ("scan", ["plugin", "scan", "{p}"], "files_scanned"),
+    ("publish", ["plugin", "publish", "-p", "{p}", "--dry-run"], "archive"),
 ]
 
 
