@@ -71,12 +71,17 @@ def add_conventions(command: click.Command) -> click.Command:
 
 
 def output_format_option(
-    *formats: str, default: str = "text", param: str = "output_format", help: str | None = None
+    *formats: str,
+    default: str = "text",
+    param: str = "output_format",
+    help: str | None = None,
+    open_choice: bool = False,
 ) -> Callable[[F], F]:
     """``--format FORMAT`` (one of ``formats``, default ``text,json``) and ``--json``.
 
     ``--json`` means ``--format json``; giving it with another ``--format`` is a usage error.
     The chosen format is passed as ``param`` and stored as ``settings().output_format``.
+    ``open_choice`` takes any name (the command checks it), for formats that plugins can add.
     """
     choices = list(formats or ("text", "json"))
 
@@ -97,7 +102,9 @@ def output_format_option(
         wrapper = click.option("--json", "json_alias", is_flag=True,
                                help="Same as --format json.")(wrapper)  # fmt: skip
         wrapper = click.option(
-            "--format", param, type=click.Choice(choices), default=default, show_default=True,
+            "--format", param, default=default, show_default=True,
+            type=click.STRING if open_choice else click.Choice(choices),
+            metavar="FORMAT" if open_choice else None,
             help=help or "Output format (json is machine-readable and stable).",
         )(wrapper)  # fmt: skip
         return wrapper  # type: ignore[return-value]

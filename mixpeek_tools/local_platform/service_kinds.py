@@ -13,6 +13,7 @@ from mixpeek_tools.local_platform.service_base import (
     BuiltinService,
     placeholder_unit_float,
     placeholder_vector,
+    stable_seed,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,12 @@ class TextGenerationService(BuiltinService):
         return ((self.source_field, getattr(self.config, self.source_field)),)
 
     def placeholder_values(self, batch: pd.DataFrame) -> list[Any]:
-        return [f"[placeholder output of {self.service_name}]" for _ in range(len(batch))]
+        """Labelled text that differs per input (same input, same text) so joins can be tested."""
+        column = getattr(self.config, self.source_field)
+        return [
+            f"[placeholder output of {self.service_name} #{stable_seed(_key(self.service_name, v)):016x}]"
+            for v in batch[column].fillna("")
+        ]
 
 
 class ScoreService(BuiltinService):

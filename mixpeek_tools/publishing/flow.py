@@ -46,6 +46,29 @@ from mixpeek_tools.publishing.upload import StorageUrlExpired, UploadTarget, upl
 Say = Callable[[str], None]
 
 
+class AlreadyPublished(BadInput):
+    """Create-upload answered 409: this name and version exist in the namespace already.
+
+    Nothing was uploaded. ``publish --skip-existing`` turns it into a success (as twine's
+    ``--skip-existing`` does), so a CI job that publishes on every push can be re-run.
+    """
+
+    def __init__(self, message: str, *, name: str, version: str, namespace: str,
+                 where: str | None = None, hint: str | None = None) -> None:  # fmt: skip
+        super().__init__(message, where=where, hint=hint)
+        self.name, self.version, self.namespace = name, version, namespace
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_already, (self.message, self.name, self.version, self.namespace,
+                                   self.where, self.hint))  # fmt: skip
+
+
+def _rebuild_already(message: str, name: str, version: str, namespace: str, where: str | None,
+                     hint: str | None) -> AlreadyPublished:  # fmt: skip
+    return AlreadyPublished(message, name=name, version=version, namespace=namespace,
+                            where=where, hint=hint)  # fmt: skip
+
+
 @dataclass
 class Prepared:
     """A plugin ready to upload: its metadata, the version the API gets, the archive, warnings."""
@@ -126,17 +149,18 @@ def prepare(
     warnings: list[Finding] = []
     if run_checks:
         say("Validating (static checks)...")
-        warnings += _validate(root)
+        warnings += validate_static(root)
         say("Security scan...")
         # Exactly the files the archive will hold, every type: a .so, .pth or notebook is as
         # much a part of the upload as the .py files (data files are only sniffed, not read).
-        warnings += _scan([e.source for e in entries], root)
+        warnings += scan_files([e.source for e in entries], root)
     say("Building the archive...")
     archive = write(entries, archive_path(root, meta, archive_format), archive_format)
     return Prepared(root, meta, archive, warnings, version, archive_format)
 
 
-def _validate(root: Path) -> list[Finding]:
+def validate_static(root: Path) -> list[Finding]:
+    """The static gate on a plugin folder: errors raise ChecksFailed, warnings are returned."""
     from mixpeek_tools.validator import run_checks
 
     # The client never imports the plugin for publish: only the static gate runs here.
@@ -151,7 +175,8 @@ def _validate(root: Path) -> list[Finding]:
     return [f for f in report.findings if not f.is_error]
 
 
-def _scan(paths: list[Path], root: Path) -> list[Finding]:
+def scan_files(paths: list[Path], root: Path) -> list[Finding]:
+    """The security scan on exactly these files: blocking findings raise ChecksFailed."""
     from mixpeek_tools.scanner import scan_paths
 
     if not paths:
@@ -250,12 +275,14 @@ def _create_upload(api: PluginApi, request: dict[str, Any], prepared: Prepared) 
         return api.create_upload(request, idempotency_key=uuid.uuid4().hex)
     except ApiRejected as err:
         if err.status == 409:
-            raise BadInput(
+            raise AlreadyPublished(
                 f"{meta.name} version {prepared.api_version} is already published in namespace "
                 f"{api.namespace} (HTTP 409)",
+                name=meta.name, version=prepared.api_version, namespace=str(api.namespace),
                 where=f"{meta.manifest}:{meta.line} (metadata.version)",
                 hint=f"Bump the version (for example {_next_version(meta.version)!r}) and publish "
-                "again, or delete the published one first with `mixpeek plugin delete`",
+                "again, delete the published one first with `mixpeek plugin delete`, or pass "
+                "--skip-existing to treat it as done",
             ) from None
         raise
 

@@ -1,12 +1,13 @@
-"""Output shared by the commands that talk to the plugin API: ``--json``, stderr notes, spinner.
+"""Output shared by the commands that talk to the plugin API: ``--format json``, notes, spinner.
 
-With ``--json`` a command prints exactly one JSON document on stdout and everything meant for
+With ``--format json`` (or its alias ``--json``) a command prints exactly one JSON document on stdout and everything meant for
 a person (progress, retries, notes) goes to stderr, so ``mixpeek plugin ... --json | jq`` works.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -15,20 +16,29 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mixpeek_tools.cli.context import settings
+from mixpeek_tools.cli.options import output_format_option
 
 if TYPE_CHECKING:
     from mixpeek_tools.publishing.client import PluginApi
 
 
 def say(text: str) -> None:
-    """A note for the person at the terminal (stderr, so stdout stays parseable)."""
-    click.echo(text, err=True)
+    """A note for the person at the terminal (stderr, so stdout stays parseable; ``-q`` hides it)."""
+    settings().say(text)
 
 
 def json_option(func: Any) -> Any:
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
-    )(func)
+    """``--format text|json`` and its alias ``--json`` (the CLI's one decorator for it).
+
+    The command keeps receiving one ``as_json`` flag, so its body reads the same.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, output_format: str = "text", **kwargs: Any) -> Any:
+        return func(*args, as_json=output_format == "json", **kwargs)
+
+    return output_format_option("text", "json", help="Output format: text, or json (one JSON "
+                                "document on stdout).")(wrapper)  # fmt: skip
 
 
 def emit_json(data: Any) -> None:

@@ -6,7 +6,9 @@ The exit code is the verdict: 0 only when no error-severity finding remains, 1 w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,13 @@ import click
 
 from mixpeek_tools.cli.context import settings
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
+from mixpeek_tools.cli.options import output_format_option
 from mixpeek_tools.cli.params import parse_params
+from mixpeek_tools.cli.plugin_dir import require_plugin, would_be_packed
 from mixpeek_tools.errors import BadInput, ExitCode
 
 FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution adds)."
+PLACEHOLDER_ENV = "MIXPEEK_PLACEHOLDER_SERVICES"
 
 
 def _names(values: tuple[str, ...]) -> list[str]:
@@ -33,6 +38,33 @@ def _reporter(reporters: dict[str, Callable[..., str]], fmt: str) -> Callable[..
             hint=f"Use one of: {', '.join(sorted(reporters))}",
         )
     return reporters[fmt]
+
+
+def check_output(path: Path, output: Path | None, fmt: str, fmt_given: bool,
+                 formats: set[str]) -> None:  # fmt: skip
+    """Refuse an ``--output`` that is really a format name, or that would be packed.
+
+    ``--output json`` used to write the text report to a file named ``json`` inside the plugin,
+    which the next publish then uploaded.
+    """
+    if output is None:
+        return
+    if not fmt_given and output.name in formats and output.parent == Path("."):
+        raise BadInput(
+            f"--output names the file the report is written to, and {output.name!r} looks like a "
+            "report format",
+            where=f"--output {output}",
+            hint=f"Did you mean --format {output.name}? (add --output FILE as well to write it to "
+            "a file)",
+        )
+    if would_be_packed(path, output):
+        raise BadInput(
+            "the report would be written inside the plugin folder, where the next publish "
+            "would pack it into the archive",
+            where=f"--output {output}",
+            hint="Write it outside the plugin, or under its .mixpeek/ folder (left out of "
+            "archives), e.g. --output .mixpeek/report.json",
+        )
 
 
 def _emit(text: str, output: Path | None, summary: str) -> None:
@@ -58,13 +90,18 @@ def execute(
     fmt: str = "text",
     output: Path | None = None,
     verbose: bool = False,
+    fmt_given: bool = True,
 ) -> None:
     """Run the checks, print the chosen report, exit 1 when an error remains."""
     from mixpeek_tools.validator import runner
     from mixpeek_tools.validator.reporters import github
 
+    require_plugin(path)
     session = runner.Session()
-    render = _reporter(session.reporters(), fmt)
+    reporters = session.reporters()
+    check_output(path, output, fmt, fmt_given, set(reporters))
+    render = _reporter(reporters, fmt)
+    settings().say(f"Checking {path.resolve()}...")
     report = runner.run(
         path, static_only=static_only, select=_names(select), skip=_names(skip),
         sample_data=sample_data, params=params, session=session,
@@ -84,9 +121,11 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Run only these checks (comma-separated or repeated); security always runs."),
         click.option("--skip", multiple=True, metavar="CHECKS",
                      help="Do not run these checks (security cannot be skipped)."),
-        click.option("--format", "fmt", default="text", show_default=True, help=FORMATS_HELP),
+        output_format_option("text", "json", "sarif", param="fmt", help=FORMATS_HELP,
+                             open_choice=True),
         click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Write the report to this file instead of standard output."),
+                     help="Write the report (in --format) to this FILE instead of standard output; "
+                     "not inside the plugin unless under .mixpeek/."),
         click.option("--verbose", "-v", is_flag=True,
                      help="Show per-check timings and each sample row's output."),
     ]
@@ -105,7 +144,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cpu-fallback", is_flag=True,
               help="Run GPU steps on CPU where no GPU is visible, instead of failing.")
 @click.option("--placeholder-services", is_flag=True,
-              help="Let built-in services that cannot run offline write labelled placeholders.")
+              help="Let built-in services that cannot run here write labelled placeholder "
+              "outputs (deterministic per input), as `plugin run` does.")  # fmt: skip
 @guard_option
 def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
@@ -118,19 +158,33 @@ def test_command(
     Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
     With --guard the whole run happens in a guarded child process (see docs/scanner.md).
     """
-    import os
-
+    require_plugin(path)
     if cpu_fallback:  # read by the runtime's GPU check (mixpeek_tools.runtime.core)
         os.environ["MIXPEEK_CPU_FALLBACK"] = "1"
-    if placeholder_services:
-        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
     if guard:
         rerun_guarded(path)
-    execute(
-        path=path, static_only=False, sample_data=sample_data,
-        params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
-        output=output, verbose=verbose or settings().verbose,
-    )
+    with _placeholders(placeholder_services):
+        execute(
+            path=path, static_only=False, sample_data=sample_data,
+            params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
+            output=output, verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
+        )
+
+
+@contextlib.contextmanager
+def _placeholders(enabled: bool) -> Iterator[None]:
+    """Switch placeholder outputs on as `plugin run` does (its environment variable, which the
+    plugin's own pytest run inherits too), and restore the environment afterwards."""
+    before = os.environ.get(PLACEHOLDER_ENV)
+    if enabled:
+        os.environ[PLACEHOLDER_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PLACEHOLDER_ENV, None)
+        else:
+            os.environ[PLACEHOLDER_ENV] = before
 
 
 @click.command(name="validate")
@@ -145,5 +199,13 @@ def validate_command(
     """
     execute(
         path=path, static_only=True, select=select, skip=skip, fmt=fmt, output=output,
-        verbose=verbose or settings().verbose,
+        verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
     )
+
+
+def _format_given(fmt: str) -> bool:
+    """Whether --format (or --json) was on the command line, not just the default."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return fmt != "text" or ctx.get_parameter_source("fmt") == ParameterSource.COMMANDLINE

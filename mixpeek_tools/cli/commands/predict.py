@@ -38,7 +38,10 @@ def predict_command(
     the plugin's input, parameter and output schemas the same way.
     Example: mixpeek plugin predict -i text=hello --params '{"threshold": 0.7}'
     """
+    from mixpeek_tools.cli.plugin_dir import require_plugin
     from mixpeek_tools.runtime.serving.predict import predict_once
+
+    require_plugin(path)
 
     if settings().verbose:
         logging.basicConfig(level=logging.INFO)

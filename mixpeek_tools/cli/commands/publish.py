@@ -11,7 +11,8 @@ from mixpeek_tools.cli.commands.api_output import connect_api, emit_json, json_o
 from mixpeek_tools.cli.context import namespace_option, settings
 
 if TYPE_CHECKING:
-    from mixpeek_tools.publishing.flow import Prepared, Published
+    from mixpeek_tools.publishing.client import PluginApi
+    from mixpeek_tools.publishing.flow import AlreadyPublished, Prepared, Published
 
 FORMATS = ("tar.gz", "zip")
 
@@ -24,6 +25,11 @@ FORMATS = ("tar.gz", "zip")
               help="Archive container: tar.gz (as the official CLI) or zip.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Check and build the archive, upload nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Publish without asking for confirmation.")
+@click.option("--skip-existing", is_flag=True,
+              help="If this name and version are already published, say so and exit 0.")
+@click.option("--archive", "archive_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Publish this prebuilt .tar.gz/.zip as it is (checked and scanned first; "
+              "--path and --archive-format are not used).")  # fmt: skip
 @json_option
 def publish_command(
     path: Path,
@@ -31,6 +37,8 @@ def publish_command(
     archive_format: str,
     dry_run: bool,
     yes: bool,
+    skip_existing: bool,
+    archive_file: Path | None,
     as_json: bool,
 ) -> None:
     """Check, archive and upload a plugin to a namespace.
@@ -39,15 +47,19 @@ def publish_command(
     and anything in .gitignore/.mixpeekignore left out), PUTs it to the presigned upload URL and
     confirms it. A manifest version vN is published as N.0.0. --dry-run stops before the network
     and prints the archive's path, size and sha256 (and, with `mixpeek -v`, every file in it).
-    --json prints one JSON document and never asks (as --yes). Exit 1 checks failed (here or
-    on the server), 2 bad input or refused, 3 network or server.
+    --json prints one JSON document and never asks (as --yes). --skip-existing makes an
+    already published name and version (HTTP 409) a success, like twine's. --archive FILE
+    publishes a prebuilt archive unchanged, after the same local checks on its contents.
+    Exit 1 checks failed (here or on the server), 2 bad input or refused, 3 network or server.
     """
-    from mixpeek_tools.publishing.archive_format import ArchiveFormat
-    from mixpeek_tools.publishing.flow import prepare, publish
+    from mixpeek_tools.cli.plugin_dir import require_plugin
+    from mixpeek_tools.publishing.flow import AlreadyPublished, publish
 
     opts = settings()
+    if archive_file is None:
+        require_plugin(path)
     api = None if dry_run else connect_api(namespace)
-    prepared = prepare(path, say=say, archive_format=ArchiveFormat(archive_format))
+    prepared = _prepare(path, archive_file, archive_format)
     for finding in prepared.warnings:
         say(f"warning: {finding.location()} {finding.rule}: {finding.message}")
     if not as_json:
@@ -69,12 +81,61 @@ def publish_command(
         )
     try:
         result = publish(prepared, api, say=say)
+    except AlreadyPublished as err:
+        if not skip_existing:
+            raise
+        _skipped(prepared, api, err, as_json)
+        return
     finally:
         api.close()
     if as_json:
         emit_json({"dry_run": False, **_prepared_json(prepared), **_published_json(result)})
     else:
         _print_result(prepared, result, api.namespace)
+
+
+def _prepare(path: Path, archive_file: Path | None, archive_format: str) -> Prepared:
+    """The local half of publishing: a folder packed here, or a prebuilt archive checked."""
+    if archive_file is not None:
+        from mixpeek_tools.publishing.prebuilt import prepare_archive
+
+        return prepare_archive(archive_file, say=say)
+    from mixpeek_tools.publishing.archive_format import ArchiveFormat
+    from mixpeek_tools.publishing.flow import prepare
+
+    return prepare(path, say=say, archive_format=ArchiveFormat(archive_format))
+
+
+def _skipped(prepared: Prepared, api: PluginApi, err: AlreadyPublished, as_json: bool) -> None:
+    """--skip-existing: the 409 becomes a success; say whether the published code may differ."""
+    existing = _existing(api, err)
+    plugin_id = str(existing.get("plugin_id") or "")
+    code_hash = existing.get("code_hash")
+    differs = isinstance(code_hash, str) and code_hash != prepared.archive.sha256
+    note = (f"{err.name} {err.version} is already published in {err.namespace}; skipped "
+            "(--skip-existing), nothing was uploaded.")  # fmt: skip
+    if differs:
+        note += (f" The published one reports code hash {code_hash}, which is not this "
+                 f"archive's sha256 {prepared.archive.sha256}: its code may differ.")  # fmt: skip
+    if as_json:
+        emit_json({"dry_run": False, "skipped": True, "already_published": True,
+                   "plugin_id": plugin_id or None, "code_hash": code_hash,
+                   "code_may_differ": differs, **_prepared_json(prepared)})  # fmt: skip
+    else:
+        click.echo(note)
+
+
+def _existing(api: PluginApi, err: AlreadyPublished) -> dict[str, Any]:
+    """The published plugin's details, or {} when the server cannot tell (best effort)."""
+    from mixpeek_tools.errors import KitError
+    from mixpeek_tools.publishing.manage import resolve
+
+    try:
+        answer = api.get_plugin(resolve(api, f"{err.name}@{err.version}"))
+    except KitError:
+        return {}
+    inner = answer.get("plugin")
+    return inner if isinstance(inner, dict) else answer
 
 
 def _print_result(prepared: Prepared, result: Published, namespace: str) -> None:

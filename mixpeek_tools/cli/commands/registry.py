@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from mixpeek_tools.cli.context import settings
+
 DATA_DIR_HELP = "Registry data folder (default: $MIXPEEK_REGISTRY_DIR or ~/.mixpeek/registry)."
 
 
@@ -52,7 +54,7 @@ def serve_command(
         s3_public_url=s3_public_url,
         bucket=bucket,
     )
-    serve(options, say=lambda text: click.echo(text, err=True))
+    serve(options, say=settings().say)
 
 
 @click.command(name="add-key")
@@ -66,8 +68,7 @@ def add_key_command(namespace: str, data_dir: Path | None) -> None:
 
     folder = (data_dir or default_data_dir()).expanduser().resolve()
     key = add_key(folder, namespace)
-    click.echo(
-        f"New API key for namespace {namespace} (registry data: {folder}); it is shown only once:",
-        err=True,
+    settings().say(
+        f"New API key for namespace {namespace} (registry data: {folder}); it is shown only once:"
     )
     click.echo(key)

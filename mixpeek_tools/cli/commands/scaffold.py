@@ -81,6 +81,8 @@ def _print_created(plugin_dir: Path, category: str, files: list[str]) -> None:
         shown = plugin_dir.relative_to(Path.cwd())
     except ValueError:
         shown = plugin_dir
+    if settings().quiet:  # the next steps are advice; -q leaves the result only
+        return
     click.echo(
         "\nNext steps:\n"
         f"  cd {shlex.quote(str(shown))}\n"

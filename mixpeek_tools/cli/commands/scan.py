@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mixpeek_tools.cli.options import output_format_option
 from mixpeek_tools.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -71,14 +72,7 @@ RENDERERS = {"text": _text, "json": _json, "sarif": _sarif}
 
 @click.command(name="scan")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(RENDERERS)),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@output_format_option(*sorted(RENDERERS), help="Report format (json: {findings, files_scanned}).")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: the usable CPUs).")
 @click.option(
     "--forbid",
