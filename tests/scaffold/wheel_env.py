@@ -24,9 +24,13 @@ BUILD_DIRS = ("mixpeek_tools", "template")
 _IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", "template-history.bundle"
 )
-PIPELINE_TEMPLATE = Path("template/_categories/text/pipeline.py.jinja")
-OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the text rows.'
-NEW_LINE = '"""How << plugin_name >> runs: one CPU step (IS_TEXT) over the text rows.'
+# The template fix of "release 2": the one pipeline template every category shares.
+PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
+OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
+NEW_LINE = (
+    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
+    '<< parts.part.rows >> rows.'
+)
 VERSION_FILE = Path("mixpeek_tools/__init__.py")
 # The venv gets a private HOME (the template history lives there), but pip keeps the user's
 # cache: after the first run, the core dependencies install from it in seconds.
