@@ -20,6 +20,8 @@ LOCAL = [
     ("test", ["plugin", "test", "-p", "{p}"], "failed"),
     ("scan", ["plugin", "scan", "{p}"], "files_scanned"),
     ("publish", ["plugin", "publish", "-p", "{p}", "--dry-run"], "archive"),
+    ("run", ["plugin", "run", "-p", "{p}", "-i", "{p}/samples/sample.json", "-o",
+             "{p}/../scored.jsonl"], "rows_in"),
 ]
 
 

@@ -8,47 +8,21 @@ continue`` still writes the rows that succeeded) or outputs broke the schema; 2 
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
+from mixpeek_tools.cli.options import output_format_option
 from mixpeek_tools.cli.params import parse_params
+from mixpeek_tools.cli.progress import RowProgress
 from mixpeek_tools.errors import ChecksFailed
 
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.executor import PipelinePlan, RunStats
     from mixpeek_tools.runtime.outputs import OutputReport
-
-
-class Progress:
-    """A one-line rows/s indicator on stderr, drawn only on a terminal and never under CI."""
-
-    def __init__(self, total: int | None) -> None:
-        ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-        self.enabled = sys.stderr.isatty() and not ci
-        self.total = total
-        self.done = 0
-        self.start = time.perf_counter()
-        self._last = 0.0
-
-    def update(self, rows: int) -> None:
-        self.done += rows
-        now = time.perf_counter()
-        if not self.enabled or now - self._last < 0.1:
-            return
-        self._last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        of = f"/{self.total}" if self.total else ""
-        pct = f" {100 * self.done / self.total:5.1f}%" if self.total else ""
-        click.echo(f"\r{self.done}{of} rows{pct}  {rate:,.0f} rows/s", err=True, nl=False)
-
-    def close(self) -> None:
-        if self.enabled and self._last:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    from mixpeek_tools.runtime.run import RunReport
 
 
 def _summary(
@@ -162,6 +136,7 @@ def _summary(
     help="Worker processes for CPU steps on the local engine (0: run them in this process).",
 )
 @guard_option
+@output_format_option("text", "json")
 def run_command(
     path: str,
     input_path: str,
@@ -178,6 +153,7 @@ def run_command(
     cpu_threads: int,
     cpu_processes: int,
     guard: bool = False,
+    output_format: str = "text",
 ) -> None:
     """Run the plugin's pipeline over a dataset (or a folder of media files) and write the results.
 
@@ -193,7 +169,7 @@ def run_command(
     from mixpeek_tools.cli.context import settings
     from mixpeek_tools.runtime.run import RunRequest, run_file
 
-    progress = Progress(None)
+    progress = RowProgress(quiet=settings().quiet)
     request = RunRequest(
         plugin=path,
         input=input_path,
@@ -210,14 +186,17 @@ def run_command(
         s3_endpoint_url=s3_endpoint_url,
         verbose=settings().verbose,
         on_progress=progress.update,
-        on_size=lambda size: setattr(progress, "total", size),
+        on_size=progress.set_total,
     )
     try:
         result = run_file(request)
     finally:
         progress.close()
-    for line in _summary(result.plan, engine, result.stats, result.outputs, result.output):
-        click.echo(line)
+    if output_format == "json":
+        click.echo(json.dumps(report_document(result), indent=2, default=str))
+    else:
+        for line in _summary(result.plan, engine, result.stats, result.outputs, result.output):
+            click.echo(line)
     if not result.ok:
         raise ChecksFailed(
             f"{len(result.stats.failures)} row(s) failed and {result.outputs.error_count} output "
@@ -225,3 +204,28 @@ def run_command(
             where=result.output,
             hint="See the lines above for row numbers and fields",
         )
+
+
+def report_document(result: RunReport) -> dict[str, Any]:
+    """The run's figures as one JSON document (``--format json``): counts, steps, checks, notes."""
+    plugin = result.plan.plugin
+    stats, outputs = result.stats, result.outputs
+    return {
+        "ok": result.ok,
+        "plugin": {"name": plugin.name, "version": plugin.metadata.get("version")} if plugin else None,
+        "engine": result.engine,
+        "output": result.output,
+        "rows_in": stats.rows_in,
+        "rows_out": stats.rows_out,
+        "seconds": round(stats.seconds, 3),
+        "steps": [
+            {"name": s.name, "rows_seen": s.rows_seen, "rows_processed": s.rows_processed,
+             "rows_failed": s.rows_failed, "seconds": round(s.seconds, 3)}
+            for s in stats.steps
+        ],  # fmt: skip
+        "outputs": {"valid": outputs.valid, "errors": outputs.error_count,
+                    "unprocessed": outputs.unprocessed_count},  # fmt: skip
+        "failures": [str(f) for f in stats.failures],
+        "output_errors": [str(e) for e in outputs.errors],
+        "notes": list(stats.notes),
+    }
