@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mixpeek_tools.findings import Finding
-from mixpeek_tools.scanner.cache import FindingsCache
+from mixpeek_tools.findings_cache import FindingsCache
 from mixpeek_tools.validator.model import CheckReport, RunConfig
 
 MARKER = "manifest.py"
@@ -68,7 +68,7 @@ def plugin_files(root: Path) -> list[Path]:
 
 def open_cache(cache_dir: Path, root: Path) -> FindingsCache:
     """The kit's one findings cache for the plugin at ``root``, salted by the checking code."""
-    from mixpeek_tools.scanner.cache import ScanCache
+    from mixpeek_tools.findings_cache import ScanCache
     from mixpeek_tools.validator.cache import cache_salt
 
     return ScanCache(cache_dir, scope=str(root), salt=cache_salt())
@@ -165,9 +165,34 @@ def _python_findings(content: bytes, rel: str, cache: FindingsCache | None) -> l
     return found
 
 
+def _plugin_scan_key(root: Path, files: list[Path], extra_forbidden: list[str]) -> str:
+    """One key for the scan of the whole file set: every path and its bytes, the extra names.
+
+    The scanner's own per-file keys need the scanner imported; this one lets a commit that
+    changed nothing the scan sees skip even that import.
+    """
+    digest = hashlib.sha256(b"plugin-scan-v1\0" + "\0".join(extra_forbidden).encode())
+    for path in files:
+        digest.update(b"\0" + path.relative_to(root).as_posix().encode("utf-8", "surrogateescape"))
+        digest.update(b"\0" + hashlib.sha256(_content(path)).digest())
+    return digest.hexdigest()
+
+
 def _security_findings(root: Path, files: list[Path], extra_forbidden: list[str],
                        cache: FindingsCache | None) -> tuple[list[Finding], bool]:
     """Scanner findings relative to ``root`` and whether the scan ran (an MP004 if it could not)."""
+    key = _plugin_scan_key(root, files, extra_forbidden) if cache is not None else ""
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None:
+        return hit, True
+    found, complete = _scan(root, files, extra_forbidden, cache)
+    if cache is not None and complete:
+        cache.put(key, found)
+    return found, complete
+
+
+def _scan(root: Path, files: list[Path], extra_forbidden: list[str],
+          cache: FindingsCache | None) -> tuple[list[Finding], bool]:
     from mixpeek_tools.validator.checks.meta import CheckUnavailable
 
     try:

@@ -88,7 +88,8 @@ import json, sys
 from mixpeek_tools.cli.precommit import run
 code = run(sys.argv[1:])
 print(json.dumps({"code": code, "libcst": "libcst" in sys.modules,
-                  "pydantic": "pydantic" in sys.modules, "pandas": "pandas" in sys.modules}))
+                  "pydantic": "pydantic" in sys.modules, "pandas": "pandas" in sys.modules,
+                  "scanner": "mixpeek_tools.scanner.engine" in sys.modules}))
 """
 
 
@@ -107,7 +108,8 @@ def test_a_warm_run_on_unchanged_files_does_not_import_libcst(tmp_path: Path) ->
     warm = _probe(tmp_path, cache, "example_plugin/manifest.py")
     assert cold["code"] == warm["code"] == 1  # the cached result still fails the commit
     assert cold["libcst"] is True
-    assert warm == {"code": 1, "libcst": False, "pydantic": False, "pandas": False}
+    assert warm == {"code": 1, "libcst": False, "pydantic": False, "pandas": False,
+                    "scanner": False}
     (tmp_path / "example_plugin" / "processors" / "core.py").write_text(CORE)
     changed = _probe(tmp_path, cache, "example_plugin/processors/core.py")
     assert changed["code"] == 0  # the edited file was re-scanned, not served stale
