@@ -17,10 +17,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding
+from mixpeek_tools.scanner.cache import FindingsCache
 from mixpeek_tools.scanner.catalog import Catalog, ExtraForbidden, build_catalog
 from mixpeek_tools.scanner.prefilter import may_reach_forbidden, parse_quietly
 from mixpeek_tools.scanner.project import Project, imports_capability
@@ -52,14 +52,6 @@ class ScanResult:
     @property
     def failed(self) -> bool:
         return any(f.is_error for f in self.findings)
-
-
-class FindingsCache(Protocol):
-    """Where results are kept between runs: keyed by :func:`cache_key`."""
-
-    def get(self, key: str) -> list[Finding] | None: ...
-
-    def put(self, key: str, findings: list[Finding]) -> None: ...
 
 
 def cache_key(data: bytes, name: str, catalog: Catalog) -> str:
@@ -331,6 +323,7 @@ def scan_paths(
             by_path.setdefault(finding.path or "", []).append(finding)
         for display, key in keys.items():
             cache.put(key, by_path.get(display, []))
+        cache.save()
     findings.extend(fresh)
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
     stats["files"] = len(files)

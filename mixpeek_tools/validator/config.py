@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mixpeek_tools.errors import BadInput
-from mixpeek_tools.findings import Severity
+from mixpeek_tools.findings import Finding, Severity
 from mixpeek_tools.validator.model import RunConfig
 
 if sys.version_info >= (3, 11):
@@ -108,3 +108,25 @@ def apply_table(config: RunConfig, table: dict[str, Any], path: Path) -> None:
             config.options["tests-timeout"] = float(value)
         else:
             config.options[key] = value
+
+
+SECURITY = "security"
+
+
+def apply_severities(findings: list[Finding], config: RunConfig) -> list[Finding]:
+    """Apply ``off`` and severity overrides; security keeps its severity when publishing.
+
+    One place for every front end (``validate``, ``publish``, the pre-commit hook), so a rule
+    turned off in ``[tool.mixpeek.severity]`` is off everywhere.
+    """
+    out = []
+    for finding in findings:
+        protected = config.for_publish and finding.check == SECURITY
+        if finding.rule in config.disabled_rules and not protected:
+            continue
+        level = config.severity_overrides.get(finding.rule)
+        downgrade = level is not None and level.rank < finding.severity.rank
+        if level is not None and level is not finding.severity and not (protected and downgrade):
+            finding = finding.with_severity(level)
+        out.append(finding)
+    return out

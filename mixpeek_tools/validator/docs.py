@@ -167,9 +167,9 @@ def _scanner_rules() -> list[str]:
 
 def _precommit_doc() -> list[str]:
     """The ``mixpeek-check`` docstring, plus how to wire it into pre-commit."""
-    from mixpeek_tools.cli import precommit
+    from mixpeek_tools.validator import session
 
-    doc = (inspect.getdoc(precommit) or "").replace("``", "`")
+    doc = (inspect.getdoc(session) or "").replace("``", "`")
     return [
         *doc.splitlines(),
         "",

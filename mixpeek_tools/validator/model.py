@@ -95,7 +95,10 @@ class Check:
     (tests, sample data) only under ``test``. ``needs_import`` checks are skipped with one
     MP003 finding when the plugin cannot be imported. ``mandatory`` checks cannot be skipped.
     ``not_applicable`` may return why the check has nothing to do in this run (e.g. no sample
-    file given); the check is then reported as skipped with that reason.
+    file given); the check is then reported as skipped with that reason. ``start``, for a check
+    whose work is a child process (the plugin's pytest), begins that work as soon as the static
+    gate has passed and returns the function that waits for it and gives its findings, so the
+    child runs while the in-process checks import the plugin.
     """
 
     name: str
@@ -108,6 +111,7 @@ class Check:
     mandatory: bool = False
     source: str = "mixpeek-tools"
     not_applicable: Callable[[RunConfig], str | None] | None = None
+    start: Callable[[CheckContext], Callable[[], Iterable[Finding]]] | None = None
 
 
 @dataclass

@@ -29,7 +29,7 @@ from mixpeek_tools.validator.model import (
     RunConfig,
 )
 
-SECURITY = "security"
+SECURITY = config_mod.SECURITY
 GATE_REASON = (
     "the security scan has findings, and no plugin code runs before the static gate "
     "passes (the plugin was not imported)"
@@ -197,15 +197,19 @@ class Session:
         findings: list[Finding] = list(self.manager.findings)
         self.manager.findings.clear()
         gate_failed = False
-        for check, reason in _gate_first(self.selected(config)):
+        started: dict[str, Callable[[], Iterable[Finding]]] | None = None
+        ordered = _gate_first(self.selected(config))
+        for check, reason in ordered:
             if reason:
                 results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
                 continue
             if gate_failed and runs_plugin_code(check):
                 results.append(CheckResult(check.name, [], 0.0, "not-run", GATE_REASON))
                 continue
+            if started is None and runs_plugin_code(check):
+                started = _start_background(ordered, ctx)  # the gate has passed
             ctx.notes.clear()
-            result = self._run_one(check, ctx)
+            result = self._run_one(check, ctx, (started or {}).get(check.name))
             result.note = "; ".join(ctx.notes)
             result.findings = self._adjust(result.findings, config)
             results.append(result)
@@ -238,7 +242,9 @@ class Session:
         self.manager.findings.clear()
         return out
 
-    def _run_one(self, check: Check, ctx: CheckContext) -> CheckResult:
+    def _run_one(
+        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None
+    ) -> CheckResult:
         start = time.perf_counter()
         found: list[Finding] = []
         if check.needs_import:
@@ -254,7 +260,7 @@ class Session:
                     "the plugin cannot be imported (see MP003)",
                 )
         try:
-            for finding in check.run(ctx):
+            for finding in waiter() if waiter is not None else check.run(ctx):
                 found.append(finding if finding.check else dataclasses.replace(finding, check=check.name))
         except (Exception, SystemExit) as exc:
             found.append(
@@ -266,18 +272,27 @@ class Session:
         return CheckResult(check.name, found, time.perf_counter() - start)
 
     def _adjust(self, findings: list[Finding], config: RunConfig) -> list[Finding]:
-        """Apply ``off`` and severity overrides; security keeps its severity when publishing."""
-        out = []
-        for finding in findings:
-            protected = config.for_publish and finding.check == SECURITY
-            if finding.rule in config.disabled_rules and not protected:
-                continue
-            level = config.severity_overrides.get(finding.rule)
-            downgrade = level is not None and level.rank < finding.severity.rank
-            if level is not None and level is not finding.severity and not (protected and downgrade):
-                finding = finding.with_severity(level)
-            out.append(finding)
-        return out
+        return config_mod.apply_severities(findings, config)
+
+
+def _start_background(
+    ordered: list[tuple[Check, str]], ctx: CheckContext
+) -> dict[str, Callable[[], Iterable[Finding]]]:
+    """Begin every selected check that runs in a child process; their waiters by check name.
+
+    Called once the static gate has passed, so the children (the plugin's pytest) run while the
+    in-process checks import the plugin. A check whose start fails runs normally in its turn,
+    where the same failure is reported as that check's crash.
+    """
+    out: dict[str, Callable[[], Iterable[Finding]]] = {}
+    for check, reason in ordered:
+        if reason or check.start is None or check.needs_import:
+            continue
+        try:
+            out[check.name] = check.start(ctx)
+        except Exception:  # reported when the check runs in its turn
+            continue
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

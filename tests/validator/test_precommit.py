@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.cli.precommit import plugin_roots
+from mixpeek_tools.validator.session import plugin_roots
 from mixpeek_tools.validator.examples import BASELINE, CORE, write_tree
 
 from .helpers import REPO
@@ -88,7 +88,8 @@ import json, sys
 from mixpeek_tools.cli.precommit import run
 code = run(sys.argv[1:])
 print(json.dumps({"code": code, "libcst": "libcst" in sys.modules,
-                  "pydantic": "pydantic" in sys.modules, "pandas": "pandas" in sys.modules}))
+                  "pydantic": "pydantic" in sys.modules, "pandas": "pandas" in sys.modules,
+                  "scanner": "mixpeek_tools.scanner.engine" in sys.modules}))
 """
 
 
@@ -107,7 +108,8 @@ def test_a_warm_run_on_unchanged_files_does_not_import_libcst(tmp_path: Path) ->
     warm = _probe(tmp_path, cache, "example_plugin/manifest.py")
     assert cold["code"] == warm["code"] == 1  # the cached result still fails the commit
     assert cold["libcst"] is True
-    assert warm == {"code": 1, "libcst": False, "pydantic": False, "pandas": False}
+    assert warm == {"code": 1, "libcst": False, "pydantic": False, "pandas": False,
+                    "scanner": False}
     (tmp_path / "example_plugin" / "processors" / "core.py").write_text(CORE)
     changed = _probe(tmp_path, cache, "example_plugin/processors/core.py")
     assert changed["code"] == 0  # the edited file was re-scanned, not served stale
@@ -152,14 +154,14 @@ def test_pre_commit_try_repo_runs_the_hook_for_real(tmp_path: Path) -> None:
 
 def test_the_hook_walks_the_same_files_as_the_scanner_and_the_archive(tmp_path: Path) -> None:
     """One file set (mixpeek_tools.plugin.files): hook, scanner and archive agree."""
-    from mixpeek_tools.cli import precommit
+    from mixpeek_tools.validator import session
     from mixpeek_tools.publishing.archive import collect_entries
     from mixpeek_tools.scanner import sources
 
     root = write_tree(tmp_path, {".venv/lib/x.py": "import subprocess\n", "data/model.bin": "x",
                                  "node_modules/p/x.js": "x",
                                  "processors/__pycache__/core.cpython-311.pyc": "x"})
-    walked = {p.relative_to(root).as_posix() for p in precommit.plugin_files(root)}
+    walked = {p.relative_to(root).as_posix() for p in session.plugin_files(root)}
     scanned = {Path(s.path).relative_to(root).as_posix() for s in sources.iter_files(root, str(root))}
     shipped = {e.name.split("/", 1)[1] for e in collect_entries(root, "top")}
     assert walked == scanned == shipped

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,41 +142,67 @@ def _tail(text: str, lines: int = 8) -> str:
     return " | ".join(line for line in text.strip().splitlines()[-lines:] if line.strip())
 
 
-def run(ctx: CheckContext) -> Iterator[Finding]:
-    """The tests check: run pytest, translate its outcome into findings."""
+def start(ctx: CheckContext) -> Callable[[], Iterator[Finding]]:
+    """Stage the plugin and start its pytest in a child; returns the function that waits for it.
+
+    The runner calls this once the static gate has passed, so pytest runs while the in-process
+    checks (schemas, pipeline) import the plugin; :func:`run` is start-then-wait.
+    """
     from mixpeek_tools.plugin.files import stage
 
     timeout = float(ctx.config.options.get("tests-timeout", DEFAULT_TIMEOUT))
-    with tempfile.TemporaryDirectory(prefix="mixpeek-tests-") as tmp:
+    tmp = tempfile.TemporaryDirectory(prefix="mixpeek-tests-")
+    try:
         # The tests import the plugin from a copy of exactly the files publish would ship.
-        root = stage(ctx.files(), Path(tmp) / "staged")
-        report_file = Path(tmp) / "outcomes.json"
+        root = stage(ctx.files(), Path(tmp.name) / "staged")
+        report_file = Path(tmp.name) / "outcomes.json"
         env = _env(root, report_file)
         env[GUARD_ROOT_ENV] = str(root)  # under --guard, the staged copy is plugin code too
-        try:
-            proc = subprocess.run(
-                pytest_command(root), cwd=root, env=env,
-                capture_output=True, text=True, timeout=timeout, check=False,
-            )
-        except subprocess.TimeoutExpired:
-            yield TestsCouldNotRun.finding(f"the plugin's tests ran longer than {timeout:.0f}s")
-            return
-        data: dict[str, Any] = {}
-        if report_file.is_file():
-            data = json.loads(report_file.read_text(encoding="utf-8"))
-        failures = list(outcome_findings(data, root))
+        proc = subprocess.Popen(
+            pytest_command(root), cwd=root, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+    except BaseException:
+        tmp.cleanup()
+        raise
+
+    def wait() -> Iterator[Finding]:
+        with tmp:
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                yield TestsCouldNotRun.finding(f"the plugin's tests ran longer than {timeout:.0f}s")
+                return
+            data: dict[str, Any] = {}
+            if report_file.is_file():
+                data = json.loads(report_file.read_text(encoding="utf-8"))
+            yield from _outcome(data, root, proc.returncode, err or out, ctx)
+
+    return wait
+
+
+def _outcome(data: dict[str, Any], root: Path, code: int, output: str,
+             ctx: CheckContext) -> Iterator[Finding]:
+    """Findings from pytest's exit status and the reporting plugin's outcomes."""
+    failures = list(outcome_findings(data, root))
     yield from failures
-    if proc.returncode == NO_TESTS_COLLECTED and not failures:
+    if code == NO_TESTS_COLLECTED and not failures:
         yield NoTests.finding("pytest found no tests in the plugin")
-    elif proc.returncode not in (0, 1, NO_TESTS_COLLECTED) or (proc.returncode == 1 and not failures):
+    elif code not in (0, 1, NO_TESTS_COLLECTED) or (code == 1 and not failures):
         yield TestsCouldNotRun.finding(
-            f"pytest exited with status {proc.returncode}: "
-            f"{_tail(proc.stderr or proc.stdout) or 'no output'}"
+            f"pytest exited with status {code}: {_tail(output) or 'no output'}"
         )
     counts = data.get("counts") or {}
     shown = [f"{counts[k]} {k}" for k in ("passed", "failed", "errors", "skipped") if counts.get(k)]
     if shown:
         ctx.note(", ".join(shown))
+
+
+def run(ctx: CheckContext) -> Iterator[Finding]:
+    """The tests check: run pytest, translate its outcome into findings."""
+    yield from start(ctx)()
 
 
 CHECK = Check(
@@ -186,4 +212,5 @@ CHECK = Check(
     order=500,
     rules=RULES,
     static=False,
+    start=start,
 )
