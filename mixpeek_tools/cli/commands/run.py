@@ -222,9 +222,9 @@ def report_document(result: RunReport) -> dict[str, Any]:
             {"name": s.name, "rows_seen": s.rows_seen, "rows_processed": s.rows_processed,
              "rows_failed": s.rows_failed, "seconds": round(s.seconds, 3)}
             for s in stats.steps
-        ],  # fmt: skip
+        ],
         "outputs": {"valid": outputs.valid, "errors": outputs.error_count,
-                    "unprocessed": outputs.unprocessed_count},  # fmt: skip
+                    "unprocessed": outputs.unprocessed_count},
         "failures": [str(f) for f in stats.failures],
         "output_errors": [str(e) for e in outputs.errors],
         "notes": list(stats.notes),
