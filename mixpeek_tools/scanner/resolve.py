@@ -878,17 +878,7 @@ class Evaluator:
             out.add(StrShape(case=name))
         for receiver in map(_as_namespace, receivers):
             if isinstance(receiver, Const):
-                option_lists = [self.const_options(a) for a in args]
-                kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
-                if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
-                    if name == "format" and isinstance(receiver.value, str):
-                        out |= constfold.shape_concat(receiver.value.split("{", 1)[0], None)
-                    else:
-                        out.add(UNKNOWN)
-                    continue
-                for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
-                    folded = folding.method(receiver.value, name, list(combo), kw_options)
-                    out.add(UNKNOWN if folded is None else Const(folded))
+                out |= self._const_method(receiver, name, args, kwargs)
             elif isinstance(receiver, Namespace):
                 if name in NAMESPACE_METHODS and args:
                     if _own_module_key(node.args[0].value):
@@ -917,6 +907,22 @@ class Evaluator:
             elif isinstance(receiver, DictLit) and name == "values":
                 out.add(Seq(tuple(v for _, v in receiver.entries), exact=False))
         return frozenset(out) if out else None
+
+    def _const_method(
+        self, receiver: Const, name: str, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]]
+    ) -> set[Value]:
+        """``receiver.name(*args, **kwargs)`` folded over every constant option of the arguments."""
+        option_lists = [self.const_options(a) for a in args]
+        kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
+        if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
+            if name == "format" and isinstance(receiver.value, str):
+                return set(constfold.shape_concat(receiver.value.split("{", 1)[0], None))
+            return {UNKNOWN}
+        out: set[Value] = set()
+        for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
+            folded = folding.method(receiver.value, name, list(combo), kw_options)
+            out.add(UNKNOWN if folded is None else Const(folded))
+        return out
 
     def _call_checks(
         self,

@@ -181,7 +181,11 @@ class Binder:
         self.sinks: list[tuple[cst.BaseExpression, Scope, str, cst.Call | None]] = []
         # Writes of ``__code__`` (``f.__code__ = ...``): swapping a function's code.
         self.code_writes: list[cst.CSTNode] = []
-        self._dispatch: dict[type, Callable[[Any], None]] = {
+        self._dispatch = self._handlers()
+
+    def _handlers(self) -> dict[type, Callable[[Any], None]]:
+        """The method that binds each node type; types missing here are walked through."""
+        return {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
             cst.ClassDef: self._class,

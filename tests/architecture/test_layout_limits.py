@@ -21,14 +21,6 @@ KNOWN_LONG_FUNCTIONS: dict[str, str] = {
     "runtime/engines/ray/engine.py::_run": SPLIT_AFTER_MERGE,
     "runtime/run.py::run_file": SPLIT_AFTER_MERGE,
     "validator/docs.py::checks_markdown": SPLIT_AFTER_MERGE,
-    "cli/commands/publish.py::publish_command": "pending split (issue 15)",
-    "cli/commands/run.py::run_command": "pending split (issue 15)",
-    "registry/server.py::serve": "pending split (issue 15)",
-    "runtime/serving/openapi.py::openapi_document": "pending split (issue 15)",
-    "scanner/callgraph.py::module_facts": "pending split (issue 15)",
-    "scanner/resolve.py::_method_fold": "pending split (issue 15)",
-    "scanner/scopes.py::__init__": "pending split (issue 15)",
-    "scanner/sources.py::notebook_code": "pending split (issue 15)",
 }
 KNOWN_LONG_MODULES: dict[str, str] = {
     "scanner/resolve.py": "pending split (issue 15)",
