@@ -24,7 +24,6 @@ KNOWN_LONG_FUNCTIONS: dict[str, str] = {
 }
 KNOWN_LONG_MODULES: dict[str, str] = {
     "scanner/resolve.py": "pending split (issue 15)",
-    "scanner/scopes.py": "pending split (issue 15)",
 }
 
 
