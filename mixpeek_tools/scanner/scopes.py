@@ -469,7 +469,7 @@ class Binder:
             if not dots:
                 self.module_scope.stars.append(base)
             return
-        from mixpeek_tools.scanner.resolve import attribute_qname
+        from mixpeek_tools.scanner.resolve_common import attribute_qname
 
         for alias in node.names:
             name = dotted(alias.name)

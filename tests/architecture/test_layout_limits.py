@@ -23,7 +23,6 @@ KNOWN_LONG_FUNCTIONS: dict[str, str] = {
     "validator/docs.py::checks_markdown": SPLIT_AFTER_MERGE,
 }
 KNOWN_LONG_MODULES: dict[str, str] = {
-    "scanner/resolve.py": "pending split (issue 15)",
 }
 
 
