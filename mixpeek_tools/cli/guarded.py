@@ -31,7 +31,7 @@ def rerun_guarded(path: str | Path) -> None:
     from mixpeek_tools.guard.parent import run_cli_guarded
 
     argv = [a for a in sys.argv[1:] if a != "--guard"]
-    result = run_cli_guarded(argv, [Path(path).resolve()])
+    result = run_cli_guarded(argv, [Path(path).resolve()], entry="mixpeek_tools.cli.guarded_main")
     for denial in result.denials:
         data = denial.finding()
         where = f"{data['path']}:{data['line']}" if data["line"] else str(data["path"])

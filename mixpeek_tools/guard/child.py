@@ -10,9 +10,10 @@
    (:func:`mixpeek_tools.registry.verify_worker.apply_limits`).
 4. **The audit hook** (:mod:`mixpeek_tools.guard.hook`).
 
-``python -m mixpeek_tools.guard.child SPEC.json`` then runs one ``mixpeek`` command line in this
-process (``plugin test``/``run`` with ``--guard``); the registry's worker calls :func:`prepare`
-itself.
+``python -m mixpeek_tools.cli.guarded_main SPEC.json`` calls :func:`prepare_from_spec` and then
+runs one ``mixpeek`` command line in that process (``plugin test``/``run`` with ``--guard``); the
+registry's worker calls :func:`prepare` itself. The entry point lives in ``cli/`` because nothing
+below the CLI may import it.
 """
 
 from __future__ import annotations
@@ -78,15 +79,3 @@ def prepare_from_spec(spec_path: Path) -> dict[str, object]:
     os.environ[SPEC_ENV] = str(spec_path)
     return spec
 
-
-def main(argv: list[str]) -> int:
-    """Run the ``mixpeek`` command line of the spec file under the guard."""
-    spec = prepare_from_spec(Path(argv[0]))
-    from mixpeek_tools.cli.main import cli, run_cli
-
-    args = spec.get("argv")
-    return run_cli(cli, [str(a) for a in args] if isinstance(args, list) else [])
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -76,9 +76,13 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_cli_guarded(argv: Sequence[str], roots: Sequence[Path], *, timeout: float = 3600,
-                    capture: bool = False) -> ChildResult:
-    """Run ``mixpeek ARGV`` in a guarded child; plugin code under ``roots`` is watched."""
+def run_cli_guarded(argv: Sequence[str], roots: Sequence[Path], *, entry: str,
+                    timeout: float = 3600, capture: bool = False) -> ChildResult:
+    """Run ``mixpeek ARGV`` in a guarded child; plugin code under ``roots`` is watched.
+
+    ``entry`` is the module run with ``python -m ENTRY SPEC.json`` (the CLI passes its own
+    :mod:`mixpeek_tools.cli.guarded_main`, so this package never imports the CLI).
+    """
     with tempfile.TemporaryDirectory(prefix="mixpeek-guard-") as scratch:
         work = Path(scratch)
         home = work / "home"
@@ -88,7 +92,7 @@ def run_cli_guarded(argv: Sequence[str], roots: Sequence[Path], *, timeout: floa
         spec.write_text(json.dumps({"roots": [str(Path(r).resolve()) for r in roots],
                                     "report": str(report), "argv": list(argv)}))  # fmt: skip
         code, out, err = run_child(
-            [sys.executable, "-m", "mixpeek_tools.guard.child", str(spec)],
+            [sys.executable, "-m", entry, str(spec)],
             env=child_env(home), cwd=Path.cwd(), timeout=timeout, capture=capture,
         )
         return ChildResult(code, out, err, read_report(report))

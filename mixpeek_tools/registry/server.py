@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
@@ -75,8 +75,6 @@ def add_key(data_dir: Path, namespace: str) -> str:
 
 def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     """Run the registry until interrupted."""
-    import uvicorn
-
     from mixpeek_tools.registry.app import create_app
     from mixpeek_tools.registry.context import Registry
     from mixpeek_tools.registry.deployments import Deployer
@@ -90,12 +88,8 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     assert endpoint is not None  # nosec B101  # one of the two branches always gives one
     janitor = deployer = None
     try:
-        storage = Storage(
-            endpoint,
-            options.bucket,
-            public_url=options.s3_public_url,
-            local_credentials=local_s3 is not None,
-        )
+        storage = Storage(endpoint, options.bucket, public_url=options.s3_public_url,
+                          local_credentials=local_s3 is not None)  # fmt: skip
         _ensure_bucket(storage, endpoint)
         janitor = prepare_data(store, storage, data_dir, say)
         deployer = Deployer(data_dir / "deployments")
@@ -115,20 +109,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
         )
         if first_key:
             say(_first_start(base_url, first_key))
-        config = uvicorn.Config(
-            app, host=options.host, port=options.port, log_level="warning", access_log=False
-        )
-        server = uvicorn.Server(config)
-        try:
-            server.run()
-        except SystemExit:  # uvicorn exits this way when it cannot bind
-            server.started = False
-        if not server.started:
-            raise EnvironmentFailure(
-                "the registry could not start listening",
-                where=base_url,
-                hint="Is the port taken? Pick another with --port",
-            )
+        _listen(app, options, base_url)
     finally:
         if deployer is not None:
             deployer.stop_all()
@@ -136,6 +117,26 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             janitor.stop()
         if local_s3 is not None:
             local_s3.stop()
+
+
+def _listen(app: Any, options: ServeOptions, base_url: str) -> None:
+    """Serve ``app`` with uvicorn until interrupted; failing to bind is an environment error."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host=options.host, port=options.port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except SystemExit:  # uvicorn exits this way when it cannot bind
+        server.started = False
+    if not server.started:
+        raise EnvironmentFailure(
+            "the registry could not start listening",
+            where=base_url,
+            hint="Is the port taken? Pick another with --port",
+        )
 
 
 def plugin_quota(options: ServeOptions) -> int:

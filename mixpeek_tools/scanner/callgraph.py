@@ -115,16 +115,21 @@ def module_facts(module: str, text: str, *, is_package: bool = False) -> tuple[d
                 callee = _qualname(value.scope, module)
                 if callee is not None:
                     edges.setdefault(caller, set()).add(callee if isinstance(value, Func) else callee + ".__init__")
+    return direct, edges, _import_aliases(binder.module_scope, module, is_package)
+
+
+def _import_aliases(module_scope: Scope, module: str, is_package: bool) -> dict[str, str]:
+    """``module.name`` -> the absolute name it was imported as (``module.*`` for star imports)."""
     aliases: dict[str, str] = {}
-    for name, bindings in binder.module_scope.bindings.items():
+    for name, bindings in module_scope.bindings.items():
         for binding in bindings:
             if binding[0] == "v":
                 for value in binding[1]:
                     if isinstance(value, Ref):
                         aliases[f"{module}.{name}"] = _absolute(value.qname, module, is_package)
-    for star in binder.module_scope.stars:
+    for star in module_scope.stars:
         aliases[f"{module}.*"] = _absolute(star, module, is_package)
-    return direct, edges, aliases
+    return aliases
 
 
 def close_over_calls(

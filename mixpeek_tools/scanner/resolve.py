@@ -9,6 +9,11 @@ the forbidden thing is touched, and again wherever an alias of it is used. Strin
 gateways (``getattr``, ``vars``, ``__dict__``, ``attrgetter``, ``sys.modules``, ``globals()``)
 are followed through folded constants, and fail closed on a sensitive module when the name
 cannot be folded.
+
+The evaluator is one class in four modules: this one (entry points, reporting, literals and
+calls), :mod:`~mixpeek_tools.scanner.resolve_names` (names, bindings, parameters),
+:mod:`~mixpeek_tools.scanner.resolve_access` (attributes and subscripts) and
+:mod:`~mixpeek_tools.scanner.resolve_common` (the tables and helpers they share).
 """
 
 from __future__ import annotations
@@ -23,25 +28,38 @@ import libcst as cst
 
 from mixpeek_tools.scanner import constfold, flows, folding
 from mixpeek_tools.scanner.catalog import (
-    HOP_MODULES,
     LOADER_METHODS,
     LOOP_NAMED_METHODS,
     LOOP_ONLY_METHODS,
     RETURNS,
     Catalog,
-    canonical,
 )
-from mixpeek_tools.scanner.project import Project, sibling_values
-from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
+from mixpeek_tools.scanner.project import Project
+from mixpeek_tools.scanner.resolve_access import AccessResolution
+from mixpeek_tools.scanner.resolve_common import (
+    _MAX_OPTIONS,
+    _NOFOLD,
+    CALL_ONLY,
+    GETATTR_LIKE,
+    NAMESPACE_METHODS,
+    PICKLE_LOADS,
+    TIMEIT,
+    _as_namespace,
+    _display,
+    _own_module_key,
+    _receiver_text,
+    _written,
+)
+from mixpeek_tools.scanner.resolve_common import attribute_qname as attribute_qname
+from mixpeek_tools.scanner.resolve_names import NameResolution
+from mixpeek_tools.scanner.scopes import Binder, Scope, ident
 from mixpeek_tools.scanner.specials import SPECIALS
 from mixpeek_tools.scanner.values import (
-    EMPTY,
     UNKNOWN,
     UNKNOWN_SET,
     AttrGetter,
     BoundGetattribute,
     ClassV,
-    CodeObj,
     Const,
     DictLit,
     Func,
@@ -56,39 +74,6 @@ from mixpeek_tools.scanner.values import (
     capped,
 )
 
-_NOFOLD = constfold.NOFOLD
-_MAX_OPTIONS = constfold.MAX_OPTIONS
-
-# Types that are harmless to name (isinstance checks) and dangerous only when called.
-CALL_ONLY = frozenset({"types.FunctionType", "types.LambdaType", "types.CodeType"})
-FRAME_GLOBALS = {"__globals__", "func_globals", "f_globals", "f_builtins", "f_locals"}
-CLASS_WALK = frozenset({"__base__", "__bases__", "__mro__"})
-GADGET_BASES = {"__class__", "__base__", "__bases__", "__mro__"}
-PICKLE_LOADS = {
-    "pickle.loads",
-    "pickle._loads",
-    "dill.loads",
-    "cloudpickle.loads",
-    "jsonpickle.decode",
-}
-TIMEIT = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
-GETATTR_LIKE = {"builtins.getattr", "inspect.getattr_static"}
-NAMESPACE_METHODS = {"get", "__getitem__", "pop", "setdefault"}
-
-
-def attribute_qname(base: str, attr: str) -> str:
-    """The qualified name of ``base.attr``, following module attributes that hold modules.
-
-    ``tempfile._os`` is the ``os`` module, so ``tempfile._os.system`` is ``os.system``.
-    """
-    if base != "builtins" and not base.startswith("."):
-        if attr in HOP_MODULES:
-            return canonical(attr)
-        stripped = attr.lstrip("_")
-        if stripped != attr and stripped in HOP_MODULES:
-            return canonical(stripped)
-    return canonical(f"{base}.{attr}")
-
 
 @dataclass
 class Report:
@@ -100,7 +85,7 @@ class Report:
     message: str
 
 
-class Evaluator:
+class Evaluator(NameResolution, AccessResolution):
     """Computes values of expressions (memoised per node) and collects reports."""
 
     def __init__(self, binder: Binder, catalog: Catalog, project: Project | None = None, module: str | None = None) -> None:
@@ -206,482 +191,7 @@ class Evaluator:
             return True
         return flows.reach_of(self, value) is not None
 
-    # -- names and bindings ----------------------------------------------------------------
-
-    def _name(self, node: cst.Name, scope: Scope) -> frozenset[Value]:
-        name = ident(node.value)
-        values = self.lookup(name, scope, node)
-        stores = self.binder.stores.get(name)
-        if stores:
-            values = values | self.binding_values(stores)
-        return values
-
-    def lookup(self, name: str, scope: Scope, node: cst.CSTNode | None = None) -> frozenset[Value]:
-        start = scope
-        current: Scope | None = scope
-        if name in scope.global_names:
-            current = self.module_scope
-        elif name in scope.nonlocal_names and scope.parent is not None:
-            current = scope.parent
-        found: set[Value] = set()
-        while current is not None:
-            if current.kind == "class" and current is not start:
-                current = current.parent
-                continue
-            bindings = current.bindings.get(name)
-            if bindings is not None:
-                found |= self.binding_values(bindings)
-                if current.kind == "module":
-                    if self._may_be_unbound(name, current, node):
-                        found |= self.fallback(name)
-                    return frozenset(found)
-                if current.kind != "class":
-                    return frozenset(found)
-            current = current.parent
-        return frozenset(found | self.fallback(name))
-
-    def _may_be_unbound(self, name: str, module: Scope, node: cst.CSTNode | None) -> bool:
-        """Whether a module-level name can still be the builtin (or star import) at this use.
-
-        True for a top-level use before the first binding (or in the same simple statement,
-        where the right-hand side runs first), and for a use after a binding that happens
-        only under ``if``/``for``/``while``. Uses inside functions see the module's bindings.
-        """
-        top = self.binder.tops.get(id(node)) if node is not None else None
-        first = module.first_top.get(name)
-        if top is not None and first is not None:
-            if first > top:
-                return True
-            if first == top:
-                kind = self.binder.top_kinds[top] if top < len(self.binder.top_kinds) else None
-                return kind is cst.SimpleStatementLine
-            return name in module.conditional
-        return False
-
-    def fallback(self, name: str) -> frozenset[Value]:
-        """What an unbound name is: a star-imported attribute or a builtin."""
-        if name == "__builtins__":
-            return frozenset({Ref("builtins")})
-        if name == "True":
-            return frozenset({Const(True)})
-        if name == "False":
-            return frozenset({Const(False)})
-        if name == "None":
-            return frozenset({Const(None)})
-        values: set[Value] = {Ref(f"builtins.{name}")}
-        for module in self.module_scope.stars:
-            values.add(Ref(attribute_qname(module, name)))
-        return frozenset(values)
-
-    def binding_values(self, bindings: list[Binding]) -> frozenset[Value]:
-        out: set[Value] = set()
-        for binding in bindings:
-            out |= self._binding(binding)
-        return frozenset(out)
-
-    def _binding(self, binding: Binding) -> frozenset[Value]:
-        kind = binding[0]
-        if kind == "v":
-            fixed: frozenset[Value] = binding[1]
-            return self.siblings(fixed) if self.project is not None else fixed
-        key = id(binding)
-        if key in self._bind_active:
-            return UNKNOWN_SET
-        self._bind_active.add(key)
-        try:
-            if kind == "e":
-                return self.ev(binding[1], binding[2])
-            if kind == "it":
-                return self.elements(self.ev(binding[1], binding[2]))
-            if kind == "un":
-                return self._unpack(self.ev(binding[1], binding[2]), binding[3])
-            if kind == "ann":
-                return frozenset(v for v in self.ev(binding[1], binding[2]) if isinstance(v, Ref)) | UNKNOWN_SET
-            if kind == "p":
-                return self._param(binding[1], binding[2])
-            if kind == "itun":
-                return self._unpack(self.elements(self.ev(binding[1], binding[2])), binding[3])
-            if kind == "star":
-                return frozenset({Seq((self.elements(self._binding(binding[1])),), exact=False)})
-            if kind == "putb":
-                return frozenset({Seq((self._binding(binding[1]),), exact=False)})
-            if kind == "put":
-                values = self.ev(binding[1], binding[2])
-                return frozenset({Seq((values | self.elements(values),), exact=False)})
-        finally:
-            self._bind_active.discard(key)
-        return UNKNOWN_SET
-
-    def siblings(self, values: frozenset[Value]) -> frozenset[Value]:
-        """Names imported from the plugin's own modules, replaced by what those modules define."""
-        out: set[Value] = set()
-        for value in values:
-            export = sibling_values(self.project, self.module, value.qname) if isinstance(value, Ref) else None
-            if export is None:
-                out.add(value)
-            elif export[0] == "const":
-                out.add(Const(export[1]))
-            else:
-                out.add(Ref(canonical(export[1])))
-        return frozenset(out)
-
-    def _param(self, scope: Scope, name: str) -> frozenset[Value]:
-        """A parameter: unknown, its default, its annotation's type, and call-site arguments."""
-        out: set[Value] = {UNKNOWN}
-        if scope.self_name == name and scope.cls is not None:
-            out.add(Instance(scope.cls))
-        param = scope.params.get(name)
-        parent = scope.parent or self.module_scope
-        if param is not None:
-            if param.default is not None:
-                out |= self.ev(param.default, parent)
-            if param.annotation is not None:
-                out |= {v for v in self.ev(param.annotation.annotation, parent) if isinstance(v, Ref)}
-        if param is None:
-            return frozenset(out)
-        star = param.star if isinstance(param.star, str) else ""
-        index = scope.param_index.get(name, -1) - (1 if scope.self_name is not None else 0)
-        for call, call_scope in self._call_sites(scope):
-            if star == "**":
-                out.add(self._keyword_arguments(call, call_scope))
-            elif star == "*":
-                out.add(self._positional_rest(call, call_scope, index))
-            else:
-                out |= self._argument(call, call_scope, name, index)
-        return frozenset(out)
-
-    def _call_sites(self, scope: Scope) -> list[tuple[cst.Call, Scope]]:
-        """Calls that may reach this function, by name (a class name for ``__init__``)."""
-        func_name = _function_name(scope)
-        if func_name is None:
-            return []
-        sites = list(self.binder.calls.get(func_name, [])[:32])
-        if func_name in ("__init__", "__new__") and scope.cls is not None:
-            class_node = scope.cls.scope.node
-            if isinstance(class_node, cst.ClassDef):
-                sites.extend(self.binder.calls.get(ident(class_node.name.value), [])[:32])
-        return sites
-
-    def _keyword_arguments(self, call: cst.Call, scope: Scope) -> Value:
-        entries = tuple(
-            (ident(arg.keyword.value), self.ev(arg.value, scope)) for arg in call.args if arg.keyword is not None
-        )
-        return DictLit(entries)
-
-    def _positional_rest(self, call: cst.Call, scope: Scope, index: int) -> Value:
-        values: set[Value] = set()
-        position = 0
-        for arg in call.args:
-            if arg.keyword is not None:
-                continue
-            if position >= index or arg.star:
-                values |= self.ev(arg.value, scope) if not arg.star else self.elements(self.ev(arg.value, scope))
-            position += 1
-        return Seq((frozenset(values) or UNKNOWN_SET,), exact=False)
-
-    def _argument(self, call: cst.Call, scope: Scope, name: str, index: int) -> frozenset[Value]:
-        position = 0
-        for arg in call.args:
-            if arg.keyword is not None:
-                if ident(arg.keyword.value) == name:
-                    return self.ev(arg.value, scope)
-                continue
-            if arg.star:
-                return EMPTY
-            if position == index:
-                return self.ev(arg.value, scope)
-            position += 1
-        return EMPTY
-
-    def elements(self, values: frozenset[Value]) -> frozenset[Value]:
-        """What iterating over ``values`` yields."""
-        out: set[Value] = set()
-        for value in values:
-            if isinstance(value, Seq):
-                for item in value.items:
-                    out |= item
-            elif isinstance(value, Const) and isinstance(value.value, (str, bytes, tuple)):
-                items = value.value[:64]
-                out |= {Const(c) for c in items}
-            elif isinstance(value, DictLit):
-                out |= {Const(k) for k, _ in value.entries if k is not _NOFOLD}
-                out.add(UNKNOWN)
-            else:
-                out.add(UNKNOWN)
-        return frozenset(out) or UNKNOWN_SET
-
-    def _unpack(self, values: frozenset[Value], path: tuple[int, ...]) -> frozenset[Value]:
-        current = values
-        for index in path:
-            nxt: set[Value] = set()
-            for value in current:
-                if isinstance(value, Seq) and value.exact and index < len(value.items):
-                    nxt |= value.items[index]
-                elif isinstance(value, Seq):
-                    for item in value.items:
-                        nxt |= item
-                    nxt.add(UNKNOWN)
-                elif isinstance(value, Const) and isinstance(value.value, (tuple, str, bytes)):
-                    try:
-                        nxt.add(Const(value.value[index]))
-                    except IndexError:
-                        nxt.add(UNKNOWN)
-                else:
-                    nxt.add(UNKNOWN)
-            current = frozenset(nxt)
-        return current
-
-    # -- attributes --------------------------------------------------------------------------
-
-    def _attribute(self, node: cst.Attribute, scope: Scope) -> frozenset[Value]:
-        attr = ident(node.attr.value)
-        base = self.ev(node.value, scope)
-        if attr in FRAME_GLOBALS:
-            self.report(
-                node,
-                "dynamic_code",
-                f"`.{attr}` reads another function's or frame's globals, a route to eval/exec "
-                "and to any module",
-                f"attr:{attr}",
-            )
-        elif attr == "__subclasses__" and self._gadget_receiver(node.value, base):
-            self.report(
-                node,
-                "dynamic_code",
-                "`__subclasses__()` on a built-in base class lists every loaded class, a known "
-                "route to os/subprocess internals",
-                "attr:__subclasses__",
-            )
-        elif attr == "__loader__" or (attr == "loader" and _is_spec(node.value)):
-            self.report(
-                node,
-                "dynamic_import",
-                f"`.{attr}` is a module loader, which can load and execute code",
-                f"attr:{attr}",
-            )
-        out: set[Value] = set()
-        for value in base:
-            out |= self.attr_of(value, attr)
-        return frozenset(out)
-
-    @staticmethod
-    def _gadget_receiver(node: cst.BaseExpression, values: frozenset[Value]) -> bool:
-        if any(isinstance(v, Ref) and v.qname.startswith("builtins.") for v in values):
-            return True
-        while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
-            if isinstance(node, cst.Attribute) and node.attr.value in GADGET_BASES:
-                return True
-            node = node.func if isinstance(node, cst.Call) else node.value
-        return False
-
-    def attr_of(self, value: Value, attr: str) -> frozenset[Value]:
-        if attr == "__builtins__":
-            return frozenset({Ref("builtins")})
-        special = self._object_graph(value, attr)
-        if special is not None:
-            return special
-        if isinstance(value, Ref):
-            if attr in ("__getattribute__", "__getattr__"):
-                return frozenset({BoundGetattribute(frozenset({value})), Ref(f"{value.qname}.{attr}")})
-            if attr == "__dict__":
-                return frozenset({Namespace(owner=value)})
-            if value.qname == "sys" and attr == "modules":
-                return frozenset({Namespace(sys_modules=True)})
-            if attr == "__self__" and value.qname.startswith("builtins."):
-                return frozenset({Ref("builtins")})
-            hopped: frozenset[Value] = frozenset({Ref(attribute_qname(value.qname, attr))})
-            return self.siblings(hopped) if self.project is not None else hopped
-        if isinstance(value, Namespace) and attr in NAMESPACE_METHODS:
-            return frozenset({NamespaceMethod(value)})
-        if isinstance(value, (Instance, ClassV)):
-            cls = value.cls if isinstance(value, Instance) else value
-            found: set[Value] = set()
-            bindings = cls.scope.bindings.get(attr)
-            if bindings:
-                found |= self.binding_values(bindings)
-            self_bindings = cls.scope.self_attrs.get(attr)
-            if self_bindings:
-                found |= self.binding_values(self_bindings)
-            if attr in ("__getattribute__", "__getattr__"):
-                found.add(BoundGetattribute(frozenset({value})))
-            return frozenset(found) or UNKNOWN_SET
-        if isinstance(value, Namespace) and attr in ("__getitem__", "get"):
-            return UNKNOWN_SET
-        return UNKNOWN_SET
-
-    @staticmethod
-    def _object_graph(value: Value, attr: str) -> frozenset[Value] | None:
-        """Attributes every object has that lead elsewhere in the object graph.
-
-        ``__base__``/``__bases__``/``__mro__`` of anything reach ``object`` (whose
-        ``__subclasses__`` list every loaded class); ``__code__`` is a code object (its
-        ``replace`` and its type rebuild code); a function's class is ``types.FunctionType``;
-        ``f.__module__`` of a module attribute names the module (``sys.modules[...]`` key).
-        """
-        if attr in CLASS_WALK:
-            obj = Ref("builtins.object")
-            return frozenset({obj, Seq((frozenset({obj}),), exact=False), UNKNOWN})
-        if attr == "__code__":
-            return frozenset({CodeObj(), UNKNOWN})
-        if isinstance(value, CodeObj):
-            return frozenset({Ref("types.CodeType")}) if attr in ("replace", "__class__", "__new__") else UNKNOWN_SET
-        if isinstance(value, Func) and attr == "__class__":
-            return frozenset({Ref("types.FunctionType")})
-        if isinstance(value, Const) and attr == "__class__":
-            return frozenset({Ref(f"builtins.{type(value.value).__name__}")})
-        if isinstance(value, Ref) and attr == "__module__" and "." in value.qname:
-            return frozenset({Const(value.qname.rsplit(".", 1)[0])})
-        return None
-
-    def read(self, node: cst.CSTNode, targets: frozenset[Value], names: frozenset[Value], how: str) -> frozenset[Value]:
-        """``getattr(target, name)`` for every combination; fail closed on unknown names."""
-        out: set[Value] = set()
-        options = self.const_options(names)
-        shapes = flows.name_shapes(self, names) if options is None else None
-        for name in options or ():
-            if isinstance(name, str):
-                flows.check_reflection_name(self, node, name)
-        for target in targets:
-            if options is None:
-                if self._sensitive(target):
-                    self.fail_closed(node, target, how, shapes)
-                out.add(UNKNOWN)
-                continue
-            for name in options:
-                if isinstance(name, str):
-                    for part_values in [self.attr_chain(target, name)]:
-                        out |= part_values
-                else:
-                    out.add(UNKNOWN)
-        return frozenset(out) or UNKNOWN_SET
-
-    def attr_chain(self, target: Value, dotted_name: str) -> frozenset[Value]:
-        current: frozenset[Value] = frozenset({target})
-        for part in dotted_name.split("."):
-            nxt: set[Value] = set()
-            for value in current:
-                nxt |= self.attr_of(value, part)
-            current = frozenset(nxt)
-        return current
-
-    # -- subscripts --------------------------------------------------------------------------
-
-    def _subscript(self, node: cst.Subscript, scope: Scope) -> frozenset[Value]:
-        base = self.ev(node.value, scope)
-        if len(node.slice) != 1:
-            return UNKNOWN_SET
-        element = node.slice[0].slice
-        if isinstance(element, cst.Index):
-            if (
-                _own_module_key(element.value)
-                and any(isinstance(_as_namespace(b), Namespace) for b in base)
-                and self.const_options(self.ev(element.value, scope)) is None
-            ):
-                return UNKNOWN_SET
-            keys = self.ev(element.value, scope)
-        elif isinstance(element, cst.Slice):
-            keys = self._slice(element, scope)
-        else:
-            return UNKNOWN_SET
-        return self.index(node, base, keys)
-
-    def _slice(self, element: cst.Slice, scope: Scope) -> frozenset[Value]:
-        parts: list[int | None] = []
-        for part in (element.lower, element.upper, element.step):
-            if part is None:
-                parts.append(None)
-                continue
-            value = self.single_const(self.ev(part, scope))
-            if value is _NOFOLD or not (value is None or isinstance(value, int)):
-                return UNKNOWN_SET
-            parts.append(value)
-        return frozenset({Const(folding.SliceKey(*parts))})
-
-    def index(self, node: cst.CSTNode, bases: frozenset[Value], keys: frozenset[Value]) -> frozenset[Value]:
-        out: set[Value] = set()
-        options = self.const_options(keys)
-        for base in map(_as_namespace, bases):
-            if isinstance(base, Namespace):
-                out |= self.namespace_get(node, base, options)
-            elif isinstance(base, Ref) and base.qname == "builtins":
-                if options is None:
-                    self.fail_closed(node, base, "a subscript")
-                    out.add(UNKNOWN)
-                else:
-                    out |= {Ref(f"builtins.{k}") if isinstance(k, str) else UNKNOWN for k in options}
-            elif isinstance(base, Const):
-                if options is None:
-                    out.add(UNKNOWN)
-                else:
-                    for key in options:
-                        folded = folding.subscript(base.value, key)
-                        out.add(UNKNOWN if folded is None else Const(folded))
-            elif isinstance(base, Seq):
-                out |= self._seq_index(base, options)
-            elif isinstance(base, DictLit):
-                out |= self._dict_get(base, options)
-            else:
-                out.add(UNKNOWN)
-        return frozenset(out) or UNKNOWN_SET
-
-    @staticmethod
-    def _seq_index(base: Seq, options: list[Any] | None) -> set[Value]:
-        out: set[Value] = set()
-        if options is not None and base.exact and all(isinstance(k, int) and not isinstance(k, bool) for k in options):
-            for key in options:
-                try:
-                    out |= base.items[key]
-                except IndexError:
-                    out.add(UNKNOWN)
-            return out
-        for item in base.items:
-            out |= item
-        out.add(UNKNOWN)
-        return out
-
-    @staticmethod
-    def _dict_get(base: DictLit, options: list[Any] | None) -> set[Value]:
-        out: set[Value] = set()
-        if options is not None:
-            matched = False
-            for key in options:
-                for entry_key, entry_values in base.entries:
-                    if entry_key is _NOFOLD or entry_key == key:
-                        out |= entry_values
-                        matched = matched or entry_key == key
-            if matched:
-                return out
-        for _, entry_values in base.entries:
-            out |= entry_values
-        if not base.entries or any(key is _NOFOLD for key, _ in base.entries):
-            out.add(UNKNOWN)  # a literal with every key known yields one of its values (an allowlist)
-        return out
-
-    def namespace_get(self, node: cst.CSTNode, ns: Namespace, options: list[Any] | None) -> set[Value]:
-        if options is None:
-            if self._sensitive(ns):
-                self.fail_closed(node, ns, "a namespace lookup")
-            return {UNKNOWN}
-        out: set[Value] = set()
-        for key in options:
-            if not isinstance(key, str):
-                out.add(UNKNOWN)
-            elif ns.sys_modules:
-                out.add(Ref(canonical(key)))
-            elif ns.scope is not None:
-                out |= self.lookup(key, ns.scope)
-            elif ns.owner is not None:
-                out |= self.attr_of(ns.owner, key)
-        return out
-
     # -- constants ---------------------------------------------------------------------------
-
-
-
-
-
-
-
 
     def _boolop(self, node: cst.BooleanOperation, scope: Scope) -> frozenset[Value]:
         return self.ev(node.left, scope) | self.ev(node.right, scope)
@@ -718,10 +228,6 @@ class Evaluator:
             else:
                 entries.append((_NOFOLD, self.elements(self.ev(element.value, scope))))
         return frozenset({DictLit(tuple(entries[:256]))})
-
-
-
-
 
     def single_const(self, values: frozenset[Value]) -> Any:
         options = self.const_options(values)
@@ -859,7 +365,6 @@ class Evaluator:
             return frozenset({Ref(qname), UNKNOWN})  # an instance of a class with a dangerous method
         return UNKNOWN_SET
 
-
     def _method_fold(
         self,
         node: cst.Call,
@@ -878,17 +383,7 @@ class Evaluator:
             out.add(StrShape(case=name))
         for receiver in map(_as_namespace, receivers):
             if isinstance(receiver, Const):
-                option_lists = [self.const_options(a) for a in args]
-                kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
-                if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
-                    if name == "format" and isinstance(receiver.value, str):
-                        out |= constfold.shape_concat(receiver.value.split("{", 1)[0], None)
-                    else:
-                        out.add(UNKNOWN)
-                    continue
-                for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
-                    folded = folding.method(receiver.value, name, list(combo), kw_options)
-                    out.add(UNKNOWN if folded is None else Const(folded))
+                out |= self._const_method(receiver, name, args, kwargs)
             elif isinstance(receiver, Namespace):
                 if name in NAMESPACE_METHODS and args:
                     if _own_module_key(node.args[0].value):
@@ -917,6 +412,22 @@ class Evaluator:
             elif isinstance(receiver, DictLit) and name == "values":
                 out.add(Seq(tuple(v for _, v in receiver.entries), exact=False))
         return frozenset(out) if out else None
+
+    def _const_method(
+        self, receiver: Const, name: str, args: list[frozenset[Value]], kwargs: dict[str, frozenset[Value]]
+    ) -> set[Value]:
+        """``receiver.name(*args, **kwargs)`` folded over every constant option of the arguments."""
+        option_lists = [self.const_options(a) for a in args]
+        kw_options = {k: self.single_const(v) for k, v in kwargs.items()}
+        if any(o is None for o in option_lists) or any(v is _NOFOLD for v in kw_options.values()):
+            if name == "format" and isinstance(receiver.value, str):
+                return set(constfold.shape_concat(receiver.value.split("{", 1)[0], None))
+            return {UNKNOWN}
+        out: set[Value] = set()
+        for combo in itertools.islice(itertools.product(*option_lists), _MAX_OPTIONS):  # type: ignore[arg-type]
+            folded = folding.method(receiver.value, name, list(combo), kw_options)
+            out.add(UNKNOWN if folded is None else Const(folded))
+        return out
 
     def _call_checks(
         self,
@@ -972,79 +483,3 @@ class Evaluator:
         if isinstance(node, (cst.Attribute, cst.Subscript)):
             return self._literal_derived(node.value, scope)
         return False
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-OWN_MODULE_NAMES = frozenset({"__name__", "__module__", "__package__", "__qualname__"})
-
-
-def _own_module_key(node: cst.BaseExpression) -> bool:
-    """``sys.modules[__name__]``-style keys: the plugin's own modules, not a hidden import."""
-    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
-        if isinstance(node, cst.Attribute) and node.attr.value in OWN_MODULE_NAMES:
-            return True
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return isinstance(node, cst.Name) and node.value in OWN_MODULE_NAMES
-
-
-def _as_namespace(value: Value) -> Value:
-    """``sys.modules`` reached as a name (``from sys import modules``) is the same mapping."""
-    if isinstance(value, Ref) and value.qname == "sys.modules":
-        return Namespace(sys_modules=True)
-    if isinstance(value, Ref) and value.qname.endswith(".__dict__"):
-        return Namespace(owner=Ref(value.qname.removesuffix(".__dict__")))
-    return value
-
-
-def _function_name(scope: Scope) -> str | None:
-    node = scope.node
-    if isinstance(node, cst.FunctionDef):
-        return ident(node.name.value)
-    return None
-
-
-def _is_spec(node: cst.BaseExpression) -> bool:
-    return (isinstance(node, cst.Name) and node.value == "__spec__") or (
-        isinstance(node, cst.Attribute) and node.attr.value == "__spec__"
-    )
-
-
-def _receiver_text(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Call):
-        return _receiver_text(node.func)
-    return ""
-
-
-def _written(node: cst.CSTNode) -> str | None:
-    """The dotted name as written at ``node`` (``sh``, ``o.system``), if it is one."""
-    if isinstance(node, cst.Name):
-        return ident(node.value)
-    if isinstance(node, cst.Attribute):
-        base = _written(node.value)
-        return f"{base}.{ident(node.attr.value)}" if base else None
-    if isinstance(node, cst.ImportAlias):
-        return _written(node.name)
-    return None
-
-
-def _display(qname: str) -> str:
-    return qname.removeprefix("builtins.") if qname.count(".") == 1 and qname.startswith("builtins.") else qname

@@ -12,153 +12,23 @@ faster than libcst's visitor dispatch.
 
 from __future__ import annotations
 
-import dataclasses
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
 
 from mixpeek_tools.scanner.catalog import canonical
-from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassV, Func, Ref, Value
-
-# A binding is a small tuple; the first item says how to compute its values:
-#   ("v", frozenset)                         fixed values
-#   ("e", expr, scope)                       the value of an expression
-#   ("it", expr, scope)                      an element of an iterable expression
-#   ("un", expr, scope, path)                an element of a tuple-unpacked expression
-#   ("ann", expr, scope)                     instances of an annotation
-#   ("p", func_scope, name)                  a parameter (default, annotation, call-site arguments)
-#   ("itun", expr, scope, path)              an element of an iterable, then tuple-unpacked
-#   ("star", binding)                        the starred rest of an unpacking (a list)
-#   ("put", expr, scope)                     a value stored into a container
-#   ("putb", binding)                        a binding's values stored into a container
-Binding = tuple[Any, ...]
-
-_SKIP_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "comma",
-        "semicolon",
-        "colon",
-        "equal",
-        "dot",
-        "operator",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "newline",
-        "asynchronous",
-        "arrow",
-        "star",
-        "star_tok",
-        "whitespace_before_colon",
-        "default_comma",
-        "default_equal",
-        "equal_token",
-        "walrus",
-        "at",
-        "first_line",
-        "prefix",
-        "value_whitespace",
-    }
+from mixpeek_tools.scanner.patterns import bind_pattern_names
+from mixpeek_tools.scanner.scope_model import (
+    CONTAINER_PUTS,
+    Binding,
+    ImportUse,
+    Scope,
+    child_fields,
+    dotted,
+    ident,
 )
-_FIELDS: dict[type, tuple[str, ...]] = {}
-CONTAINER_PUTS = frozenset({"append", "appendleft", "add", "insert", "extend", "update", "setdefault", "push"})
-
-
-def child_fields(tp: type) -> tuple[str, ...]:
-    """Names of the fields of a libcst node type that can hold code (not whitespace/tokens)."""
-    fields = _FIELDS.get(tp)
-    if fields is None:
-        fields = tuple(
-            f.name
-            for f in dataclasses.fields(tp)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELDS[tp] = fields
-    return fields
-
-
-def ident(name: str) -> str:
-    """An identifier as Python sees it: NFKC-normalised (fullwidth letters become ASCII ones)."""
-    return name if name.isascii() else unicodedata.normalize("NFKC", name)
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain (as in import statements), else ``None``."""
-    if isinstance(node, cst.Name):
-        return ident(node.value)
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return None if base is None else f"{base}.{ident(node.attr.value)}"
-    return None
-
-
-class Scope:
-    """One Python scope and what is bound in it."""
-
-    __slots__ = (
-        "bindings",
-        "cls",
-        "cond_flag",
-        "conditional",
-        "first_top",
-        "global_names",
-        "kind",
-        "node",
-        "nonlocal_names",
-        "param_index",
-        "params",
-        "parent",
-        "returns",
-        "self_attrs",
-        "self_name",
-        "stars",
-    )
-
-    def __init__(self, kind: str, parent: Scope | None, node: cst.CSTNode | None = None) -> None:
-        self.kind = kind  # module | function | lambda | class | comprehension
-        self.parent = parent
-        self.node = node
-        self.bindings: dict[str, list[Binding]] = {}
-        self.first_top: dict[str, int] = {}
-        self.conditional: set[str] = set()
-        self.cond_flag = False
-        self.global_names: set[str] = set()
-        self.nonlocal_names: set[str] = set()
-        self.stars: list[str] = []
-        self.returns: list[cst.BaseExpression] = []
-        self.params: dict[str, cst.Param] = {}
-        self.param_index: dict[str, int] = {}
-        self.self_attrs: dict[str, list[Binding]] = {}
-        self.self_name: str | None = None
-        self.cls: ClassV | None = None
-
-    def bind(self, name: str, binding: Binding, top: int | None = None) -> None:
-        self.bindings.setdefault(name, []).append(binding)
-        if self.cond_flag:
-            self.conditional.add(name)
-        if top is not None and name not in self.first_top:
-            self.first_top[name] = top
-
-    def function_scope(self) -> Scope:
-        """The scope a walrus binds in: the nearest one that is not a comprehension."""
-        scope: Scope = self
-        while scope.kind == "comprehension" and scope.parent is not None:
-            scope = scope.parent
-        return scope
-
-
-@dataclasses.dataclass
-class ImportUse:
-    """One name an import statement brings in, to be checked against the catalog."""
-
-    node: cst.CSTNode
-    qname: str
-    star: bool = False
+from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassV, Func, Ref, Value
 
 
 class Binder:
@@ -181,7 +51,11 @@ class Binder:
         self.sinks: list[tuple[cst.BaseExpression, Scope, str, cst.Call | None]] = []
         # Writes of ``__code__`` (``f.__code__ = ...``): swapping a function's code.
         self.code_writes: list[cst.CSTNode] = []
-        self._dispatch: dict[type, Callable[[Any], None]] = {
+        self._dispatch = self._handlers()
+
+    def _handlers(self) -> dict[type, Callable[[Any], None]]:
+        """The method that binds each node type; types missing here are walked through."""
+        return {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
             cst.ClassDef: self._class,
@@ -339,7 +213,7 @@ class Binder:
         comp: cst.CompFor | None = node.for_in  # type: ignore[attr-defined]
         while comp is not None:
             self.walk(comp.iter)
-            self._bind_target(comp.target, ("it", comp.iter, scope))
+            self.bind_target(comp.target, ("it", comp.iter, scope))
             for cond in comp.ifs:
                 self.walk(cond.test)
             comp = comp.inner_for_in
@@ -427,7 +301,7 @@ class Binder:
 
     # -- statements that bind ------------------------------------------------------------
 
-    def _bind_target(self, target: cst.BaseExpression, binding: Binding, path: tuple[int, ...] = ()) -> None:
+    def bind_target(self, target: cst.BaseExpression, binding: Binding, path: tuple[int, ...] = ()) -> None:
         if isinstance(target, cst.Name):
             name = ident(target.value)
             scope = self.scope
@@ -439,11 +313,11 @@ class Binder:
                 inner = element.value
                 if isinstance(element, cst.StarredElement):
                     rest: Binding = ("star", binding) if binding[0] in ("e", "it") and not path else ("v", UNKNOWN_SET)
-                    self._bind_target(inner, rest)
+                    self.bind_target(inner, rest)
                 else:
-                    self._bind_target(inner, binding, (*path, index))
+                    self.bind_target(inner, binding, (*path, index))
         elif isinstance(target, cst.StarredElement):
-            self._bind_target(target.value, ("v", UNKNOWN_SET))
+            self.bind_target(target.value, ("v", UNKNOWN_SET))
         elif isinstance(target, cst.Attribute):
             self.walk(target.value)
             self._bind_self_attr(target, self._unpacked(binding, path))
@@ -483,7 +357,7 @@ class Binder:
         self.walk(node.value)
         self._sink_target_kinds([t.target for t in node.targets], node.value)
         for target in node.targets:
-            self._bind_target(target.target, ("e", node.value, self.scope))
+            self.bind_target(target.target, ("e", node.value, self.scope))
 
     def _sink_target_kinds(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
         """A value stored anywhere but a plain local name escapes the resolver's tracking."""
@@ -502,22 +376,22 @@ class Binder:
         if node.value is not None:
             self.walk(node.value)
             self._sink_target_kinds([node.target], node.value)
-            self._bind_target(node.target, ("e", node.value, self.scope))
+            self.bind_target(node.target, ("e", node.value, self.scope))
         if isinstance(node.target, cst.Name):
-            self._bind_target(node.target, ("ann", node.annotation.annotation, self.scope))
+            self.bind_target(node.target, ("ann", node.annotation.annotation, self.scope))
         elif node.value is None:
-            self._bind_target(node.target, ("v", UNKNOWN_SET))
+            self.bind_target(node.target, ("v", UNKNOWN_SET))
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         self.walk(node.value)
         self.sink(node.value, "combined into another value")
         if isinstance(node.target, cst.Name):
             self._name(node.target)
-        self._bind_target(node.target, ("v", UNKNOWN_SET))
+        self.bind_target(node.target, ("v", UNKNOWN_SET))
 
     def _for(self, node: cst.For) -> None:
         self.walk(node.iter)
-        self._bind_target(node.target, ("it", node.iter, self.scope))
+        self.bind_target(node.target, ("it", node.iter, self.scope))
         self.walk(node.body)
         if node.orelse is not None:
             self.walk(node.orelse)
@@ -526,15 +400,15 @@ class Binder:
         for item in node.items:
             self.walk(item.item)
             if item.asname is not None:
-                self._bind_target(item.asname.name, ("e", item.item, self.scope))
-                self._bind_target(item.asname.name, ("v", UNKNOWN_SET))
+                self.bind_target(item.asname.name, ("e", item.item, self.scope))
+                self.bind_target(item.asname.name, ("v", UNKNOWN_SET))
         self.walk(node.body)
 
     def _except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if node.type is not None:
             self.walk(node.type)
         if node.name is not None:
-            self._bind_target(node.name.name, ("v", UNKNOWN_SET))
+            self.bind_target(node.name.name, ("v", UNKNOWN_SET))
         self.walk(node.body)
 
     def _return(self, node: cst.Return) -> None:
@@ -560,38 +434,11 @@ class Binder:
         for case in node.cases:
             pattern = case.pattern
             if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is not None:
-                self._bind_target(pattern.name, ("e", node.subject, self.scope))  # case x: binds the subject
-            self._bind_pattern_names(pattern)
+                self.bind_target(pattern.name, ("e", node.subject, self.scope))  # case x: binds the subject
+            bind_pattern_names(self, pattern)
             if case.guard is not None:
                 self.walk(case.guard)
             self.walk(case.body)
-
-    def _bind_pattern_names(self, pattern: cst.CSTNode) -> None:
-        """Capture names in ``case`` patterns bind unknown values; value patterns are loads."""
-        if isinstance(pattern, cst.MatchAs):
-            if pattern.name is not None:
-                self._bind_target(pattern.name, ("v", UNKNOWN_SET))
-            if pattern.pattern is not None:
-                self._bind_pattern_names(pattern.pattern)
-            return
-        if isinstance(pattern, cst.MatchStar):
-            if pattern.name is not None:
-                self._bind_target(pattern.name, ("v", UNKNOWN_SET))
-            return
-        if isinstance(pattern, cst.MatchValue):
-            self.walk(pattern.value)
-            return
-        if isinstance(pattern, cst.MatchMapping) and pattern.rest is not None:
-            self._bind_target(pattern.rest, ("v", UNKNOWN_SET))
-        if isinstance(pattern, cst.MatchClass):
-            self.walk(pattern.cls)
-        for name in child_fields(type(pattern)):
-            value = getattr(pattern, name)
-            items = value if isinstance(value, (list, tuple)) else [value]
-            for item in items:
-                if isinstance(item, (cst.MatchPattern, cst.MatchSequenceElement, cst.MatchMappingElement, cst.MatchKeywordElement, cst.MatchOrElement)):
-                    inner = getattr(item, "pattern", item) if not isinstance(item, cst.MatchPattern) else item
-                    self._bind_pattern_names(inner)
 
     # -- imports -------------------------------------------------------------------------
 
@@ -603,11 +450,11 @@ class Binder:
             full = canonical(full)
             self.imports.append(ImportUse(alias, full))
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._bind_target(alias.asname.name, ("v", frozenset({Ref(full)})))
+                self.bind_target(alias.asname.name, ("v", frozenset({Ref(full)})))
             else:
                 written = dotted(alias.name) or full
                 head = written.split(".")[0]
-                self._bind_target(
+                self.bind_target(
                     cst.Name(head), ("v", frozenset({Ref(canonical(head))}))
                 )
 
@@ -622,7 +469,7 @@ class Binder:
             if not dots:
                 self.module_scope.stars.append(base)
             return
-        from mixpeek_tools.scanner.resolve import attribute_qname
+        from mixpeek_tools.scanner.resolve_common import attribute_qname
 
         for alias in node.names:
             name = dotted(alias.name)
@@ -632,7 +479,7 @@ class Binder:
             self.imports.append(ImportUse(alias, qname))
             target = alias.asname.name if alias.asname is not None else alias.name
             if isinstance(target, cst.Name):
-                self._bind_target(target, ("v", frozenset({Ref(qname)})))
+                self.bind_target(target, ("v", frozenset({Ref(qname)})))
 
 
 def bind_module(module: cst.Module) -> Binder:

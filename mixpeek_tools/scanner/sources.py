@@ -165,30 +165,33 @@ def notebook_code(data: bytes) -> CodeUnit:
             shell_cell = magic in SHELL_CELL_MAGICS
             python_body = magic in PYTHON_CELL_MAGICS
         for offset, raw in enumerate(cell_lines, start=1):
-            index = len(lines) + 1
-            stripped = raw.strip()
-            code = raw
-            if offset == 1 and first.startswith("%%"):
-                code = ""
-                if shell_cell:
-                    unit.shell_lines.append((index, raw))
-            elif not python_body or shell_cell:
-                code = ""
-            elif stripped.startswith("!") or re.match(r"^[\w.\[\]]+\s*=\s*!", stripped):
-                unit.shell_lines.append((index, raw))
-                code = ""
-            elif stripped.startswith("%"):
-                magic = stripped[1:].split()[0] if stripped[1:].split() else ""
-                if magic in SHELL_LINE_MAGICS or magic in CODE_LINE_MAGICS:
-                    unit.shell_lines.append((index, raw))
-                code = ""
-            elif stripped.endswith("?") and not stripped.startswith("#"):
-                code = ""
+            header = offset == 1 and first.startswith("%%")
+            code, escape = _cell_line(raw, header=header, shell_cell=shell_cell,
+                                      python_body=python_body)  # fmt: skip
+            if escape:
+                unit.shell_lines.append((len(lines) + 1, raw))
             lines.append(code)
             line_map.append((number, offset))
     unit.text = "\n".join(lines) + "\n"
     unit.line_map = line_map
     return unit
+
+
+def _cell_line(raw: str, *, header: bool, shell_cell: bool, python_body: bool) -> tuple[str, bool]:
+    """One notebook line: (the code kept for Python, whether it is a shell or code-loading escape)."""
+    stripped = raw.strip()
+    if header:  # the %%magic line itself
+        return "", shell_cell
+    if not python_body or shell_cell:
+        return "", False
+    if stripped.startswith("!") or re.match(r"^[\w.\[\]]+\s*=\s*!", stripped):
+        return "", True
+    if stripped.startswith("%"):
+        magic = stripped[1:].split()[0] if stripped[1:].split() else ""
+        return "", magic in SHELL_LINE_MAGICS or magic in CODE_LINE_MAGICS
+    if stripped.endswith("?") and not stripped.startswith("#"):
+        return "", False
+    return raw, False
 
 
 def pth_code(text: str) -> CodeUnit:

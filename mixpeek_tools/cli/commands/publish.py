@@ -53,7 +53,6 @@ def publish_command(
     Exit 1 checks failed (here or on the server), 2 bad input or refused, 3 network or server.
     """
     from mixpeek_tools.cli.plugin_dir import require_plugin
-    from mixpeek_tools.publishing.flow import AlreadyPublished, publish
 
     opts = settings()
     if archive_file is None:
@@ -64,21 +63,33 @@ def publish_command(
         say(f"warning: {finding.location()} {finding.rule}: {finding.message}")
     if not as_json:
         _print_archive(prepared, opts.verbose)
-    meta = prepared.metadata
     if api is None:
-        if as_json:
-            emit_json({"dry_run": True, **_prepared_json(prepared)})
-        else:
-            click.echo(
-                f"Dry run: {meta.name} ({prepared.version_note}) is ready to publish; "
-                "nothing was uploaded."
-            )
+        _print_dry_run(prepared, as_json)
         return
     if not yes and opts.may_prompt and not as_json:
         click.confirm(
-            f"Publish {meta.name} ({prepared.version_note}) to {api.namespace} at {api.base_url}?",
+            f"Publish {prepared.metadata.name} ({prepared.version_note}) to {api.namespace} at "
+            f"{api.base_url}?",
             abort=True,
         )
+    _upload(prepared, api, skip_existing=skip_existing, as_json=as_json)
+
+
+def _print_dry_run(prepared: Prepared, as_json: bool) -> None:
+    """--dry-run: the archive is ready and nothing went over the network."""
+    if as_json:
+        emit_json({"dry_run": True, **_prepared_json(prepared)})
+    else:
+        click.echo(
+            f"Dry run: {prepared.metadata.name} ({prepared.version_note}) is ready to publish; "
+            "nothing was uploaded."
+        )
+
+
+def _upload(prepared: Prepared, api: PluginApi, *, skip_existing: bool, as_json: bool) -> None:
+    """Upload and confirm, then print the outcome; --skip-existing turns a 409 into a success."""
+    from mixpeek_tools.publishing.flow import AlreadyPublished, publish
+
     try:
         result = publish(prepared, api, say=say)
     except AlreadyPublished as err:

@@ -22,7 +22,7 @@ from mixpeek_tools.errors import ChecksFailed
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.executor import PipelinePlan, RunStats
     from mixpeek_tools.runtime.outputs import OutputReport
-    from mixpeek_tools.runtime.run import RunReport
+    from mixpeek_tools.runtime.run import RunReport, RunRequest
 
 
 def _summary(
@@ -167,31 +167,33 @@ def run_command(
     if guard:
         rerun_guarded(path)
     from mixpeek_tools.cli.context import settings
-    from mixpeek_tools.runtime.run import RunRequest, run_file
+    from mixpeek_tools.runtime.run import run_file
 
     progress = RowProgress(quiet=settings().quiet)
-    request = RunRequest(
-        plugin=path,
-        input=input_path,
-        output=output_path,
-        engine=engine,
-        params=parse_params(params, params_file) or {},
-        batch_size=batch_size,
-        limit=limit,
-        on_error=on_error,
-        placeholder_services=placeholder_services,
-        cpu_fallback=cpu_fallback,
-        cpu_threads=cpu_threads,
-        cpu_processes=cpu_processes,
-        s3_endpoint_url=s3_endpoint_url,
-        verbose=settings().verbose,
-        on_progress=progress.update,
-        on_size=progress.set_total,
+    request = _request(
+        progress, plugin=path, input=input_path, output=output_path, engine=engine,
+        params=parse_params(params, params_file) or {}, batch_size=batch_size, limit=limit,
+        on_error=on_error, placeholder_services=placeholder_services, cpu_fallback=cpu_fallback,
+        cpu_threads=cpu_threads, cpu_processes=cpu_processes, s3_endpoint_url=s3_endpoint_url,
     )
     try:
         result = run_file(request)
     finally:
         progress.close()
+    _print_outcome(result, engine, output_format)
+
+
+def _request(progress: RowProgress, **fields: Any) -> RunRequest:
+    """The library's request from the parsed options, wired to this terminal's progress display."""
+    from mixpeek_tools.cli.context import settings
+    from mixpeek_tools.runtime.run import RunRequest
+
+    return RunRequest(**fields, verbose=settings().verbose, on_progress=progress.update,
+                      on_size=progress.set_total)
+
+
+def _print_outcome(result: RunReport, engine: str, output_format: str) -> None:
+    """Print the run's summary (text or JSON); rows failed or invalid outputs exit 1."""
     if output_format == "json":
         click.echo(json.dumps(report_document(result), indent=2, default=str))
     else:

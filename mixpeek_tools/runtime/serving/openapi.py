@@ -77,9 +77,6 @@ def openapi_document(
     components["ValidationError"] = _VALIDATION_ERROR
     components["Error"] = _ERROR
 
-    def ref(model: str) -> dict[str, Any]:
-        return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
-
     return {
         "openapi": "3.1.0",
         "info": {
@@ -95,29 +92,37 @@ def openapi_document(
                     "responses": {"200": {"description": "The server is up."}},
                 }
             },
-            "/predict": {
-                "post": {
-                    "summary": f"Run {name} on one input",
-                    "operationId": "predict",
-                    "requestBody": {"required": True, "content": ref("PredictRequest")},
-                    "responses": {
-                        "200": {
-                            "description": "The output object.",
-                            "content": {"application/json": {"schema": output}},
-                        },
-                        "422": {
-                            "description": "The request does not match the schemas.",
-                            "content": ref("ValidationError"),
-                        },
-                        "500": {
-                            "description": "The service failed or returned invalid output.",
-                            "content": ref("Error"),
-                        },
-                    },
-                }
-            },
+            "/predict": {"post": _predict_operation(name, output)},
         },
         "components": {"schemas": components},
+    }
+
+
+def _json_ref(model: str) -> dict[str, Any]:
+    """A JSON body whose schema is the component ``model``."""
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
+
+
+def _predict_operation(name: str, output: dict[str, Any]) -> dict[str, Any]:
+    """``POST /predict``: the request component, the output schema and the two error bodies."""
+    return {
+        "summary": f"Run {name} on one input",
+        "operationId": "predict",
+        "requestBody": {"required": True, "content": _json_ref("PredictRequest")},
+        "responses": {
+            "200": {
+                "description": "The output object.",
+                "content": {"application/json": {"schema": output}},
+            },
+            "422": {
+                "description": "The request does not match the schemas.",
+                "content": _json_ref("ValidationError"),
+            },
+            "500": {
+                "description": "The service failed or returned invalid output.",
+                "content": _json_ref("Error"),
+            },
+        },
     }
 
 
