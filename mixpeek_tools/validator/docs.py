@@ -77,63 +77,78 @@ def rule_section(rule: type[Rule]) -> list[str]:
     return lines
 
 
+_INTRO = [
+    "# Checks reference",
+    "",
+    GENERATED,
+    "",
+    "`mixpeek plugin test` runs these checks; `mixpeek plugin validate` runs the static ones",
+    "(structure, names, schemas, pipeline, security). Select or skip checks by name with",
+    "`--select`/`--skip` or `[tool.mixpeek]`; the security check always runs. A run fails",
+    "(exit 1) exactly when an error-severity finding remains.",
+    "",
+    "**The static gate comes first.** Checks that neither import nor execute the plugin",
+    "(structure, names, security) run before every check that does (schemas, pipeline, tests,",
+    "sample data); when the security check has an error, those are reported as not run and",
+    "the plugin is never imported. `publish` runs only the gate (it never imports the plugin;",
+    "the registry runs the rest in its guarded child).",
+    "",
+    "**What is checked is what ships.** Every check sees the plugin's file set",
+    "(`mixpeek_tools.plugin.files`, the archive's own selection), and `validate`/`test`/`run`/",
+    "`serve` import the plugin from a staged copy of exactly those files, source only: a module",
+    "that `.gitignore`/`.mixpeekignore` leaves out fails the import (MP003) as it would on the",
+    "platform, and bytecode or native extensions are never loaded.",
+    "",
+]
+
+
 def checks_markdown(checks: Iterable[Check], meta: Iterable[type[Rule]]) -> str:
     """The whole ``docs/checks.md``."""
-    from mixpeek_tools.validator import examples
-
     checks = list(checks)
-    lines = [
-        "# Checks reference",
-        "",
-        GENERATED,
-        "",
-        "`mixpeek plugin test` runs these checks; `mixpeek plugin validate` runs the static ones",
-        "(structure, names, schemas, pipeline, security). Select or skip checks by name with",
-        "`--select`/`--skip` or `[tool.mixpeek]`; the security check always runs. A run fails",
-        "(exit 1) exactly when an error-severity finding remains.",
-        "",
-        "**The static gate comes first.** Checks that neither import nor execute the plugin",
-        "(structure, names, security) run before every check that does (schemas, pipeline, tests,",
-        "sample data); when the security check has an error, those are reported as not run and",
-        "the plugin is never imported. `publish` runs only the gate (it never imports the plugin;",
-        "the registry runs the rest in its guarded child).",
-        "",
-        "**What is checked is what ships.** Every check sees the plugin's file set",
-        "(`mixpeek_tools.plugin.files`, the archive's own selection), and `validate`/`test`/`run`/",
-        "`serve` import the plugin from a staged copy of exactly those files, source only: a module",
-        "that `.gitignore`/`.mixpeekignore` leaves out fails the import (MP003) as it would on the",
-        "platform, and bytecode or native extensions are never loaded.",
-        "",
-        "| order | check | runs under | what it checks |",
-        "|---|---|---|---|",
-    ]
-    for check in checks:
-        where = "test, validate" if check.static else "test"
-        lines.append(f"| {check.order} | `{check.name}` | {where} | {check.description} |")
+    lines = [*_INTRO, *_check_table(checks)]
     lines.extend(["", "## Configuration", "", "```toml"])
     lines.extend(_config_example())
     lines.extend(["```", "", "## Pre-commit hook", ""])
     lines.extend(_precommit_doc())
-    lines.extend(["", "## Examples", ""])
-    lines.append(
-        f"Every rule's examples are laid over one baseline plugin (package `{examples.PACKAGE}`) "
-        "and only the files they change are shown. The baseline's files are "
-        + ", ".join(f"`{n}`" for n in examples.BASELINE)
-        + " (see `mixpeek_tools/validator/examples.py`)."
-    )
-    lines.append("")
+    lines.extend(_examples_intro())
     for check in checks:
-        lines.extend([f"## {check.name}", "", check.description, ""])
-        if check.mandatory:
-            lines.extend(["This check cannot be skipped.", ""])
-        if check.name == "security" and not check.rules:
-            lines.extend(_scanner_rules())
-        for rule in check.rules:
-            lines.extend(rule_section(rule))
+        lines.extend(_check_section(check))
     lines.extend(["## meta", "", "Problems with the run itself rather than with one rule.", ""])
     for rule in meta:
         lines.extend(rule_section(rule))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _check_table(checks: list[Check]) -> list[str]:
+    lines = ["| order | check | runs under | what it checks |", "|---|---|---|---|"]
+    for check in checks:
+        where = "test, validate" if check.static else "test"
+        lines.append(f"| {check.order} | `{check.name}` | {where} | {check.description} |")
+    return lines
+
+
+def _examples_intro() -> list[str]:
+    from mixpeek_tools.validator import examples
+
+    return [
+        "", "## Examples", "",
+        f"Every rule's examples are laid over one baseline plugin (package `{examples.PACKAGE}`) "
+        "and only the files they change are shown. The baseline's files are "
+        + ", ".join(f"`{n}`" for n in examples.BASELINE)
+        + " (see `mixpeek_tools/validator/examples.py`).",
+        "",
+    ]  # fmt: skip
+
+
+def _check_section(check: Check) -> list[str]:
+    lines = [f"## {check.name}", "", check.description, ""]
+    if check.mandatory:
+        lines.extend(["This check cannot be skipped.", ""])
+    if check.name == "security" and not check.rules:
+        lines.extend(_scanner_rules())
+    for rule in check.rules:
+        lines.extend(rule_section(rule))
+    return lines
 
 
 def _scanner_rules() -> list[str]:
