@@ -161,6 +161,8 @@ def _fast_report(
     selected = df[flags] if not flags.all() else df
     if all(f in df.columns for f in required):
         names = [f for f in all_fields(schema) if f in df.columns]
+        if _columns_valid(selected, schema, names):
+            return _all_valid(df, flags, len(selected))
         objs = selected[names].to_dict("records")
     elif "output" in df.columns:
         objs = selected["output"].tolist()
@@ -172,14 +174,71 @@ def _fast_report(
         _adapter(schema).validate_python(objs)
     except ValidationError:
         return None
+    return _all_valid(df, flags, len(objs))
+
+
+def _all_valid(df: pd.DataFrame, flags: np.ndarray, checked: int) -> OutputReport:
     skipped = (
         []
         if flags.all()
         else [_row_number(label, n) for n, label in enumerate(df.index) if not flags[n]]
     )
     return OutputReport(
-        checked=len(objs), valid=len(objs), unprocessed=skipped, unprocessed_count=len(skipped)
+        checked=checked, valid=checked, unprocessed=skipped, unprocessed_count=len(skipped)
     )
+
+
+_PLAIN_KINDS = {int: "iu", float: "f", bool: "b"}
+_CONFIG_THAT_VALIDATES = (
+    "strict",
+    "allow_inf_nan",
+    "coerce_numbers_to_str",
+    "revalidate_instances",
+)
+
+
+def _plain_model(schema: Any) -> bool:
+    """Whether ``schema`` only checks types: no validators, constraints, aliases or config that
+    validates, and every field a plain ``int``, ``float``, ``bool`` or ``str``."""
+    from pydantic import BaseModel
+
+    decorators = getattr(schema, "__pydantic_decorators__", None)
+    if decorators is None or any(
+        getattr(decorators, kind) for kind in
+        ("validators", "field_validators", "root_validators", "model_validators")
+    ):  # fmt: skip
+        return False
+    if schema.model_post_init is not BaseModel.model_post_init:
+        return False
+    config = getattr(schema, "model_config", {}) or {}
+    if any(k.startswith("str_") or k in _CONFIG_THAT_VALIDATES for k in config):
+        return False
+    return all(
+        info.annotation in (int, float, bool, str) and not info.metadata
+        and info.alias is None and info.validation_alias is None
+        for info in schema.model_fields.values()
+    )  # fmt: skip
+
+
+def _columns_valid(frame: pd.DataFrame, schema: Any, names: list[str]) -> bool:
+    """Every row valid, decided per column (no row objects): only for a :func:`_plain_model`
+    whose columns hold exactly the field's type with no missing values. Anything else answers
+    False and the rows are validated by pydantic as before."""
+    if frame.columns.has_duplicates or not _plain_model(schema):
+        return False
+    return all(_column_fits(frame[name], schema.model_fields[name].annotation) for name in names)
+
+
+def _column_fits(column: pd.Series, annotation: Any) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    dtype = column.dtype
+    if annotation is str:
+        return isinstance(dtype, pd.StringDtype) and not column.isna().any()
+    if not (isinstance(dtype, np.dtype) and dtype.kind in _PLAIN_KINDS[annotation]):
+        return False
+    return dtype.kind != "f" or bool(np.isfinite(column.to_numpy()).all())
 
 
 def validate_output_rows(

@@ -79,3 +79,42 @@ def test_merged_reports_count_everything_but_keep_a_bounded_sample() -> None:
     assert total.error_count == 1800
     assert len(total.errors) == MAX_KEPT
     assert total.checked == 1800
+
+
+def test_plain_schema_checked_per_column_gives_the_row_by_row_answer() -> None:
+    """The per-column shortcut (plain int/str fields, matching dtypes) counts what pydantic
+    would; a wrong value, a constraint or a validator still finds the exact rows."""
+    import numpy as np
+    import pandas as pd
+    from pydantic import BaseModel, Field, field_validator
+
+    from mixpeek_tools.runtime.outputs import validate_output_rows
+
+    class Plain(BaseModel):
+        length: int
+        upper: str
+
+    class Bounded(BaseModel):
+        length: int = Field(gt=1)
+        upper: str
+
+    class Checked(BaseModel):
+        length: int
+        upper: str
+
+        @field_validator("upper")
+        @classmethod
+        def upper_only(cls, value: str) -> str:
+            if value != value.upper():
+                raise ValueError("not upper case")
+            return value
+
+    frame = pd.DataFrame({"length": [1, 2, 3], "upper": pd.array(["A", "b", "C"], dtype="str")})
+    report = validate_output_rows(frame, Plain, np.array([True, True, False]))
+    assert (report.checked, report.valid, report.unprocessed) == (2, 2, [3])
+    assert [e.row for e in validate_output_rows(frame, Bounded).errors] == [1]
+    assert [e.row for e in validate_output_rows(frame, Checked).errors] == [2]
+    fractional = frame.assign(length=[1.0, 2.5, 3.0])
+    assert [e.row for e in validate_output_rows(fractional, Plain).errors] == [2]
+    missing = frame.assign(upper=pd.array(["A", None, "C"], dtype="str"))
+    assert [e.row for e in validate_output_rows(missing, Plain).errors] == [2]

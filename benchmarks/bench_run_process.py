@@ -1,0 +1,82 @@
+"""Whole process: ``mixpeek plugin run`` over 200,000 short rows (read, process, write, start-up
+included) against a bare pandas script calling the same processor (read, process, write), both
+as fresh ``python`` processes on the same Parquet input, timed in the same run, alternating.
+Target: at least 0.9x the bare throughput (issue 15, item 6).
+
+    PYTHONPATH=. python benchmarks/bench_run_process.py [--rows 200000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_run_s3 import _plugin  # noqa: E402  (the same text plugin and processor)
+
+BARE = """
+import sys
+import pandas as pd
+sys.path.insert(0, sys.argv[3])
+from bench_text.processors import TextStats
+service = TextStats({})
+frame = pd.read_parquet(sys.argv[1])
+parts = [service(frame.iloc[i:i + 4096].copy()) for i in range(0, len(frame), 4096)]
+pd.concat(parts).to_parquet(sys.argv[2])
+"""
+
+
+def _data(path: Path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+    texts = [f"{words[i % 8]} {words[(i * 7) % 8]} row {i}" for i in range(rows)]
+    pq.write_table(pa.table({"text": texts}), path)
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ))
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        plugin = _plugin(root)
+        source = root / "in.parquet"
+        _data(source, args.rows)
+        (root / "bare.py").write_text(textwrap.dedent(BARE))
+        kit = [sys.executable, "-m", "mixpeek_tools.cli.main", "plugin", "run", "--path", str(plugin),
+               "--input", str(source), "--output", str(root / "kit.parquet")]  # fmt: skip
+        bare = [sys.executable, str(root / "bare.py"), str(source), str(root / "bare.parquet"),
+                str(root)]  # fmt: skip
+        _timed(bare), _timed(kit)  # warm-up: file cache, bytecode
+        bare_s, kit_s = [], []
+        for turn in range(args.repeat):  # alternating order: the machine is shared
+            pair = [(bare_s, bare), (kit_s, kit)]
+            for times, command in pair if turn % 2 == 0 else reversed(pair):
+                times.append(_timed(command))
+    best = min(bare_s) / min(kit_s)
+    median = statistics.median(bare_s) / statistics.median(kit_s)
+    print(f"rows: {args.rows:,}")
+    print(f"bare pandas script: best {min(bare_s):.2f}s  median {statistics.median(bare_s):.2f}s")
+    print(f"mixpeek plugin run: best {min(kit_s):.2f}s  median {statistics.median(kit_s):.2f}s")
+    print(f"ratio kit/bare throughput: best {best:.2f}x  medians {median:.2f}x (target >= 0.90x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
