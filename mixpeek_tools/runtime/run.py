@@ -80,7 +80,7 @@ def run_file(request: RunRequest) -> RunReport:
     from mixpeek_tools.runtime.core import processed_flags
     from mixpeek_tools.runtime.engines import get_engine
     from mixpeek_tools.runtime.outputs import OutputReport, validate_output_rows
-    from mixpeek_tools.runtime.plan import RunOptions, plan_pipeline
+    from mixpeek_tools.runtime.plan import plan_pipeline
     from mixpeek_tools.runtime.sources import open_source
     from mixpeek_tools.runtime.storage import StorageOptions
     from mixpeek_tools.runtime.writers import FrameWriter
@@ -89,19 +89,7 @@ def run_file(request: RunRequest) -> RunReport:
     source_uri, target_uri = str(request.input), str(request.output)
     _check_locations(source_uri, target_uri)
     source = open_source(source_uri, storage, limit=request.limit)
-    options = RunOptions(
-        on_error=request.on_error,
-        batch_size=request.batch_size,
-        cpu_threads=request.cpu_threads,
-        cpu_processes=request.cpu_processes,
-        placeholder_services=request.placeholder_services,
-        cpu_fallback=request.cpu_fallback,
-        on_progress=request.on_progress,
-    )
-    if request.placeholder_services:
-        import os
-
-        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
+    options = _options(request)
     plugin = load_plugin(request.plugin)
     size = source.rows()
     if request.on_size is not None:
@@ -121,6 +109,25 @@ def run_file(request: RunRequest) -> RunReport:
     finally:
         runner.close()
     return RunReport(plan, request.engine, runner.stats, report, target_uri)
+
+
+def _options(request: RunRequest) -> Any:
+    """The engines' run options from the request (placeholders also switch on for built-ins)."""
+    from mixpeek_tools.runtime.plan import RunOptions
+
+    if request.placeholder_services:
+        import os
+
+        os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
+    return RunOptions(
+        on_error=request.on_error,
+        batch_size=request.batch_size,
+        cpu_threads=request.cpu_threads,
+        cpu_processes=request.cpu_processes,
+        placeholder_services=request.placeholder_services,
+        cpu_fallback=request.cpu_fallback,
+        on_progress=request.on_progress,
+    )
 
 
 def _engine_stream(runner: Any, plan: Any, source: Any, read_size: int, options: Any) -> Any:

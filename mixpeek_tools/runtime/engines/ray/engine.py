@@ -20,6 +20,8 @@ from mixpeek_tools.runtime.engines.ray.session import _configure_data_context, _
 from mixpeek_tools.runtime.engines.ray.shipment import Input, Shipment
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mixpeek_tools.runtime.engines.actor_shares import Shares
 
 
@@ -68,11 +70,8 @@ class RayEngine:
     # -- internals ------------------------------------------------------------------------------
     def _run(self, plan: Any, options: Any, given: Input) -> Any:
         import gc
-        import time
 
         import ray
-
-        from mixpeek_tools.runtime.executor import PROCESSED_ATTR, ProcessedFlags
 
         factory = _factory(plan)
         if options.placeholder_services:
@@ -97,35 +96,15 @@ class RayEngine:
                 resources = (shares.cpus[index], shares.gpus[index])
                 ds = self._stage(ds, factory, index, step, resources, options, hub, shipped)
             tables = iter(_iter_blocks(ds))
-            for block in tables:
-                frame, flags = self._split(block)
-                frame.attrs[PROCESSED_ATTR] = ProcessedFlags(flags)
-                self.stats.rows_out += len(frame)
-                if options.on_progress is not None:
-                    options.on_progress(len(frame))
-                yield frame
-            if feed is not None and feed.error is not None:
-                raise feed.error
-            if feed is None:
-                self.stats.rows_in = int(ray.get(hub.rows_read.remote()))
-            self._collect(hub, plan, options)
+            yield from self._frames(tables, options)
+            self._after_stream(feed, hub, plan, options)
             completed = True
         except Exception as exc:
             failure = _unwrap(exc, plan)
         finally:
             # Stopping early (a failed row, an error, a closed consumer) must stop Ray Data's
             # executor too, or its actors keep their CPUs and the next run waits for them.
-            close = getattr(tables, "close", None)
-            if close is not None:
-                close()
-            if feed is not None:
-                feed.close()
-            if hub is not None:
-                ray.kill(hub)
-            _restore(previous)
-            shipped.remove()
-            self.stats.finished = time.perf_counter()
-            self._finish_step_stats()
+            self._release(tables, feed, hub, previous, shipped)
             # Ray Data's actor handles must become unreachable, or the actors (and their CPUs)
             # outlive the run for as long as the caller keeps the error (see _detached); an
             # interrupted run also leaves them in reference cycles, freed only by a collection.
@@ -134,6 +113,47 @@ class RayEngine:
                 gc.collect()
         if failure is not None:
             raise _detached(failure)
+
+    def _frames(self, tables: Any, options: Any) -> Iterator[Any]:
+        """The output blocks as pandas frames carrying their processed flags, counted."""
+        from mixpeek_tools.runtime.executor import PROCESSED_ATTR, ProcessedFlags
+
+        for block in tables:
+            frame, flags = self._split(block)
+            frame.attrs[PROCESSED_ATTR] = ProcessedFlags(flags)
+            self.stats.rows_out += len(frame)
+            if options.on_progress is not None:
+                options.on_progress(len(frame))
+            yield frame
+
+    def _after_stream(self, feed: Feed | None, hub: Any, plan: Any, options: Any) -> None:
+        """Once every block is out: the feed's own error, the row count, the step figures."""
+        import ray
+
+        if feed is not None and feed.error is not None:
+            raise feed.error
+        if feed is None:
+            self.stats.rows_in = int(ray.get(hub.rows_read.remote()))
+        self._collect(hub, plan, options)
+
+    def _release(self, tables: Any, feed: Feed | None, hub: Any, previous: dict[str, Any],
+                 shipped: Shipment) -> None:  # fmt: skip
+        """Stop the stream, the feed and the hub; restore Ray Data's context; final figures."""
+        import time
+
+        import ray
+
+        close = getattr(tables, "close", None)
+        if close is not None:
+            close()
+        if feed is not None:
+            feed.close()
+        if hub is not None:
+            ray.kill(hub)
+        _restore(previous)
+        shipped.remove()
+        self.stats.finished = time.perf_counter()
+        self._finish_step_stats()
 
     def _input(self, given: Input, hub: Any, previous: dict[str, Any], shipped: Shipment) -> Any:
         """The input dataset (and the feed, when the driver reads), with object-store file
