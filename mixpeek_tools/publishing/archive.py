@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import os
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -143,19 +144,32 @@ def _dir_infos(entries: list[ArchiveEntry]) -> dict[str, tarfile.TarInfo]:
 def write_archive(
     entries: list[ArchiveEntry], dest: Path, *, limit: int = MAX_ARCHIVE_BYTES
 ) -> ArchiveInfo:
-    """Write ``entries`` to ``dest`` (atomically, via a temporary file next to it)."""
+    """Write ``entries`` to ``dest`` as a reproducible .tar.gz (atomically, see write_digested)."""
+
+    def fill(digest: _DigestWriter) -> None:
+        with (
+            gzip.GzipFile(
+                filename="", mode="wb", fileobj=digest, compresslevel=GZIP_LEVEL, mtime=0
+            ) as gz,
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            _add_all(tar, entries)
+
+    return write_digested(entries, dest, fill, limit=limit)
+
+
+def write_digested(
+    entries: list[ArchiveEntry], dest: Path, fill: Callable[[_DigestWriter], None], *,
+    limit: int = MAX_ARCHIVE_BYTES,
+) -> ArchiveInfo:  # fmt: skip
+    """Let ``fill`` write an archive through a size-bounded digest into a temporary file next
+    to ``dest``, then move it into place: a failed or interrupted build leaves nothing behind."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
     try:
         with tmp.open("wb") as raw:
             digest = _DigestWriter(raw, limit)
-            with (
-                gzip.GzipFile(
-                    filename="", mode="wb", fileobj=digest, compresslevel=GZIP_LEVEL, mtime=0
-                ) as gz,
-                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
-            ):
-                _add_all(tar, entries)
+            fill(digest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -9,7 +9,6 @@ sha256 and md5 are known when it is closed and it is never read back.
 
 from __future__ import annotations
 
-import os
 import zipfile
 from enum import Enum
 from pathlib import Path
@@ -22,6 +21,7 @@ from mixpeek_tools.publishing.archive import (
     ArchiveInfo,
     _DigestWriter,
     write_archive,
+    write_digested,
 )
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the same instant as archive.FIXED_MTIME, zip's earliest
@@ -61,25 +61,13 @@ def write_zip(
     entries: list[ArchiveEntry], dest: Path, *, limit: int = MAX_ARCHIVE_BYTES
 ) -> ArchiveInfo:
     """A reproducible zip of ``entries`` (folders first as they appear, then each file)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
-    try:
-        with tmp.open("wb") as raw:
-            digest = _DigestWriter(raw, limit)
-            stream = cast(IO[bytes], digest)  # write and flush are all zipfile needs for "w"
-            with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
-                _add_zip_entries(zf, entries)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, dest)
-    return ArchiveInfo(
-        path=dest,
-        size=digest.size,
-        sha256=digest.sha256.hexdigest(),
-        md5=digest.md5.hexdigest(),
-        entries=entries,
-    )
+
+    def fill(digest: _DigestWriter) -> None:
+        stream = cast(IO[bytes], digest)  # write and flush are all zipfile needs for "w"
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
+            _add_zip_entries(zf, entries)
+
+    return write_digested(entries, dest, fill, limit=limit)
 
 
 def _add_zip_entries(zf: zipfile.ZipFile, entries: list[ArchiveEntry]) -> None:
