@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.cli.params import parse_params
+from mixpeek_tools.plugin.params_input import parse_params
 from mixpeek_tools.errors import BadInput
 
 

@@ -17,8 +17,8 @@ import click
 from mixpeek_tools.cli.context import settings
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.options import output_format_option
-from mixpeek_tools.cli.params import parse_params
-from mixpeek_tools.cli.plugin_dir import require_plugin, would_be_packed
+from mixpeek_tools.plugin.params_input import parse_params
+from mixpeek_tools.plugin.folder import require_plugin, would_be_packed
 from mixpeek_tools.errors import BadInput, ExitCode
 
 FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution adds)."

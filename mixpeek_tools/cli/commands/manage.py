@@ -213,7 +213,7 @@ def enable_command(
     namespace: str | None, plugin: str, params: str | None, no_deploy: bool, as_json: bool
 ) -> None:
     """Enable an organisation plugin in this namespace (and deploy it unless --no-deploy)."""
-    from mixpeek_tools.cli.params import parse_params
+    from mixpeek_tools.plugin.params_input import parse_params
 
     values = parse_params(params, None)
     api = connect_api(namespace)

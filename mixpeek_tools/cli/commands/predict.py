@@ -12,7 +12,7 @@ import logging
 import click
 
 from mixpeek_tools.cli.context import settings
-from mixpeek_tools.cli.params import parse_params
+from mixpeek_tools.plugin.params_input import parse_params
 
 
 @click.command(name="predict")
@@ -38,7 +38,7 @@ def predict_command(
     the plugin's input, parameter and output schemas the same way.
     Example: mixpeek plugin predict -i text=hello --params '{"threshold": 0.7}'
     """
-    from mixpeek_tools.cli.plugin_dir import require_plugin
+    from mixpeek_tools.plugin.folder import require_plugin
     from mixpeek_tools.runtime.serving.predict import predict_once
 
     require_plugin(path)

@@ -52,7 +52,7 @@ def publish_command(
     publishes a prebuilt archive unchanged, after the same local checks on its contents.
     Exit 1 checks failed (here or on the server), 2 bad input or refused, 3 network or server.
     """
-    from mixpeek_tools.cli.plugin_dir import require_plugin
+    from mixpeek_tools.plugin.folder import require_plugin
 
     opts = settings()
     if archive_file is None:

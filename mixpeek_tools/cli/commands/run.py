@@ -15,7 +15,7 @@ import click
 
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.options import output_format_option
-from mixpeek_tools.cli.params import parse_params
+from mixpeek_tools.plugin.params_input import parse_params
 from mixpeek_tools.cli.progress import RowProgress
 from mixpeek_tools.errors import ChecksFailed
 

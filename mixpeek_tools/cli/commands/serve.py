@@ -24,7 +24,7 @@ def serve_command(path: str, host: str, port: int, engine: str, reload: bool) ->
     (validated against the plugin's schemas; 422 with field errors on bad input),
     GET /openapi.json and a GET /docs page. Stop with Ctrl+C (exit code 130).
     """
-    from mixpeek_tools.cli.plugin_dir import require_plugin
+    from mixpeek_tools.plugin.folder import require_plugin
 
     require_plugin(path)
     verbose = settings().verbose

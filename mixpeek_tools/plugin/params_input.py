@@ -1,7 +1,7 @@
 """``--params`` / ``--params-file``: the plugin parameters a user passes on the command line.
 
-Shared by ``mixpeek plugin test`` and ``mixpeek plugin run`` so both accept and refuse exactly
-the same input with the same messages.
+Shared by ``mixpeek plugin test``, ``run``, ``predict`` and ``enable`` so all accept and refuse
+exactly the same input with the same messages; it reads the file, so it lives in the library.
 """
 
 from __future__ import annotations
