@@ -6,9 +6,7 @@ The exit code is the verdict: 0 only when no error-severity finding remains, 1 w
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,66 +15,11 @@ import click
 from mixpeek_tools.cli.context import settings
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.options import output_format_option
+from mixpeek_tools.errors import ExitCode
+from mixpeek_tools.plugin.folder import require_plugin
 from mixpeek_tools.plugin.params_input import parse_params
-from mixpeek_tools.plugin.folder import require_plugin, would_be_packed
-from mixpeek_tools.errors import BadInput, ExitCode
 
 FORMATS_HELP = "Report format: text, json, sarif (or one a check distribution adds)."
-PLACEHOLDER_ENV = "MIXPEEK_PLACEHOLDER_SERVICES"
-
-
-def _names(values: tuple[str, ...]) -> list[str]:
-    """``--select a,b --select c`` -> ``["a", "b", "c"]``."""
-    return [n.strip() for v in values for n in v.split(",") if n.strip()]
-
-
-def _reporter(reporters: dict[str, Callable[..., str]], fmt: str) -> Callable[..., str]:
-    if fmt not in reporters:
-        raise BadInput(
-            f"unknown report format {fmt!r}",
-            where="--format",
-            hint=f"Use one of: {', '.join(sorted(reporters))}",
-        )
-    return reporters[fmt]
-
-
-def check_output(path: Path, output: Path | None, fmt: str, fmt_given: bool,
-                 formats: set[str]) -> None:  # fmt: skip
-    """Refuse an ``--output`` that is really a format name, or that would be packed.
-
-    ``--output json`` used to write the text report to a file named ``json`` inside the plugin,
-    which the next publish then uploaded.
-    """
-    if output is None:
-        return
-    if not fmt_given and output.name in formats and output.parent == Path("."):
-        raise BadInput(
-            f"--output names the file the report is written to, and {output.name!r} looks like a "
-            "report format",
-            where=f"--output {output}",
-            hint=f"Did you mean --format {output.name}? (add --output FILE as well to write it to "
-            "a file)",
-        )
-    if would_be_packed(path, output):
-        raise BadInput(
-            "the report would be written inside the plugin folder, where the next publish "
-            "would pack it into the archive",
-            where=f"--output {output}",
-            hint="Write it outside the plugin, or under its .mixpeek/ folder (left out of "
-            "archives), e.g. --output .mixpeek/report.json",
-        )
-
-
-def _emit(text: str, output: Path | None, summary: str) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"cannot write the report: {exc.strerror}", where=str(output)) from exc
-    click.echo(f"{summary} (report written to {output})")
 
 
 def execute(
@@ -93,20 +36,19 @@ def execute(
     fmt_given: bool = True,
 ) -> None:
     """Run the checks, print the chosen report, exit 1 when an error remains."""
-    from mixpeek_tools.validator import runner
     from mixpeek_tools.validator.reporters import github
+    from mixpeek_tools.validator.run_and_report import CheckRequest, check_and_render
 
-    require_plugin(path)
-    session = runner.Session()
-    reporters = session.reporters()
-    check_output(path, output, fmt, fmt_given, set(reporters))
-    render = _reporter(reporters, fmt)
-    settings().say(f"Checking {path.resolve()}...")
-    report = runner.run(
-        path, static_only=static_only, select=_names(select), skip=_names(skip),
-        sample_data=sample_data, params=params, session=session,
-    )
-    _emit(render(report, verbose=verbose), output, report.summary())
+    request = CheckRequest(
+        path=path, static_only=static_only, sample_data=sample_data, params=params,
+        select=select, skip=skip, fmt=fmt, output=output, verbose=verbose, fmt_given=fmt_given,
+    )  # fmt: skip
+    done = check_and_render(request, say=settings().say)
+    report = done.report
+    if done.written_to is None:
+        click.echo(done.text, nl=False)
+    else:
+        click.echo(f"{report.summary()} (report written to {done.written_to})")
     if github.enabled():
         click.echo(github.render(report.findings, report.root), nl=False, err=fmt != "text" and output is None)
     if report.failed:
@@ -158,33 +100,19 @@ def test_command(
     Exits 0 only when no error remains, 1 when one does, 2 for bad usage or unreadable input.
     With --guard the whole run happens in a guarded child process (see docs/scanner.md).
     """
+    from mixpeek_tools.runtime.switches import enable_cpu_fallback, placeholder_outputs
+
     require_plugin(path)
     if cpu_fallback:  # read by the runtime's GPU check (mixpeek_tools.runtime.core)
-        os.environ["MIXPEEK_CPU_FALLBACK"] = "1"
+        enable_cpu_fallback()
     if guard:
         rerun_guarded(path)
-    with _placeholders(placeholder_services):
+    with placeholder_outputs(placeholder_services):
         execute(
             path=path, static_only=False, sample_data=sample_data,
             params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
             output=output, verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
         )
-
-
-@contextlib.contextmanager
-def _placeholders(enabled: bool) -> Iterator[None]:
-    """Switch placeholder outputs on as `plugin run` does (its environment variable, which the
-    plugin's own pytest run inherits too), and restore the environment afterwards."""
-    before = os.environ.get(PLACEHOLDER_ENV)
-    if enabled:
-        os.environ[PLACEHOLDER_ENV] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(PLACEHOLDER_ENV, None)
-        else:
-            os.environ[PLACEHOLDER_ENV] = before
 
 
 @click.command(name="validate")

@@ -15,9 +15,9 @@ import click
 
 from mixpeek_tools.cli.guarded import guard_option, rerun_guarded
 from mixpeek_tools.cli.options import output_format_option
-from mixpeek_tools.plugin.params_input import parse_params
 from mixpeek_tools.cli.progress import RowProgress
 from mixpeek_tools.errors import ChecksFailed
+from mixpeek_tools.plugin.params_input import parse_params
 
 if TYPE_CHECKING:
     from mixpeek_tools.runtime.executor import PipelinePlan, RunStats
