@@ -54,6 +54,16 @@ def connect_api(namespace: str | None) -> PluginApi:
 
 
 @contextlib.contextmanager
+def api_session(namespace: str | None) -> Iterator[PluginApi]:
+    """:func:`connect_api`, closed again when the block ends (whatever happens in it)."""
+    api = connect_api(namespace)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@contextlib.contextmanager
 def spinner(text: str) -> Iterator[Callable[[str], None]]:
     """A rich spinner on a terminal (else plain lines on stderr); yields a text updater."""
     if sys.stderr.isatty():

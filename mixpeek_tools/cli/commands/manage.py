@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from mixpeek_tools.cli.commands.api_output import (
-    connect_api,
+    api_session,
     emit_json,
     json_option,
     say,
@@ -57,17 +57,17 @@ def columns_for(rows: list[dict[str, Any]]) -> tuple[str, ...]:
 @json_option
 def list_command(namespace: str | None, available: bool, source: str, as_json: bool) -> None:
     """List the plugins of a namespace (GET .../plugins) or of the organisation (--available)."""
-    api = connect_api(namespace)
-    try:
-        plugins = api.list_available() if available else api.list_plugins(source)
-    finally:
-        api.close()
+    from mixpeek_tools.publishing.operations import list_plugins
+
+    with api_session(namespace) as api:
+        listing = list_plugins(api, available=available, source=source)
+    plugins = listing.plugins
     if as_json:
         emit_json(
             {
                 "plugins": plugins,
                 "total": len(plugins),
-                "namespace_id": api.namespace,
+                "namespace_id": listing.namespace,
                 "available": available,
             }
         )
@@ -75,7 +75,7 @@ def list_command(namespace: str | None, available: bool, source: str, as_json: b
         click.echo(table(plugins, columns_for(plugins)))
     else:
         which = "organisation" if available else ("" if source == "all" else source)
-        click.echo(f"No {which + ' ' if which else ''}plugins in {api.namespace}.")
+        click.echo(f"No {which + ' ' if which else ''}plugins in {listing.namespace}.")
 
 
 @click.command(name="show")
@@ -86,19 +86,13 @@ def list_command(namespace: str | None, available: bool, source: str, as_json: b
 @json_option
 def show_command(namespace: str | None, plugin: str, download: Path | None, as_json: bool) -> None:
     """Show one plugin: validation, deployment, manifest; optionally download its archive."""
-    from mixpeek_tools.publishing.manage import download_archive, resolve
+    from mixpeek_tools.publishing.operations import show_plugin
 
-    api = connect_api(namespace)
-    try:
-        plugin_id = resolve(api, plugin)
-        answer = api.get_plugin(plugin_id, presigned=download is not None)
-        fetched = download_archive(api, answer, download) if download is not None else None
-    finally:
-        api.close()
-    inner = answer.get("plugin")
-    details: dict[str, Any] = inner if isinstance(inner, dict) else answer
+    with api_session(namespace) as api:
+        shown = show_plugin(api, plugin, download=download)
+    fetched = shown.downloaded
     if as_json:
-        doc = dict(answer)
+        doc = dict(shown.answer)
         if fetched is not None:
             doc["download"] = {
                 "path": str(fetched.path),
@@ -107,7 +101,7 @@ def show_command(namespace: str | None, plugin: str, download: Path | None, as_j
             }
         emit_json(doc)
         return
-    show_fields(details)
+    show_fields(shown.details)
     if fetched is not None:
         click.echo(f"Downloaded: {fetched.path} ({fetched.size:,} bytes)")
         click.echo(f"SHA256:     {fetched.sha256}")
@@ -119,13 +113,10 @@ def show_command(namespace: str | None, plugin: str, download: Path | None, as_j
 @json_option
 def status_command(namespace: str | None, plugin: str, as_json: bool) -> None:
     """Show a plugin's deployment status (GET .../plugins/{id}/status)."""
-    from mixpeek_tools.publishing.manage import resolve
+    from mixpeek_tools.publishing.operations import plugin_status
 
-    api = connect_api(namespace)
-    try:
-        answer = api.deployment_status(resolve(api, plugin))
-    finally:
-        api.close()
+    with api_session(namespace) as api:
+        answer = plugin_status(api, plugin).answer
     if as_json:
         emit_json(answer)
     else:
@@ -150,8 +141,7 @@ def deploy_command(
     """
     from mixpeek_tools.publishing.manage import deploy, resolve
 
-    api = connect_api(namespace)
-    try:
+    with api_session(namespace) as api:
         plugin_id = resolve(api, plugin)
         with spinner(f"Deploying {plugin_id}...") as update:
             outcome = deploy(
@@ -162,8 +152,6 @@ def deploy_command(
                 interval=interval,
                 on_status=lambda s: update(f"Deploying {plugin_id}: {s.get('status')}..."),
             )
-    finally:
-        api.close()
     if as_json:
         emit_json({"plugin_id": plugin_id, **outcome.as_json()})
         return
@@ -188,19 +176,15 @@ def _deploy_line(plugin_id: str, answer: dict[str, Any], status: dict[str, Any] 
 @json_option
 def undeploy_command(namespace: str | None, plugin: str, as_json: bool) -> None:
     """Remove a plugin's deployment (the published plugin stays)."""
-    from mixpeek_tools.publishing.manage import resolve
+    from mixpeek_tools.publishing.operations import undeploy_plugin
 
-    api = connect_api(namespace)
-    try:
-        plugin_id = resolve(api, plugin)
-        answer = api.undeploy_plugin(plugin_id)
-    finally:
-        api.close()
+    with api_session(namespace) as api:
+        done = undeploy_plugin(api, plugin)
     if as_json:
-        emit_json({"plugin_id": plugin_id, **answer})
+        emit_json({"plugin_id": done.plugin_id, **done.answer})
     else:
-        message = answer.get("message")
-        click.echo(f"Undeployed {plugin_id}.{' ' + str(message) if message else ''}")
+        message = done.answer.get("message")
+        click.echo(f"Undeployed {done.plugin_id}.{' ' + str(message) if message else ''}")
 
 
 @click.command(name="enable")
@@ -216,11 +200,8 @@ def enable_command(
     from mixpeek_tools.plugin.params_input import parse_params
 
     values = parse_params(params, None)
-    api = connect_api(namespace)
-    try:
+    with api_session(namespace) as api:
         answer = api.enable_plugin(plugin, values, deploy=not no_deploy)
-    finally:
-        api.close()
     if as_json:
         emit_json(answer)
         return
@@ -237,11 +218,8 @@ def enable_command(
 @json_option
 def disable_command(namespace: str | None, plugin: str, as_json: bool) -> None:
     """Disable an organisation plugin in this namespace."""
-    api = connect_api(namespace)
-    try:
+    with api_session(namespace) as api:
         answer = api.disable_plugin(plugin)
-    finally:
-        api.close()
     if as_json:
         emit_json(answer)
     else:
@@ -255,16 +233,15 @@ def disable_command(namespace: str | None, plugin: str, as_json: bool) -> None:
 @json_option
 def delete_command(namespace: str | None, plugin: str, yes: bool, as_json: bool) -> None:
     """Delete one published plugin (and its deployment); its name and version become free."""
-    from mixpeek_tools.publishing.manage import resolve
+    from mixpeek_tools.publishing.operations import delete_plugin
 
-    api = connect_api(namespace)
-    try:
-        plugin_id = resolve(api, plugin)
-        if not yes and settings().may_prompt:
-            click.confirm(f"Delete plugin {plugin_id} in namespace {api.namespace}?", abort=True)
-        answer = api.delete_plugin(plugin_id)
-    finally:
-        api.close()
+    def confirm(plugin_id: str) -> None:
+        click.confirm(f"Delete plugin {plugin_id} in namespace {api.namespace}?", abort=True)
+
+    with api_session(namespace) as api:
+        asks = not yes and settings().may_prompt
+        done = delete_plugin(api, plugin, confirm=confirm if asks else None)
+    plugin_id, answer = done.plugin_id, done.answer
     if as_json:
         emit_json({"plugin_id": plugin_id, **answer})
         return

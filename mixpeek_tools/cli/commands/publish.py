@@ -12,7 +12,8 @@ from mixpeek_tools.cli.context import namespace_option, settings
 
 if TYPE_CHECKING:
     from mixpeek_tools.publishing.client import PluginApi
-    from mixpeek_tools.publishing.flow import AlreadyPublished, Prepared, Published
+    from mixpeek_tools.publishing.flow import Prepared, Published
+    from mixpeek_tools.publishing.publish_or_skip import Skipped
 
 FORMATS = ("tar.gz", "zip")
 
@@ -53,12 +54,13 @@ def publish_command(
     Exit 1 checks failed (here or on the server), 2 bad input or refused, 3 network or server.
     """
     from mixpeek_tools.plugin.folder import require_plugin
+    from mixpeek_tools.publishing.publish_or_skip import prepare_source
 
     opts = settings()
     if archive_file is None:
         require_plugin(path)
     api = None if dry_run else connect_api(namespace)
-    prepared = _prepare(path, archive_file, archive_format)
+    prepared = prepare_source(path, archive_file, archive_format, say=say)
     for finding in prepared.warnings:
         say(f"warning: {finding.location()} {finding.rule}: {finding.message}")
     if not as_json:
@@ -88,65 +90,33 @@ def _print_dry_run(prepared: Prepared, as_json: bool) -> None:
 
 def _upload(prepared: Prepared, api: PluginApi, *, skip_existing: bool, as_json: bool) -> None:
     """Upload and confirm, then print the outcome; --skip-existing turns a 409 into a success."""
-    from mixpeek_tools.publishing.flow import AlreadyPublished, publish
+    from mixpeek_tools.publishing.publish_or_skip import Skipped, publish_or_skip
 
     try:
-        result = publish(prepared, api, say=say)
-    except AlreadyPublished as err:
-        if not skip_existing:
-            raise
-        _skipped(prepared, api, err, as_json)
-        return
+        result = publish_or_skip(prepared, api, skip_existing=skip_existing, say=say)
     finally:
         api.close()
-    if as_json:
+    if isinstance(result, Skipped):
+        _print_skipped(prepared, result, as_json)
+    elif as_json:
         emit_json({"dry_run": False, **_prepared_json(prepared), **_published_json(result)})
     else:
         _print_result(prepared, result, api.namespace)
 
 
-def _prepare(path: Path, archive_file: Path | None, archive_format: str) -> Prepared:
-    """The local half of publishing: a folder packed here, or a prebuilt archive checked."""
-    if archive_file is not None:
-        from mixpeek_tools.publishing.prebuilt import prepare_archive
-
-        return prepare_archive(archive_file, say=say)
-    from mixpeek_tools.publishing.archive_format import ArchiveFormat
-    from mixpeek_tools.publishing.flow import prepare
-
-    return prepare(path, say=say, archive_format=ArchiveFormat(archive_format))
-
-
-def _skipped(prepared: Prepared, api: PluginApi, err: AlreadyPublished, as_json: bool) -> None:
-    """--skip-existing: the 409 becomes a success; say whether the published code may differ."""
-    existing = _existing(api, err)
-    plugin_id = str(existing.get("plugin_id") or "")
-    code_hash = existing.get("code_hash")
-    differs = isinstance(code_hash, str) and code_hash != prepared.archive.sha256
-    note = (f"{err.name} {err.version} is already published in {err.namespace}; skipped "
-            "(--skip-existing), nothing was uploaded.")  # fmt: skip
-    if differs:
-        note += (f" The published one reports code hash {code_hash}, which is not this "
+def _print_skipped(prepared: Prepared, skipped: Skipped, as_json: bool) -> None:
+    """--skip-existing: the 409 became a success; say whether the published code may differ."""
+    note = (f"{skipped.name} {skipped.version} is already published in {skipped.namespace}; "
+            "skipped (--skip-existing), nothing was uploaded.")  # fmt: skip
+    if skipped.code_may_differ:
+        note += (f" The published one reports code hash {skipped.code_hash}, which is not this "
                  f"archive's sha256 {prepared.archive.sha256}: its code may differ.")  # fmt: skip
     if as_json:
         emit_json({"dry_run": False, "skipped": True, "already_published": True,
-                   "plugin_id": plugin_id or None, "code_hash": code_hash,
-                   "code_may_differ": differs, **_prepared_json(prepared)})  # fmt: skip
+                   "plugin_id": skipped.plugin_id or None, "code_hash": skipped.code_hash,
+                   "code_may_differ": skipped.code_may_differ, **_prepared_json(prepared)})  # fmt: skip
     else:
         click.echo(note)
-
-
-def _existing(api: PluginApi, err: AlreadyPublished) -> dict[str, Any]:
-    """The published plugin's details, or {} when the server cannot tell (best effort)."""
-    from mixpeek_tools.errors import KitError
-    from mixpeek_tools.publishing.manage import resolve
-
-    try:
-        answer = api.get_plugin(resolve(api, f"{err.name}@{err.version}"))
-    except KitError:
-        return {}
-    inner = answer.get("plugin")
-    return inner if isinstance(inner, dict) else answer
 
 
 def _print_result(prepared: Prepared, result: Published, namespace: str) -> None:
