@@ -1,7 +1,7 @@
 """Settings shared by every command: API key, base URL, namespace, verbosity, prompting.
 
 The ``mixpeek`` group resolves them once (flag > environment > profile > default, see
-:mod:`mixpeek_tools.config.profiles`) into a :class:`CliSettings` that every command reads with
+:mod:`mixpeek_tools.config.effective`) into a :class:`CliSettings` that every command reads with
 :func:`settings`; ``-v``/``-q`` given after any subcommand land in the same object.
 """
 
@@ -14,16 +14,13 @@ from typing import Any
 
 import click
 
+from mixpeek_tools.config.effective import effective_settings
 from mixpeek_tools.config.profiles import (
     DEFAULT_BASE_URL,
     Config,
     Profile,
     Setting,
-    config_path,
-    load_config,
-    resolve,
     run_key_command,
-    select_profile,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "CliSettings", "namespace_option", "settings"]
@@ -70,26 +67,16 @@ class CliSettings:
         verbose: bool = False,
     ) -> CliSettings:
         """Settings from flags (None when not given), the environment and the config file."""
-        env = os.environ if environ is None else environ
-        if profile is None and env.get("MIXPEEK_PROFILE"):
-            profile = Setting(env["MIXPEEK_PROFILE"], "env", "MIXPEEK_PROFILE")
-        config = load_config(config_path(env))
-        chosen = select_profile(config, profile)
-        sources = {
-            "api_key": resolve("api_key", api_key, env, chosen),
-            "base_url": resolve("base_url", base_url, env, chosen, DEFAULT_BASE_URL),
-            "namespace": resolve("namespace", None, env, chosen),
-        }
-        if sources["api_key"].value is None and chosen is not None and chosen.api_key_command:
-            sources["api_key"] = Setting(None, "profile", f"{chosen.name} api_key_command")
+        found = effective_settings(api_key=api_key, base_url=base_url, profile=profile,
+                                   environ=environ)  # fmt: skip
         return cls(
-            api_key=sources["api_key"].value,
-            base_url=sources["base_url"].value or DEFAULT_BASE_URL,
-            namespace=sources["namespace"].value,
+            api_key=found.api_key,
+            base_url=found.base_url,
+            namespace=found.namespace,
             verbose=verbose,
-            sources=sources,
-            profile=chosen,
-            config=config,
+            sources=dict(found.sources),
+            profile=found.profile,
+            config=found.config,
         )
 
     def adopt(self, other: CliSettings) -> None:

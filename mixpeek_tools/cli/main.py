@@ -21,42 +21,43 @@ from mixpeek_tools.config.profiles import Setting
 from mixpeek_tools.errors import ExitCode, KitError
 from mixpeek_tools.extras import missing_extra_error
 
-_C = "mixpeek_tools.cli.commands"
+# The package holding one module per command group; entries below name "module:attribute" in it.
+COMMANDS_PACKAGE = "mixpeek_tools.cli.commands"
 
 # name -> (module:attribute, one-line summary for --help); modules load only when their command runs.
 PLUGIN_COMMANDS = {
-    "init": (f"{_C}.scaffold:init_command", "Create a new plugin from the Copier template."),
-    "update": (f"{_C}.scaffold:update_command", "Pull template fixes into a plugin (copier update)."),
-    "test": (f"{_C}.check:test_command", "Run every check, the plugin's tests and sample data."),
-    "validate": (f"{_C}.check:validate_command", "Run the static checks only (no pytest, no data)."),
-    "scan": (f"{_C}.scan:scan_command", "Security-scan files or folders for forbidden code."),
-    "run": (f"{_C}.run:run_command", "Run a plugin's pipeline over a dataset (local or Ray)."),
-    "serve": (f"{_C}.serve:serve_command", "Serve a plugin's realtime endpoint over HTTP."),
-    "publish": (f"{_C}.publish:publish_command", "Check, archive and upload a plugin."),
-    "list": (f"{_C}.manage:list_command", "List the plugins in a namespace."),
-    "show": (f"{_C}.manage:show_command", "Show one published plugin."),
-    "delete": (f"{_C}.manage:delete_command", "Delete one published plugin."),
-    "deploy": (f"{_C}.manage:deploy_command", "Deploy one published plugin (--wait: follow it)."),
-    "status": (f"{_C}.manage:status_command", "Show a plugin's deployment status."),
-    "undeploy": (f"{_C}.manage:undeploy_command", "Remove a plugin's deployment."),
-    "enable": (f"{_C}.manage:enable_command", "Enable an organisation plugin in a namespace."),
-    "disable": (f"{_C}.manage:disable_command", "Disable an organisation plugin in a namespace."),
-    "predict": (f"{_C}.predict:predict_command", "Call the realtime service once, in-process."),
+    "init": (f"{COMMANDS_PACKAGE}.scaffold:init_command", "Create a new plugin from the Copier template."),
+    "update": (f"{COMMANDS_PACKAGE}.scaffold:update_command", "Pull template fixes into a plugin (copier update)."),
+    "test": (f"{COMMANDS_PACKAGE}.check:test_command", "Run every check, the plugin's tests and sample data."),
+    "validate": (f"{COMMANDS_PACKAGE}.check:validate_command", "Run the static checks only (no pytest, no data)."),
+    "scan": (f"{COMMANDS_PACKAGE}.scan:scan_command", "Security-scan files or folders for forbidden code."),
+    "run": (f"{COMMANDS_PACKAGE}.run:run_command", "Run a plugin's pipeline over a dataset (local or Ray)."),
+    "serve": (f"{COMMANDS_PACKAGE}.serve:serve_command", "Serve a plugin's realtime endpoint over HTTP."),
+    "publish": (f"{COMMANDS_PACKAGE}.publish:publish_command", "Check, archive and upload a plugin."),
+    "list": (f"{COMMANDS_PACKAGE}.manage:list_command", "List the plugins in a namespace."),
+    "show": (f"{COMMANDS_PACKAGE}.manage:show_command", "Show one published plugin."),
+    "delete": (f"{COMMANDS_PACKAGE}.manage:delete_command", "Delete one published plugin."),
+    "deploy": (f"{COMMANDS_PACKAGE}.manage:deploy_command", "Deploy one published plugin (--wait: follow it)."),
+    "status": (f"{COMMANDS_PACKAGE}.manage:status_command", "Show a plugin's deployment status."),
+    "undeploy": (f"{COMMANDS_PACKAGE}.manage:undeploy_command", "Remove a plugin's deployment."),
+    "enable": (f"{COMMANDS_PACKAGE}.manage:enable_command", "Enable an organisation plugin in a namespace."),
+    "disable": (f"{COMMANDS_PACKAGE}.manage:disable_command", "Disable an organisation plugin in a namespace."),
+    "predict": (f"{COMMANDS_PACKAGE}.predict:predict_command", "Call the realtime service once, in-process."),
 }
 
 REGISTRY_COMMANDS = {
-    "serve": (f"{_C}.registry:serve_command", "Run the local registry (API + S3 endpoint)."),
-    "add-key": (f"{_C}.registry:add_key_command", "Create an API key for a namespace."),
+    "serve": (f"{COMMANDS_PACKAGE}.registry:serve_command", "Run the local registry (API + S3 endpoint)."),
+    "add-key": (f"{COMMANDS_PACKAGE}.registry:add_key_command", "Create an API key for a namespace."),
 }
 
 
 TOP_COMMANDS = {
-    "doctor": (f"{_C}.doctor:doctor_command", "Check the install, settings, API, Ray, GPU and ffmpeg."),
+    "doctor": (f"{COMMANDS_PACKAGE}.doctor:doctor_command", "Check the install, settings, API, Ray, GPU and ffmpeg."),
 }
 
 CONFIG_COMMANDS = {
-    "path": (f"{_C}.config:path_command", "Print where the config file is looked for."),
-    "list": (f"{_C}.config:list_command", "List the config file's profiles (keys redacted)."),
+    "path": (f"{COMMANDS_PACKAGE}.config:path_command", "Print where the config file is looked for."),
+    "list": (f"{COMMANDS_PACKAGE}.config:list_command", "List the config file's profiles (keys redacted)."),
 }
 
 INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C (128 + SIGINT)

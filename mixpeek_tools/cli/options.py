@@ -24,10 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 VERBOSE_FLAGS = ("--verbose", "-v")
 QUIET_FLAGS = ("--quiet", "-q")
-_MARK = "_mixpeek_conventions"
+_CONVENTIONS_ADDED = "_mixpeek_conventions"  # attribute set on a command once it has -v/-q
 
 
-def _store(attr: str, other: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+def _set_flag(attr: str, other: str) -> Callable[[click.Context, click.Parameter, bool], None]:
     def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         if not value:
             return
@@ -41,17 +41,18 @@ def _store(attr: str, other: str) -> Callable[[click.Context, click.Parameter, b
 
 def _flag_kwargs(attr: str, other: str, help_text: str) -> dict[str, Any]:
     return {"is_flag": True, "expose_value": False, "is_eager": True,
-            "callback": _store(attr, other), "help": help_text}  # fmt: skip
+            "callback": _set_flag(attr, other), "help": help_text}  # fmt: skip
 
 
-_VERBOSE = ("verbose", "quiet", "Show details, and tracebacks on errors.")
-_QUIET = ("quiet", "verbose", "Print only results and errors.")
+# (settings attribute it sets, the one it excludes, help text) of -v and of -q
+_VERBOSE_SPEC = ("verbose", "quiet", "Show details, and tracebacks on errors.")
+_QUIET_SPEC = ("quiet", "verbose", "Print only results and errors.")
 
 
 def verbosity_options(func: F) -> F:
     """``-v/--verbose`` and ``-q/--quiet`` for a command defined outside a LazyGroup."""
-    func = click.option(*VERBOSE_FLAGS, **_flag_kwargs(*_VERBOSE))(func)
-    return click.option(*QUIET_FLAGS, **_flag_kwargs(*_QUIET))(func)
+    func = click.option(*VERBOSE_FLAGS, **_flag_kwargs(*_VERBOSE_SPEC))(func)
+    return click.option(*QUIET_FLAGS, **_flag_kwargs(*_QUIET_SPEC))(func)
 
 
 def add_conventions(command: click.Command) -> click.Command:
@@ -60,13 +61,13 @@ def add_conventions(command: click.Command) -> click.Command:
     A command that already has its own ``-v`` (e.g. ``test``) keeps it; the error funnel also
     looks for ``-v`` on the command line, so tracebacks follow either one.
     """
-    if getattr(command, _MARK, False):
+    if getattr(command, _CONVENTIONS_ADDED, False):
         return command
     taken = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
-    for flags, spec in ((VERBOSE_FLAGS, _VERBOSE), (QUIET_FLAGS, _QUIET)):
+    for flags, spec in ((VERBOSE_FLAGS, _VERBOSE_SPEC), (QUIET_FLAGS, _QUIET_SPEC)):
         if not taken.intersection(flags):
             command.params.append(click.Option(list(flags), **_flag_kwargs(*spec)))
-    setattr(command, _MARK, True)
+    setattr(command, _CONVENTIONS_ADDED, True)
     return command
 
 

@@ -52,14 +52,21 @@ def init_plugin(
     *,
     category: str = "text",
     description: str = DEFAULT_DESCRIPTION,
-    author: str,
+    author: str | None = None,
     output: Path | str = ".",
     template: str | None = None,
     vcs_ref: str | None = None,
     force: bool = False,
     trust: bool = False,
 ) -> InitResult:
-    """Render a new plugin into ``output/<name>`` and list the files written."""
+    """Render a new plugin into ``output/<name>`` and list the files written.
+
+    Without ``author``, git's ``user.name`` (then the login name) signs the plugin.
+    """
+    if author is None:
+        from mixpeek_tools.scaffold.author import default_author
+
+        author = default_author()
     valid = plugin_name(name)
     answers = {
         "plugin_name": valid.name,

@@ -55,7 +55,7 @@ def execute(
         raise click.exceptions.Exit(int(ExitCode.CHECKS_FAILED))
 
 
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("--path", "-p", type=click.Path(path_type=Path), default=Path("."),
                      show_default=True, help="Plugin directory."),
@@ -77,7 +77,7 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command(name="test")
-@_common
+@_report_options
 @click.option("--sample-data", "-s", type=click.Path(path_type=Path, dir_okay=False),
               help="Sample rows (JSON list, JSON Lines or CSV) to run through the pipeline.")
 @click.option("--params", "params_json", metavar="JSON", help="Pipeline parameters as a JSON object.")
@@ -116,7 +116,7 @@ def test_command(
 
 
 @click.command(name="validate")
-@_common
+@_report_options
 def validate_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool,

@@ -16,7 +16,7 @@ from mixpeek_tools.cli.options import output_format_option
 from mixpeek_tools.errors import ExitCode, KitError
 
 
-def _require(values: tuple[str, ...]) -> set[str]:
+def _required_checks(values: tuple[str, ...]) -> set[str]:
     from mixpeek_tools.doctor import OPTIONAL
 
     names = {n.strip() for v in values for n in v.split(",") if n.strip()}
@@ -56,7 +56,7 @@ def doctor_command(
         profile=opts.profile.name if opts.profile else None,
         config_path=config.path if config else None,
         config_exists=bool(config and config.exists),
-        plugin_dir=path.resolve(), require=_require(require),
+        plugin_dir=path.resolve(), require=_required_checks(require),
     )  # fmt: skip
     checks = run_doctor(inputs)
     click.echo((render_json if output_format == "json" else render_text)(checks), nl=False)

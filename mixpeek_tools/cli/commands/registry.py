@@ -64,11 +64,11 @@ def serve_command(
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help=DATA_DIR_HELP)
 def add_key_command(namespace: str, data_dir: Path | None) -> None:
     """Create an API key for a namespace; the key is printed alone on the last line."""
-    from mixpeek_tools.registry.server import add_key, default_data_dir
+    from mixpeek_tools.registry.keys import create_key
 
-    folder = (data_dir or default_data_dir()).expanduser().resolve()
-    key = add_key(folder, namespace)
+    made = create_key(namespace, data_dir)
     settings().say(
-        f"New API key for namespace {namespace} (registry data: {folder}); it is shown only once:"
+        f"New API key for namespace {namespace} (registry data: {made.data_dir}); it is shown "
+        "only once:"
     )
-    click.echo(key)
+    click.echo(made.key)

@@ -49,7 +49,6 @@ def init_command(
     NAME may use hyphens (my-extractor becomes my_extractor). Nothing is written when NAME,
     the description or the target folder is refused. Never prompts.
     """
-    from mixpeek_tools.scaffold.author import default_author
     from mixpeek_tools.scaffold.names import plugin_name
     from mixpeek_tools.scaffold.render import init_plugin
 
@@ -63,7 +62,7 @@ def init_command(
         valid.name,
         category=category.lower(),
         description=description,
-        author=author if author is not None else default_author(),
+        author=author,
         output=output,
         template=template,
         vcs_ref=vcs_ref,

@@ -25,46 +25,25 @@ def serve_command(path: str, host: str, port: int, engine: str, reload: bool) ->
     GET /openapi.json and a GET /docs page. Stop with Ctrl+C (exit code 130).
     """
     from mixpeek_tools.plugin.folder import require_plugin
+    from mixpeek_tools.runtime.serving.launch import serve_plugin, serve_reloading
 
     require_plugin(path)
-    verbose = settings().verbose
+    opts = settings()
     if reload:
-        _serve_with_reload(path, host, port, engine, verbose)
+        serve_reloading(path, host, port, engine=engine,
+                        child_command=_child_command(path, host, port, opts.verbose, opts.quiet),
+                        say=opts.say)  # fmt: skip
         return
-    if engine == "ray":
-        from mixpeek_tools.runtime.serving.ray_serve import serve_with_ray
-
-        serve_with_ray(path, host, port, verbose=verbose, announce=_announce)
-        return
-    from mixpeek_tools.runtime.serving.endpoint import RealtimeEndpoint
-    from mixpeek_tools.runtime.serving.http_app import check_port_free, serve_local
-
-    endpoint = RealtimeEndpoint.from_path(path)
-    check_port_free(host, port)
-    _announce(endpoint.name, endpoint.version, host, port, "local")
-    serve_local(endpoint, host, port, verbose=verbose)
+    serve_plugin(path, host, port, engine=engine, verbose=opts.verbose, announce=_announce)
 
 
-def _serve_with_reload(path: str, host: str, port: int, engine: str, verbose: bool) -> None:
-    """Check the plugin and port here (clear errors, right exit codes), then supervise a child."""
+def _child_command(path: str, host: str, port: int, verbose: bool, quiet: bool) -> list[str]:
+    """This serve command line without --reload: what the supervisor restarts on changes."""
     import sys
-    from pathlib import Path
 
-    from mixpeek_tools.errors import BadInput
-    from mixpeek_tools.runtime.serving.endpoint import RealtimeEndpoint
-    from mixpeek_tools.runtime.serving.http_app import check_port_free
-    from mixpeek_tools.runtime.serving.reload import supervise
-
-    if engine != "local":
-        raise BadInput("--reload works with the local engine only", where="--engine ray",
-                       hint="Drop --reload, or serve with --engine local while editing")  # fmt: skip
-    endpoint = RealtimeEndpoint.from_path(path)
-    check_port_free(host, port)
-    command = [sys.executable, "-m", "mixpeek_tools", *(["-v"] if verbose else []), "plugin",
-               "serve", "--path", path, "--host", host, "--port", str(port)]  # fmt: skip
-    quiet = ["-q"] if settings().quiet else []
-    settings().say(f"Watching {endpoint.plugin.root} for changes (--reload).")
-    supervise([*command, *quiet], Path(endpoint.plugin.root), say=settings().say)
+    return [sys.executable, "-m", "mixpeek_tools", *(["-v"] if verbose else []), "plugin",
+            "serve", "--path", path, "--host", host, "--port", str(port),
+            *(["-q"] if quiet else [])]  # fmt: skip
 
 
 def _announce(name: str, version: str, host: str, port: int, engine: str) -> None:
