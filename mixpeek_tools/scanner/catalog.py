@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.scanner.capabilities import SENSITIVE_MODULES
-from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITIES, CATEGORIES
+from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITY_RULES, CATEGORIES
 
 # Modules that are the same object under another name.
 MODULE_ALIASES = {"posix": "os", "nt": "os", "_pickle": "pickle", "cPickle": "pickle"}
@@ -305,9 +305,9 @@ def _attribute_evidence(entries: tuple[str, ...]) -> dict[str, frozenset[str]]:
 def _base_table() -> tuple[dict[str, str], dict[str, str]]:
     forbidden: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    for spec in CAPABILITIES:
-        for qname, reason in spec.forbidden.items():
-            forbidden[qname] = spec.category
+    for rule in CAPABILITY_RULES:
+        for qname, reason in rule.FORBIDDEN.items():
+            forbidden[qname] = rule.category
             reasons[qname] = reason
     return forbidden, reasons
 
