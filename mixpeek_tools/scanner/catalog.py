@@ -48,47 +48,6 @@ HOP_MODULES = frozenset(
     }
 )
 
-# getattr(module, <unknown name>) on these fails closed: most of their dangerous members are
-# the point of the module, and legitimate code rarely looks them up by computed name.
-FAIL_CLOSED: dict[str, str] = {
-    "os": "command_execution",
-    "sys": "dynamic_import",
-    "builtins": "dynamic_code",
-    "asyncio": "command_execution",
-    "multiprocessing": "command_execution",
-    "pydoc": "command_execution",
-    "code": "dynamic_code",
-    "pdb": "dynamic_code",
-    "types": "dynamic_code",
-    "marshal": "dynamic_code",
-    "cProfile": "dynamic_code",
-    "profile": "dynamic_code",
-    "doctest": "dynamic_code",
-    "pkgutil": "dynamic_import",
-    "site": "dynamic_import",
-    "asyncio.AbstractEventLoop": "network_socket",
-}
-
-# Names whose lookup turns a string into an attribute (a "gateway").
-GATEWAYS = frozenset(
-    {
-        "builtins.getattr",
-        "builtins.vars",
-        "builtins.globals",
-        "builtins.locals",
-        "builtins.dir",
-        "operator.attrgetter",
-        "operator.methodcaller",
-        "_operator.attrgetter",
-        "_operator.methodcaller",
-        "inspect.getattr_static",
-        "inspect.getmembers",
-        "inspect.getmembers_static",
-        "builtins.object.__getattribute__",
-        "builtins.type.__getattribute__",
-    }
-)
-
 # Calls whose result (for the analyzer, and for the pre-filter: their parts are evidence) is a known kind of object.
 RETURNS: dict[str, str] = {
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
@@ -207,10 +166,6 @@ class Catalog:
                 return prefix, forbidden[prefix]
             idx = qname.find(".", idx + 1)
         return None
-
-    def fail_closed_category(self, qname: str) -> str | None:
-        """Category to report for a computed lookup on ``qname`` (``None``: not sensitive)."""
-        return FAIL_CLOSED.get(qname)
 
     def trigger_pattern(self) -> re.Pattern[str]:
         return _trigger_pattern(tuple(sorted(self.forbidden)))
