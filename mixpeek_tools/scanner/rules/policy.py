@@ -89,8 +89,8 @@ class ExecutableProgram(PolicyRule):
 class InstallHook(PolicyRule):
     """Code that runs when the plugin is installed or Python starts.
 
-    Catches: a ``setup.py`` anywhere in the plugin and executable (``import``) lines in ``.pth``
-    files. Why: install and start-up hooks run before and outside the plugin's own code, where
+    Catches: a ``setup.py``, ``sitecustomize.py`` or ``usercustomize.py`` anywhere in the plugin
+    (the file is still scanned) and executable (``import``) lines in ``.pth`` files. Why: install and start-up hooks run before and outside the plugin's own code, where
     no check of the plugin's behaviour applies. Fix: remove the hook: plugins are imported,
     never installed, so ``setup.py`` and ``.pth`` code are not needed.
     """
@@ -107,6 +107,7 @@ class InstallHook(PolicyRule):
     ]
     INVALID = [
         file("setup.py", b"from setuptools import setup\nsetup(name='x')\n"),
+        file("sitecustomize.py", b"x = 1\n", "runs at every interpreter start"),
         file("evil.pth", b"import os; os.system('id')\n", "also MP416 (every .pth file) and MP401 (what the line runs)", also=("MP401", "MP416")),
     ]
 
