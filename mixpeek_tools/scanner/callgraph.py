@@ -17,7 +17,7 @@ import libcst as cst
 
 from mixpeek_tools.scanner.scope_model import FIXED
 from mixpeek_tools.scanner.scopes import Scope, ident
-from mixpeek_tools.scanner.values import ClassValue, Func, Ref
+from mixpeek_tools.scanner.values import ClassValue, FunctionValue, Ref
 
 
 def _qualname(scope: Scope, module: str) -> str | None:
@@ -112,10 +112,10 @@ def module_facts(module: str, text: str, *, is_package: bool = False) -> tuple[d
         for value in evaluator.memo.get(id(node.func), ()):
             if isinstance(value, Ref):
                 edges.setdefault(caller, set()).add(_absolute(value.qname, module, is_package))
-            elif isinstance(value, (Func, ClassValue)):
+            elif isinstance(value, (FunctionValue, ClassValue)):
                 callee = _qualname(value.scope, module)
                 if callee is not None:
-                    edges.setdefault(caller, set()).add(callee if isinstance(value, Func) else callee + ".__init__")
+                    edges.setdefault(caller, set()).add(callee if isinstance(value, FunctionValue) else callee + ".__init__")
     return direct, edges, _import_aliases(binder.module_scope, module, is_package)
 
 

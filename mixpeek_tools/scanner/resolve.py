@@ -62,7 +62,7 @@ from mixpeek_tools.scanner.values import (
     ClassValue,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     Instance,
     MethodCaller,
     Namespace,
@@ -205,7 +205,7 @@ class Evaluator(NameResolution, AccessResolution):
 
     def _lambda(self, node: cst.Lambda, scope: Scope) -> frozenset[Value]:
         inner = self.binder.scope_of.get(id(node))
-        return frozenset({Func(inner)}) if inner is not None else UNKNOWN_SET
+        return frozenset({FunctionValue(inner)}) if inner is not None else UNKNOWN_SET
 
     def _sequence(self, node: cst.Tuple | cst.List | cst.Set, scope: Scope) -> frozenset[Value]:
         items: list[frozenset[Value]] = []
@@ -302,7 +302,7 @@ class Evaluator(NameResolution, AccessResolution):
     ) -> frozenset[Value]:
         if isinstance(func, Ref):
             return self._call_ref(node, func.qname, args, kwargs, scope)
-        if isinstance(func, Func):
+        if isinstance(func, FunctionValue):
             out: set[Value] = set()
             for ret in func.scope.returns:
                 out |= self.values_of(ret, func.scope)
@@ -442,7 +442,7 @@ class Evaluator(NameResolution, AccessResolution):
         if isinstance(func, cst.Attribute):
             name = ident(func.attr.value)
             receivers = self.values_of(func.value, scope)
-            local = bool(receivers) and all(isinstance(v, (Instance, ClassValue, Func)) for v in receivers)
+            local = bool(receivers) and all(isinstance(v, (Instance, ClassValue, FunctionValue)) for v in receivers)
             if name in LOADER_METHODS and not local:
                 self.report(node, "dynamic_import", f"`.{name}()` loads and executes a module through its loader", f"call:{name}")
             elif name in LOOP_ONLY_METHODS and not local:

@@ -31,7 +31,7 @@ from mixpeek_tools.scanner.values import (
     CodeObj,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     Instance,
     Namespace,
     NamespaceMethod,
@@ -154,7 +154,7 @@ class AccessResolution:
             return frozenset({CodeObj(), UNKNOWN})
         if isinstance(value, CodeObj):
             return frozenset({Ref("types.CodeType")}) if attr in ("replace", "__class__", "__new__") else UNKNOWN_SET
-        if isinstance(value, Func) and attr == "__class__":
+        if isinstance(value, FunctionValue) and attr == "__class__":
             return frozenset({Ref("types.FunctionType")})
         if isinstance(value, Const) and attr == "__class__":
             return frozenset({Ref(f"builtins.{type(value.value).__name__}")})

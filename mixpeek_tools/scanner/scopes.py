@@ -38,7 +38,7 @@ from mixpeek_tools.scanner.scope_model import (
     dotted,
     ident,
 )
-from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassValue, Func, Ref, Value
+from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassValue, FunctionValue, Ref, Value
 
 
 class Binder:
@@ -192,7 +192,7 @@ class Binder:
             ):
                 scope.self_name = ident(first[0].name.value)
                 scope.cls = enclosing.cls
-        self.scope.bind(ident(node.name.value), (FIXED, frozenset({Func(scope)})), self.top)
+        self.scope.bind(ident(node.name.value), (FIXED, frozenset({FunctionValue(scope)})), self.top)
         self._body(scope, list(node.body.body), deferred=True)
 
     def _lambda(self, node: cst.Lambda) -> None:

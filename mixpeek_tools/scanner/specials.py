@@ -23,7 +23,7 @@ from mixpeek_tools.scanner.values import (
     CodeObj,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     MethodCaller,
     Namespace,
     Ref,
@@ -131,7 +131,7 @@ def call_dict(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, 
 
 
 def call_type(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
-    if len(args) == 1 and any(isinstance(v, Func) for v in args[0]):
+    if len(args) == 1 and any(isinstance(v, FunctionValue) for v in args[0]):
         return frozenset({Ref("types.FunctionType"), UNKNOWN})
     if len(args) == 1 and any(isinstance(v, CodeObj) for v in args[0]):
         return frozenset({Ref("types.CodeType"), UNKNOWN})

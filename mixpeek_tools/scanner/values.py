@@ -96,7 +96,7 @@ class NamespaceMethod:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Func:
+class FunctionValue:
     """A function or lambda defined in the file; calling it yields its return values."""
 
     scope: Scope
@@ -169,7 +169,7 @@ Value = Union[  # noqa: UP007 - a runtime alias; X | Y of forward references fai
     MethodCaller,
     BoundGetattribute,
     NamespaceMethod,
-    Func,
+    FunctionValue,
     ClassValue,
     Instance,
     StrShape,
