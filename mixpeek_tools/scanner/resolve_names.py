@@ -93,13 +93,13 @@ class NameResolution:
         where the right-hand side runs first), and for a use after a binding that happens
         only under ``if``/``for``/``while``. Uses inside functions see the module's bindings.
         """
-        top = self.binder.tops.get(id(node)) if node is not None else None
-        first = module.first_top.get(name)
-        if top is not None and first is not None:
-            if first > top:
+        use = self.binder.statement_of.get(id(node)) if node is not None else None
+        first = module.first_statement.get(name)
+        if use is not None and first is not None:
+            if first > use:
                 return True
-            if first == top:
-                kind = self.binder.top_kinds[top] if top < len(self.binder.top_kinds) else None
+            if first == use:
+                kind = self.binder.statement_types[use] if use < len(self.binder.statement_types) else None
                 return kind is cst.SimpleStatementLine
             return name in module.conditional
         return False

@@ -94,11 +94,11 @@ class Scope:
     """One Python scope and what is bound in it."""
 
     __slots__ = (
+        "binding_conditionally",
         "bindings",
         "cls",
-        "cond_flag",
         "conditional",
-        "first_top",
+        "first_statement",
         "global_names",
         "kind",
         "node",
@@ -117,9 +117,9 @@ class Scope:
         self.parent = parent
         self.node = node
         self.bindings: dict[str, list[Binding]] = {}
-        self.first_top: dict[str, int] = {}
-        self.conditional: set[str] = set()
-        self.cond_flag = False
+        self.first_statement: dict[str, int] = {}  # name -> top-level statement binding it first
+        self.conditional: set[str] = set()  # names bound under a top-level if/for/while
+        self.binding_conditionally = False  # whether that statement is being walked
         self.global_names: set[str] = set()
         self.nonlocal_names: set[str] = set()
         self.stars: list[str] = []
@@ -130,12 +130,12 @@ class Scope:
         self.self_name: str | None = None
         self.cls: ClassValue | None = None
 
-    def bind(self, name: str, binding: Binding, top: int | None = None) -> None:
+    def bind(self, name: str, binding: Binding, statement: int | None = None) -> None:
         self.bindings.setdefault(name, []).append(binding)
-        if self.cond_flag:
+        if self.binding_conditionally:
             self.conditional.add(name)
-        if top is not None and name not in self.first_top:
-            self.first_top[name] = top
+        if statement is not None and name not in self.first_statement:
+            self.first_statement[name] = statement
 
     def function_scope(self) -> Scope:
         """The scope a walrus binds in: the nearest one that is not a comprehension."""

@@ -47,9 +47,9 @@ class Binder:
     def __init__(self) -> None:
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
-        self.top: int | None = None
-        self.tops: dict[int, int] = {}
-        self.top_kinds: list[type] = []
+        self.statement: int | None = None  # index of the top-level statement being walked
+        self.statement_of: dict[int, int] = {}  # id(name node) -> its top-level statement
+        self.statement_types: list[type] = []  # the node type of each top-level statement
         self.roots: list[tuple[cst.BaseExpression, Scope]] = []
         self.imports: list[ImportUse] = []
         self.scope_of: dict[int, Scope] = {}
@@ -137,21 +137,21 @@ class Binder:
     def _module(self, node: cst.Module) -> None:
         """Top-level statements in order; bindings under if/for/while may not happen."""
         for index, stmt in enumerate(node.body):
-            self.top = index
-            self.top_kinds.append(type(stmt))
-            self.module_scope.cond_flag = isinstance(stmt, (cst.If, cst.For, cst.While))
+            self.statement = index
+            self.statement_types.append(type(stmt))
+            self.module_scope.binding_conditionally = isinstance(stmt, (cst.If, cst.For, cst.While))
             self.walk(stmt)
-        self.module_scope.cond_flag = False
-        self.top = None
+        self.module_scope.binding_conditionally = False
+        self.statement = None
 
     def _body(self, scope: Scope, nodes: list[cst.CSTNode], deferred: bool) -> None:
-        saved_scope, saved_top = self.scope, self.top
+        saved_scope, saved_statement = self.scope, self.statement
         self.scope = scope
         if deferred:
-            self.top = None
+            self.statement = None
         for node in nodes:
             self.walk(node)
-        self.scope, self.top = saved_scope, saved_top
+        self.scope, self.statement = saved_scope, saved_statement
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class Binder:
             ):
                 scope.self_name = ident(first[0].name.value)
                 scope.cls = enclosing.cls
-        self.scope.bind(ident(node.name.value), (FIXED, frozenset({FunctionValue(scope)})), self.top)
+        self.scope.bind(ident(node.name.value), (FIXED, frozenset({FunctionValue(scope)})), self.statement)
         self._body(scope, list(node.body.body), deferred=True)
 
     def _lambda(self, node: cst.Lambda) -> None:
@@ -211,7 +211,7 @@ class Binder:
         scope = Scope("class", self.scope, node)
         scope.cls = ClassValue(scope)
         self.scope_of[id(node)] = scope
-        self.scope.bind(ident(node.name.value), (FIXED, frozenset({scope.cls})), self.top)
+        self.scope.bind(ident(node.name.value), (FIXED, frozenset({scope.cls})), self.statement)
         body = node.body.body
         self._body(scope, list(body), deferred=False)
 
@@ -241,8 +241,8 @@ class Binder:
         self.roots.append((node, self.scope))
 
     def _name(self, node: cst.Name) -> None:
-        if self.top is not None:
-            self.tops[id(node)] = self.top
+        if self.statement is not None:
+            self.statement_of[id(node)] = self.statement
         self._root(node)
 
     def _attribute(self, node: cst.Attribute) -> None:
@@ -307,7 +307,7 @@ class Binder:
         self.walk(node.value)
         if isinstance(node.target, cst.Name):
             scope = self.scope.function_scope()
-            scope.bind(ident(node.target.value), (EXPRESSION, node.value, self.scope), self.top)
+            scope.bind(ident(node.target.value), (EXPRESSION, node.value, self.scope), self.statement)
 
     # -- statements that bind ------------------------------------------------------------
 
@@ -317,7 +317,7 @@ class Binder:
             scope = self.scope
             if name in scope.global_names:
                 scope = self.module_scope
-            scope.bind(name, self._unpacked(binding, path), self.top)
+            scope.bind(name, self._unpacked(binding, path), self.statement)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for index, element in enumerate(target.elements):
                 inner = element.value
