@@ -55,3 +55,5 @@ def test_a_wrong_example_is_caught_by_the_harness(tmp_path: Path) -> None:
     assert example_problems(loud, tmp_path / "b")
     other = ExampleCase(rule, "invalid", 0, source("eval('1')"))
     assert "MP402" in example_problems(other, tmp_path / "c")[0]
+    unknown = ExampleCase(rule, "invalid", 0, source("import os\nos.system('id')", also=("MP999",)))
+    assert any("MP999" in problem for problem in example_problems(unknown, tmp_path / "d"))

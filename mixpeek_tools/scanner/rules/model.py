@@ -48,9 +48,12 @@ def as_example(item: str | ScanExample) -> ScanExample:
 
 
 class ScannerRule(Rule):
-    """A rule of the security scanner: reported by the ``security`` check under a capability
-    category (``command_execution``, ``dynamic_code``, ``dynamic_import``, ``network_socket``,
-    ``native_memory``) so consumers that filter by category see every rule."""
+    """A rule of the security scanner, reported by the ``security`` check.
+
+    ``category`` is one of the five capability categories (``command_execution``,
+    ``dynamic_code``, ``dynamic_import``, ``network_socket``, ``native_memory``), so consumers
+    that filter by category see every rule, file-policy ones included.
+    """
 
     check = "security"
     category: ClassVar[str]

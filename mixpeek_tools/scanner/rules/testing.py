@@ -70,6 +70,9 @@ def example_problems(case: ExampleCase, folder: Path) -> list[str]:
     expected = {case.rule.id, *case.example.also}
     fired = {f.rule for f in findings}
     problems = [] if fired == expected else [f"{case.id} fired {sorted(fired)}, expected {sorted(expected)}: {shown}"]
+    known = {rule.id for rule in RULES}
+    problems.extend(f"{case.id}: `also` names {rule_id}, not another known rule"
+                    for rule_id in case.example.also if rule_id not in known or rule_id == case.rule.id)
     problems.extend(_malformed(case.rule, findings))
     return problems
 
