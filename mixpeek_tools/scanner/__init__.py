@@ -2,7 +2,7 @@
 
 Public API: :func:`scan_paths` (files and folders, parallel, cached), :func:`scan_source` (one
 source text, for tests and tools), :class:`ScanResult`, :class:`ScanCache`, and the rule
-metadata in :mod:`mixpeek_tools.scanner.rules`. See ``docs/scanner.md``.
+metadata in :mod:`mixpeek_tools.scanner.rules` (``RULES``: every MP4xx rule class). See ``docs/scanner.md``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from mixpeek_tools.scanner.engine import (
     scan_paths,
     scan_source,
 )
-from mixpeek_tools.scanner.rules import CATEGORIES
+from mixpeek_tools.scanner.rules import CATEGORIES, RULES
 
 __all__ = [
     "CATEGORIES",
+    "RULES",
     "SCANNER_VERSION",
     "MemoryCache",
     "ScanCache",

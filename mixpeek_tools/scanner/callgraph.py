@@ -15,8 +15,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from mixpeek_tools.scanner.scope_model import FIXED
 from mixpeek_tools.scanner.scopes import Scope, ident
-from mixpeek_tools.scanner.values import ClassV, Func, Ref
+from mixpeek_tools.scanner.values import ClassValue, FunctionValue, Ref
 
 
 def _qualname(scope: Scope, module: str) -> str | None:
@@ -111,10 +112,10 @@ def module_facts(module: str, text: str, *, is_package: bool = False) -> tuple[d
         for value in evaluator.memo.get(id(node.func), ()):
             if isinstance(value, Ref):
                 edges.setdefault(caller, set()).add(_absolute(value.qname, module, is_package))
-            elif isinstance(value, (Func, ClassV)):
+            elif isinstance(value, (FunctionValue, ClassValue)):
                 callee = _qualname(value.scope, module)
                 if callee is not None:
-                    edges.setdefault(caller, set()).add(callee if isinstance(value, Func) else callee + ".__init__")
+                    edges.setdefault(caller, set()).add(callee if isinstance(value, FunctionValue) else callee + ".__init__")
     return direct, edges, _import_aliases(binder.module_scope, module, is_package)
 
 
@@ -123,7 +124,7 @@ def _import_aliases(module_scope: Scope, module: str, is_package: bool) -> dict[
     aliases: dict[str, str] = {}
     for name, bindings in module_scope.bindings.items():
         for binding in bindings:
-            if binding[0] == "v":
+            if binding[0] == FIXED:
                 for value in binding[1]:
                     if isinstance(value, Ref):
                         aliases[f"{module}.{name}"] = _absolute(value.qname, module, is_package)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.scanner.capabilities import SENSITIVE_MODULES
-from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITIES, CATEGORIES
+from mixpeek_tools.scanner.rules import BY_CATEGORY, CAPABILITY_RULES, CATEGORIES
 
 # Modules that are the same object under another name.
 MODULE_ALIASES = {"posix": "os", "nt": "os", "_pickle": "pickle", "cPickle": "pickle"}
@@ -45,47 +45,6 @@ HOP_MODULES = frozenset(
         "imp",
         "_imp",
         "_winapi",
-    }
-)
-
-# getattr(module, <unknown name>) on these fails closed: most of their dangerous members are
-# the point of the module, and legitimate code rarely looks them up by computed name.
-FAIL_CLOSED: dict[str, str] = {
-    "os": "command_execution",
-    "sys": "dynamic_import",
-    "builtins": "dynamic_code",
-    "asyncio": "command_execution",
-    "multiprocessing": "command_execution",
-    "pydoc": "command_execution",
-    "code": "dynamic_code",
-    "pdb": "dynamic_code",
-    "types": "dynamic_code",
-    "marshal": "dynamic_code",
-    "cProfile": "dynamic_code",
-    "profile": "dynamic_code",
-    "doctest": "dynamic_code",
-    "pkgutil": "dynamic_import",
-    "site": "dynamic_import",
-    "asyncio.AbstractEventLoop": "network_socket",
-}
-
-# Names whose lookup turns a string into an attribute (a "gateway").
-GATEWAYS = frozenset(
-    {
-        "builtins.getattr",
-        "builtins.vars",
-        "builtins.globals",
-        "builtins.locals",
-        "builtins.dir",
-        "operator.attrgetter",
-        "operator.methodcaller",
-        "_operator.attrgetter",
-        "_operator.methodcaller",
-        "inspect.getattr_static",
-        "inspect.getmembers",
-        "inspect.getmembers_static",
-        "builtins.object.__getattribute__",
-        "builtins.type.__getattribute__",
     }
 )
 
@@ -208,10 +167,6 @@ class Catalog:
             idx = qname.find(".", idx + 1)
         return None
 
-    def fail_closed_category(self, qname: str) -> str | None:
-        """Category to report for a computed lookup on ``qname`` (``None``: not sensitive)."""
-        return FAIL_CLOSED.get(qname)
-
     def trigger_pattern(self) -> re.Pattern[str]:
         return _trigger_pattern(tuple(sorted(self.forbidden)))
 
@@ -305,9 +260,9 @@ def _attribute_evidence(entries: tuple[str, ...]) -> dict[str, frozenset[str]]:
 def _base_table() -> tuple[dict[str, str], dict[str, str]]:
     forbidden: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    for spec in CAPABILITIES:
-        for qname, reason in spec.forbidden.items():
-            forbidden[qname] = spec.category
+    for rule in CAPABILITY_RULES:
+        for qname, reason in rule.FORBIDDEN.items():
+            forbidden[qname] = rule.category
             reasons[qname] = reason
     return forbidden, reasons
 

@@ -26,7 +26,7 @@ NOFOLD = object()
 MAX_OPTIONS = 16
 
 
-def literal(ev: Evaluator, node: cst.SimpleString | cst.Integer | cst.Float, scope: Scope) -> frozenset[Value]:
+def literal(evaluator: Evaluator, node: cst.SimpleString | cst.Integer | cst.Float, scope: Scope) -> frozenset[Value]:
     try:
         value = ast.literal_eval(node.value)
     except (ValueError, SyntaxError, MemoryError):
@@ -34,11 +34,11 @@ def literal(ev: Evaluator, node: cst.SimpleString | cst.Integer | cst.Float, sco
     return frozenset({Const(value)}) if folding.ok(value) else UNKNOWN_SET
 
 
-def concat(ev: Evaluator, node: cst.ConcatenatedString, scope: Scope) -> frozenset[Value]:
-    return fold_binop(ev, "Add", ev.ev(node.left, scope), ev.ev(node.right, scope))
+def concat(evaluator: Evaluator, node: cst.ConcatenatedString, scope: Scope) -> frozenset[Value]:
+    return fold_binop(evaluator, "Add", evaluator.values_of(node.left, scope), evaluator.values_of(node.right, scope))
 
 
-def fstring(ev: Evaluator, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
+def fstring(evaluator: Evaluator, node: cst.FormattedString, scope: Scope) -> frozenset[Value]:
     raw = "r" in node.prefix.lower()
     pieces: list[str] = []
     for part in node.parts:
@@ -51,7 +51,7 @@ def fstring(ev: Evaluator, node: cst.FormattedString, scope: Scope) -> frozenset
                     return UNKNOWN_SET
             pieces.append(text.replace("{{", "{").replace("}}", "}"))
         elif isinstance(part, cst.FormattedStringExpression):
-            piece = fstring_expression(ev, part, scope)
+            piece = fstring_expression(evaluator, part, scope)
             if piece is None:
                 return _fstring_shape(node, "".join(pieces))
             pieces.append(piece)
@@ -59,8 +59,8 @@ def fstring(ev: Evaluator, node: cst.FormattedString, scope: Scope) -> frozenset
     return frozenset({Const(text)}) if folding.ok(text) else UNKNOWN_SET
 
 
-def fstring_expression(ev: Evaluator, part: cst.FormattedStringExpression, scope: Scope) -> str | None:
-    value = ev.single_const(ev.ev(part.expression, scope))
+def fstring_expression(evaluator: Evaluator, part: cst.FormattedStringExpression, scope: Scope) -> str | None:
+    value = evaluator.single_const(evaluator.values_of(part.expression, scope))
     if value is NOFOLD:
         return None
     spec = ""
@@ -80,13 +80,13 @@ def fstring_expression(ev: Evaluator, part: cst.FormattedStringExpression, scope
         return None
 
 
-def binop(ev: Evaluator, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
-    return fold_binop(ev, type(node.operator).__name__, ev.ev(node.left, scope), ev.ev(node.right, scope))
+def binop(evaluator: Evaluator, node: cst.BinaryOperation, scope: Scope) -> frozenset[Value]:
+    return fold_binop(evaluator, type(node.operator).__name__, evaluator.values_of(node.left, scope), evaluator.values_of(node.right, scope))
 
 
-def fold_binop(ev: Evaluator, op: str, left: frozenset[Value], right: frozenset[Value]) -> frozenset[Value]:
-    lefts = ev.const_options(left)
-    rights = ev.const_options(right)
+def fold_binop(evaluator: Evaluator, op: str, left: frozenset[Value], right: frozenset[Value]) -> frozenset[Value]:
+    lefts = evaluator.const_options(left)
+    rights = evaluator.const_options(right)
     if lefts is None or rights is None:
         if op == "Add":
             return shape_concat(_shape(lefts, left), _shape(rights, right))
@@ -100,8 +100,8 @@ def fold_binop(ev: Evaluator, op: str, left: frozenset[Value], right: frozenset[
     return frozenset(out)
 
 
-def unop(ev: Evaluator, node: cst.UnaryOperation, scope: Scope) -> frozenset[Value]:
-    options = ev.const_options(ev.ev(node.expression, scope))
+def unop(evaluator: Evaluator, node: cst.UnaryOperation, scope: Scope) -> frozenset[Value]:
+    options = evaluator.const_options(evaluator.values_of(node.expression, scope))
     if options is None:
         return UNKNOWN_SET
     op = type(node.operator).__name__
@@ -112,22 +112,22 @@ def unop(ev: Evaluator, node: cst.UnaryOperation, scope: Scope) -> frozenset[Val
     return frozenset(out)
 
 
-def comprehension(ev: Evaluator, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
-    inner = ev.binder.scope_of.get(id(node), scope)
-    folded = fold_comprehension(ev, node, inner)
+def comprehension(evaluator: Evaluator, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> frozenset[Value]:
+    inner = evaluator.binder.scope_of.get(id(node), scope)
+    folded = fold_comprehension(evaluator, node, inner)
     if folded is not None:
         return frozenset({Seq(tuple(frozenset({Const(v)}) for v in folded))})
-    return frozenset({Seq((ev.ev(node.elt, inner),), exact=False)})
+    return frozenset({Seq((evaluator.values_of(node.elt, inner),), exact=False)})
 
 
-def fold_comprehension(ev: Evaluator, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
+def fold_comprehension(evaluator: Evaluator, node: cst.GeneratorExp | cst.ListComp | cst.SetComp, scope: Scope) -> tuple[Any, ...] | None:
     comp = node.for_in
     if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.target, cst.Name):
         return None
-    iterable = ev.single_const(ev.ev(comp.iter, scope))
+    iterable = evaluator.single_const(evaluator.values_of(comp.iter, scope))
     if iterable is NOFOLD:
-        seq_values = ev.ev(comp.iter, scope)
-        options = ev.const_options(seq_values)
+        seq_values = evaluator.values_of(comp.iter, scope)
+        options = evaluator.const_options(seq_values)
         if options is None or len(options) != 1:
             return None
         iterable = options[0]
@@ -136,49 +136,49 @@ def fold_comprehension(ev: Evaluator, node: cst.GeneratorExp | cst.ListComp | cs
     name = ident(comp.target.value)
     out = []
     for item in iterable:
-        value = concrete(ev, node.elt, {name: item}, scope)
+        value = concrete(evaluator, node.elt, {name: item}, scope)
         if value is NOFOLD:
             return None
         out.append(value)
     return tuple(out)
 
 
-def concrete(ev: Evaluator, node: cst.CSTNode, env: dict[str, Any], scope: Scope) -> Any:
+def concrete(evaluator: Evaluator, node: cst.CSTNode, env: dict[str, Any], scope: Scope) -> Any:
     """Evaluate a constant expression with some names bound to concrete values."""
     if isinstance(node, cst.Name) and ident(node.value) in env:
         return env[ident(node.value)]
     if isinstance(node, cst.BinaryOperation):
-        left = concrete(ev, node.left, env, scope)
-        right = concrete(ev, node.right, env, scope)
+        left = concrete(evaluator, node.left, env, scope)
+        right = concrete(evaluator, node.right, env, scope)
         if left is NOFOLD or right is NOFOLD:
             return NOFOLD
         folded = folding.binop(type(node.operator).__name__, left, right)
         return NOFOLD if folded is None else folded
     if isinstance(node, cst.Call) and not any(arg.keyword or arg.star for arg in node.args):
-        args = [concrete(ev, arg.value, env, scope) for arg in node.args]
+        args = [concrete(evaluator, arg.value, env, scope) for arg in node.args]
         if any(a is NOFOLD for a in args):
             return NOFOLD
         if isinstance(node.func, cst.Attribute):
-            receiver = concrete(ev, node.func.value, env, scope)
+            receiver = concrete(evaluator, node.func.value, env, scope)
             if receiver is not NOFOLD and isinstance(receiver, (str, bytes)):
                 folded = folding.method(receiver, ident(node.func.attr.value), args, {})
                 return NOFOLD if folded is None else folded
-        for value in ev.ev(node.func, scope):
+        for value in evaluator.values_of(node.func, scope):
             if isinstance(value, Ref):
                 folded = folding.call(value.qname, args)
                 if folded is not None:
                     return folded
         return NOFOLD
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-        base = concrete(ev, node.value, env, scope)
-        key = concrete(ev, node.slice[0].slice.value, env, scope)
+        base = concrete(evaluator, node.value, env, scope)
+        key = concrete(evaluator, node.slice[0].slice.value, env, scope)
         if base is NOFOLD or key is NOFOLD:
             return NOFOLD
         folded = folding.subscript(base, key)
         return NOFOLD if folded is None else folded
     if mentions(node, env):
         return NOFOLD
-    return ev.single_const(ev.ev(node, scope))
+    return evaluator.single_const(evaluator.values_of(node, scope))
 
 
 def mentions(node: cst.CSTNode, env: dict[str, Any]) -> bool:
@@ -187,8 +187,8 @@ def mentions(node: cst.CSTNode, env: dict[str, Any]) -> bool:
     return not isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
 
 
-def fold_call(ev: Evaluator, qname: str, args: list[frozenset[Value]]) -> frozenset[Value] | None:
-    option_lists = [ev.const_options(a) for a in args]
+def fold_call(evaluator: Evaluator, qname: str, args: list[frozenset[Value]]) -> frozenset[Value] | None:
+    option_lists = [evaluator.const_options(a) for a in args]
     if any(o is None for o in option_lists):
         if qname in ("builtins.list", "builtins.tuple", "builtins.reversed") and len(args) == 1:
             seqs = [v for v in args[0] if isinstance(v, Seq)]

@@ -117,9 +117,7 @@ def scan_bytes(
         return []
     findings: list[Finding] = []
     if kind == "pth":  # any .pth file, whatever it holds (MP416, scanner/rules/artifacts.py)
-        from mixpeek_tools.scanner.rules.artifacts import pth_finding
-
-        findings.append(pth_finding(display))
+        findings.append(policy_finding("pth", "a .pth file changes sys.path (or runs code) when Python starts", path=display))
     if kind == "python" and name in HOOK_NAMES:
         findings.append(policy_finding("install_hook", f"`{name}` runs code when the plugin is installed or Python starts", path=display, line=1, column=1))
     if kind == "notebook":

@@ -65,21 +65,21 @@ REFLECTION_ATTRS = {
 }
 
 
-def reach_of(ev: Evaluator, value: Value) -> tuple[str, Reach] | None:
+def reach_of(evaluator: Evaluator, value: Value) -> tuple[str, Reach] | None:
     """``(qualified name, reach)`` when ``value`` is a sensitive module or its namespace."""
     if isinstance(value, Namespace):
         if value.sys_modules:
             return "sys.modules", Reach({}, "dynamic_import")
         if value.owner is not None:
-            return reach_of(ev, value.owner)
+            return reach_of(evaluator, value.owner)
         return None
     if isinstance(value, Ref):
-        found = reach(value.qname, ev.catalog.forbidden)
+        found = reach(value.qname, evaluator.catalog.forbidden)
         return (value.qname, found) if found is not None else None
     return None
 
 
-def name_shapes(ev: Evaluator, names: frozenset[Value]) -> list[str | StrShape] | None:
+def name_shapes(evaluator: Evaluator, names: frozenset[Value]) -> list[str | StrShape] | None:
     """What the looked-up names are known to be, or ``None`` when any of them is wholly unknown."""
     out: list[str | StrShape] = []
     for value in names:
@@ -93,7 +93,7 @@ def name_shapes(ev: Evaluator, names: frozenset[Value]) -> list[str | StrShape] 
 
 
 def fail_closed(
-    ev: Evaluator,
+    evaluator: Evaluator,
     node: cst.CSTNode,
     target: Value,
     how: str,
@@ -101,7 +101,7 @@ def fail_closed(
 ) -> None:
     """Report a lookup on ``target`` whose name is not (fully) known, by reachable capability."""
     if isinstance(target, Namespace) and target.scope is not None and not target.sys_modules:
-        ev.report(
+        evaluator.report(
             node,
             "dynamic_code",
             f"{how} on `globals()` with a name that cannot be determined statically; it could "
@@ -109,7 +109,7 @@ def fail_closed(
             "globals():dynamic",
         )
         return
-    found = reach_of(ev, target)
+    found = reach_of(evaluator, target)
     if found is None:
         return
     qname, reach_ = found
@@ -124,7 +124,7 @@ def fail_closed(
     for category, examples in sorted(by_category.items()):
         shown = ", ".join(f"`{qname}.{n}`" for n in examples[:4])
         via = f" (for example {shown})" if shown else ""
-        ev.report(
+        evaluator.report(
             node,
             category,
             f"{how} on `{_display(qname)}` with a name that cannot be determined statically could "
@@ -133,41 +133,41 @@ def fail_closed(
         )
 
 
-def check_sinks(ev: Evaluator) -> None:
+def check_sinks(evaluator: Evaluator) -> None:
     """Report every sensitive module that flows where the resolver does not follow it."""
-    for expr, scope, how, call in ev.binder.sinks:
-        values = ev.ev(expr, scope)
+    for expr, scope, how, call in evaluator.binder.sinks:
+        values = evaluator.values_of(expr, scope)
         for value in values:
             if not isinstance(value, (Ref, Namespace)):
                 continue
-            if isinstance(value, Ref) and (value.qname not in SENSITIVE_MODULES or ev.catalog.match(value.qname)):
+            if isinstance(value, Ref) and (value.qname not in SENSITIVE_MODULES or evaluator.catalog.match(value.qname)):
                 continue
             if isinstance(value, Namespace) and not (value.sys_modules or value.owner is not None):
                 continue
-            if call is not None and call.args and call.args[0].value is expr and _benign_call(ev, call, scope):
+            if call is not None and call.args and call.args[0].value is expr and _benign_call(evaluator, call, scope):
                 continue
-            _report_flow(ev, expr, value, how)
+            _report_flow(evaluator, expr, value, how)
 
 
-def _benign_call(ev: Evaluator, call: cst.Call, scope: object) -> bool:
+def _benign_call(evaluator: Evaluator, call: cst.Call, scope: object) -> bool:
     func = call.func
     if isinstance(func, cst.Attribute) and ident(func.attr.value) in PATCH_METHODS:
         return True
-    funcs = ev.memo.get(id(func))
+    funcs = evaluator.memo.get(id(func))
     if not funcs:
         return False
     return all(isinstance(f, Ref) and f.qname in BENIGN_CALLS for f in funcs)
 
 
-def _report_flow(ev: Evaluator, node: cst.CSTNode, value: Value, how: str) -> None:
-    found = reach_of(ev, value)
+def _report_flow(evaluator: Evaluator, node: cst.CSTNode, value: Value, how: str) -> None:
+    found = reach_of(evaluator, value)
     if found is None:
         return
     qname, reach_ = found
     for category, examples in sorted(categories_for(reach_).items()):
         shown = ", ".join(f"`{qname}.{n}`" for n in examples[:3])
         via = f", which reaches {shown}" if shown else ""
-        ev.report(
+        evaluator.report(
             node,
             category,
             f"the module object `{_display(qname)}`{via}, is {how}; a sensitive module is a "
@@ -176,11 +176,11 @@ def _report_flow(ev: Evaluator, node: cst.CSTNode, value: Value, how: str) -> No
         )
 
 
-def check_reflection_name(ev: Evaluator, node: cst.CSTNode, name: str) -> None:
+def check_reflection_name(evaluator: Evaluator, node: cst.CSTNode, name: str) -> None:
     """``getattr(x, '__globals__')`` and friends: a reflection root reached by a folded name."""
     category = REFLECTION_ATTRS.get(name)
     if category is not None:
-        ev.report(
+        evaluator.report(
             node,
             category,
             f"`{name}` reads another function's or frame's namespace, a route to eval/exec and to any module",
@@ -188,9 +188,9 @@ def check_reflection_name(ev: Evaluator, node: cst.CSTNode, name: str) -> None:
         )
 
 
-def check_code_writes(ev: Evaluator) -> None:
-    for node in ev.binder.code_writes:
-        ev.report(node, "dynamic_code", "assigning `__code__` replaces a function's code with other code", "attr:__code__=")
+def check_code_writes(evaluator: Evaluator) -> None:
+    for node in evaluator.binder.code_writes:
+        evaluator.report(node, "dynamic_code", "assigning `__code__` replaces a function's code with other code", "attr:__code__=")
 
 
 def _display(qname: str) -> str:

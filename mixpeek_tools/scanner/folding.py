@@ -114,10 +114,6 @@ def subscript(value: Any, index: Any) -> Any:
     return None
 
 
-def _rot13(text: str) -> str:
-    return codecs.encode(text, "rot13")
-
-
 _SAFE_CODECS = {
     "rot13",
     "rot_13",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from mixpeek_tools.scanner.scope_model import child_fields
+from mixpeek_tools.scanner.scope_model import FIXED, child_fields
 from mixpeek_tools.scanner.values import UNKNOWN_SET
 
 if TYPE_CHECKING:
@@ -17,19 +17,19 @@ def bind_pattern_names(binder: Binder, pattern: cst.CSTNode) -> None:
     """Capture names in ``case`` patterns bind unknown values; value patterns are loads."""
     if isinstance(pattern, cst.MatchAs):
         if pattern.name is not None:
-            binder.bind_target(pattern.name, ("v", UNKNOWN_SET))
+            binder.bind_target(pattern.name, (FIXED, UNKNOWN_SET))
         if pattern.pattern is not None:
             bind_pattern_names(binder, pattern.pattern)
         return
     if isinstance(pattern, cst.MatchStar):
         if pattern.name is not None:
-            binder.bind_target(pattern.name, ("v", UNKNOWN_SET))
+            binder.bind_target(pattern.name, (FIXED, UNKNOWN_SET))
         return
     if isinstance(pattern, cst.MatchValue):
         binder.walk(pattern.value)
         return
     if isinstance(pattern, cst.MatchMapping) and pattern.rest is not None:
-        binder.bind_target(pattern.rest, ("v", UNKNOWN_SET))
+        binder.bind_target(pattern.rest, (FIXED, UNKNOWN_SET))
     if isinstance(pattern, cst.MatchClass):
         binder.walk(pattern.cls)
     for name in child_fields(type(pattern)):

@@ -59,10 +59,10 @@ from mixpeek_tools.scanner.values import (
     UNKNOWN_SET,
     AttrGetter,
     BoundGetattribute,
-    ClassV,
+    ClassValue,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     Instance,
     MethodCaller,
     Namespace,
@@ -127,14 +127,14 @@ class Evaluator(NameResolution, AccessResolution):
 
     def run(self) -> list[Report]:
         for node, scope in self.binder.roots:
-            self.ev(node, scope)
+            self.values_of(node, scope)
         for use in self.binder.imports:
             self._check_qname(use.node, use.qname)
         flows.check_sinks(self)
         flows.check_code_writes(self)
         return list(self.reports.values())
 
-    def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]:
+    def values_of(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]:
         key = id(node)
         cached = self.memo.get(key)
         if cached is not None:
@@ -194,24 +194,24 @@ class Evaluator(NameResolution, AccessResolution):
     # -- constants ---------------------------------------------------------------------------
 
     def _boolop(self, node: cst.BooleanOperation, scope: Scope) -> frozenset[Value]:
-        return self.ev(node.left, scope) | self.ev(node.right, scope)
+        return self.values_of(node.left, scope) | self.values_of(node.right, scope)
 
     def _ifexp(self, node: cst.IfExp, scope: Scope) -> frozenset[Value]:
-        self.ev(node.test, scope)
-        return self.ev(node.body, scope) | self.ev(node.orelse, scope)
+        self.values_of(node.test, scope)
+        return self.values_of(node.body, scope) | self.values_of(node.orelse, scope)
 
     def _walrus(self, node: cst.NamedExpr, scope: Scope) -> frozenset[Value]:
-        return self.ev(node.value, scope)
+        return self.values_of(node.value, scope)
 
     def _lambda(self, node: cst.Lambda, scope: Scope) -> frozenset[Value]:
         inner = self.binder.scope_of.get(id(node))
-        return frozenset({Func(inner)}) if inner is not None else UNKNOWN_SET
+        return frozenset({FunctionValue(inner)}) if inner is not None else UNKNOWN_SET
 
     def _sequence(self, node: cst.Tuple | cst.List | cst.Set, scope: Scope) -> frozenset[Value]:
         items: list[frozenset[Value]] = []
         exact = not isinstance(node, cst.Set)
         for element in node.elements:
-            values = self.ev(element.value, scope)
+            values = self.values_of(element.value, scope)
             if isinstance(element, cst.StarredElement):
                 exact = False
                 items.append(self.elements(values))
@@ -223,10 +223,10 @@ class Evaluator(NameResolution, AccessResolution):
         entries: list[tuple[Any, frozenset[Value]]] = []
         for element in node.elements:
             if isinstance(element, cst.DictElement):
-                key = self.single_const(self.ev(element.key, scope))
-                entries.append((key, self.ev(element.value, scope)))
+                key = self.single_const(self.values_of(element.key, scope))
+                entries.append((key, self.values_of(element.value, scope)))
             else:
-                entries.append((_NOFOLD, self.elements(self.ev(element.value, scope))))
+                entries.append((_NOFOLD, self.elements(self.values_of(element.value, scope))))
         return frozenset({DictLit(tuple(entries[:256]))})
 
     def single_const(self, values: frozenset[Value]) -> Any:
@@ -258,12 +258,12 @@ class Evaluator(NameResolution, AccessResolution):
     # -- calls -------------------------------------------------------------------------------
 
     def _call(self, node: cst.Call, scope: Scope) -> frozenset[Value]:
-        funcs = self.ev(node.func, scope)
+        funcs = self.values_of(node.func, scope)
         args: list[frozenset[Value]] = []
         kwargs: dict[str, frozenset[Value]] = {}
         starred = False
         for arg in node.args:
-            values = self.ev(arg.value, scope)
+            values = self.values_of(arg.value, scope)
             if arg.keyword is not None:
                 kwargs[ident(arg.keyword.value)] = values
             elif arg.star:
@@ -302,12 +302,12 @@ class Evaluator(NameResolution, AccessResolution):
     ) -> frozenset[Value]:
         if isinstance(func, Ref):
             return self._call_ref(node, func.qname, args, kwargs, scope)
-        if isinstance(func, Func):
+        if isinstance(func, FunctionValue):
             out: set[Value] = set()
             for ret in func.scope.returns:
-                out |= self.ev(ret, func.scope)
+                out |= self.values_of(ret, func.scope)
             return frozenset(out) or UNKNOWN_SET
-        if isinstance(func, ClassV):
+        if isinstance(func, ClassValue):
             return frozenset({Instance(func)})
         if isinstance(func, AttrGetter) and args:
             if func.names is None:
@@ -377,7 +377,7 @@ class Evaluator(NameResolution, AccessResolution):
         if not isinstance(func, cst.Attribute):
             return None
         name = ident(func.attr.value)
-        receivers = self.ev(func.value, scope)
+        receivers = self.values_of(func.value, scope)
         out: set[Value] = set()
         if name in ("upper", "lower") and not args and not any(isinstance(r, Const) for r in receivers):
             out.add(StrShape(case=name))
@@ -441,8 +441,8 @@ class Evaluator(NameResolution, AccessResolution):
         func = node.func
         if isinstance(func, cst.Attribute):
             name = ident(func.attr.value)
-            receivers = self.ev(func.value, scope)
-            local = bool(receivers) and all(isinstance(v, (Instance, ClassV, Func)) for v in receivers)
+            receivers = self.values_of(func.value, scope)
+            local = bool(receivers) and all(isinstance(v, (Instance, ClassValue, FunctionValue)) for v in receivers)
             if name in LOADER_METHODS and not local:
                 self.report(node, "dynamic_import", f"`.{name}()` loads and executes a module through its loader", f"call:{name}")
             elif name in LOOP_ONLY_METHODS and not local:
@@ -473,7 +473,7 @@ class Evaluator(NameResolution, AccessResolution):
                     yield from item
 
     def _literal_derived(self, node: cst.BaseExpression, scope: Scope) -> bool:
-        values = self.ev(node, scope)
+        values = self.values_of(node, scope)
         if any(isinstance(v, Const) and isinstance(v.value, (str, bytes)) for v in values):
             return True
         if isinstance(node, cst.Call):

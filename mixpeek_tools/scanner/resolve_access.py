@@ -27,11 +27,11 @@ from mixpeek_tools.scanner.values import (
     UNKNOWN,
     UNKNOWN_SET,
     BoundGetattribute,
-    ClassV,
+    ClassValue,
     CodeObj,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     Instance,
     Namespace,
     NamespaceMethod,
@@ -53,7 +53,7 @@ class AccessResolution:
         def _sensitive(self, value: Value) -> bool: ...
         def binding_values(self, bindings: list[Binding]) -> frozenset[Value]: ...
         def const_options(self, values: frozenset[Value]) -> list[Any] | None: ...
-        def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]: ...
+        def values_of(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]: ...
         def fail_closed(self, node: cst.CSTNode, target: Value, how: str, shapes: list[str | StrShape] | None = None) -> None: ...
         def lookup(self, name: str, scope: Scope, node: cst.CSTNode | None = None) -> frozenset[Value]: ...
         def report(self, node: cst.CSTNode, category: str, message: str, qname: str | None = None) -> None: ...
@@ -64,7 +64,7 @@ class AccessResolution:
 
     def _attribute(self, node: cst.Attribute, scope: Scope) -> frozenset[Value]:
         attr = ident(node.attr.value)
-        base = self.ev(node.value, scope)
+        base = self.values_of(node.value, scope)
         if attr in FRAME_GLOBALS:
             self.report(
                 node,
@@ -122,7 +122,7 @@ class AccessResolution:
             return self.siblings(hopped) if self.project is not None else hopped
         if isinstance(value, Namespace) and attr in NAMESPACE_METHODS:
             return frozenset({NamespaceMethod(value)})
-        if isinstance(value, (Instance, ClassV)):
+        if isinstance(value, (Instance, ClassValue)):
             cls = value.cls if isinstance(value, Instance) else value
             found: set[Value] = set()
             bindings = cls.scope.bindings.get(attr)
@@ -154,7 +154,7 @@ class AccessResolution:
             return frozenset({CodeObj(), UNKNOWN})
         if isinstance(value, CodeObj):
             return frozenset({Ref("types.CodeType")}) if attr in ("replace", "__class__", "__new__") else UNKNOWN_SET
-        if isinstance(value, Func) and attr == "__class__":
+        if isinstance(value, FunctionValue) and attr == "__class__":
             return frozenset({Ref("types.FunctionType")})
         if isinstance(value, Const) and attr == "__class__":
             return frozenset({Ref(f"builtins.{type(value.value).__name__}")})
@@ -196,7 +196,7 @@ class AccessResolution:
     # -- subscripts --------------------------------------------------------------------------
 
     def _subscript(self, node: cst.Subscript, scope: Scope) -> frozenset[Value]:
-        base = self.ev(node.value, scope)
+        base = self.values_of(node.value, scope)
         if len(node.slice) != 1:
             return UNKNOWN_SET
         element = node.slice[0].slice
@@ -204,10 +204,10 @@ class AccessResolution:
             if (
                 _own_module_key(element.value)
                 and any(isinstance(_as_namespace(b), Namespace) for b in base)
-                and self.const_options(self.ev(element.value, scope)) is None
+                and self.const_options(self.values_of(element.value, scope)) is None
             ):
                 return UNKNOWN_SET
-            keys = self.ev(element.value, scope)
+            keys = self.values_of(element.value, scope)
         elif isinstance(element, cst.Slice):
             keys = self._slice(element, scope)
         else:
@@ -220,7 +220,7 @@ class AccessResolution:
             if part is None:
                 parts.append(None)
                 continue
-            value = self.single_const(self.ev(part, scope))
+            value = self.single_const(self.values_of(part, scope))
             if value is _NOFOLD or not (value is None or isinstance(value, int)):
                 return UNKNOWN_SET
             parts.append(value)

@@ -15,6 +15,18 @@ from mixpeek_tools.scanner.resolve_common import (
     _function_name,
     attribute_qname,
 )
+from mixpeek_tools.scanner.scope_model import (
+    ANNOTATED,
+    ELEMENT,
+    ELEMENT_UNPACKED,
+    EXPRESSION,
+    FIXED,
+    PARAMETER,
+    STARRED_REST,
+    STORED,
+    STORED_BINDING,
+    UNPACKED,
+)
 from mixpeek_tools.scanner.scopes import Binder, Binding, Scope, ident
 from mixpeek_tools.scanner.values import (
     EMPTY,
@@ -38,7 +50,7 @@ class NameResolution:
         module: str | None
         module_scope: Scope
         project: Project | None
-        def ev(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]: ...
+        def values_of(self, node: cst.CSTNode, scope: Scope) -> frozenset[Value]: ...
 
     # -- names and bindings ----------------------------------------------------------------
 
@@ -81,13 +93,13 @@ class NameResolution:
         where the right-hand side runs first), and for a use after a binding that happens
         only under ``if``/``for``/``while``. Uses inside functions see the module's bindings.
         """
-        top = self.binder.tops.get(id(node)) if node is not None else None
-        first = module.first_top.get(name)
-        if top is not None and first is not None:
-            if first > top:
+        use = self.binder.statement_of.get(id(node)) if node is not None else None
+        first = module.first_statement.get(name)
+        if use is not None and first is not None:
+            if first > use:
                 return True
-            if first == top:
-                kind = self.binder.top_kinds[top] if top < len(self.binder.top_kinds) else None
+            if first == use:
+                kind = self.binder.statement_types[use] if use < len(self.binder.statement_types) else None
                 return kind is cst.SimpleStatementLine
             return name in module.conditional
         return False
@@ -115,7 +127,7 @@ class NameResolution:
 
     def _binding(self, binding: Binding) -> frozenset[Value]:
         kind = binding[0]
-        if kind == "v":
+        if kind == FIXED:
             fixed: frozenset[Value] = binding[1]
             return self.siblings(fixed) if self.project is not None else fixed
         key = id(binding)
@@ -123,24 +135,24 @@ class NameResolution:
             return UNKNOWN_SET
         self._bind_active.add(key)
         try:
-            if kind == "e":
-                return self.ev(binding[1], binding[2])
-            if kind == "it":
-                return self.elements(self.ev(binding[1], binding[2]))
-            if kind == "un":
-                return self._unpack(self.ev(binding[1], binding[2]), binding[3])
-            if kind == "ann":
-                return frozenset(v for v in self.ev(binding[1], binding[2]) if isinstance(v, Ref)) | UNKNOWN_SET
-            if kind == "p":
+            if kind == EXPRESSION:
+                return self.values_of(binding[1], binding[2])
+            if kind == ELEMENT:
+                return self.elements(self.values_of(binding[1], binding[2]))
+            if kind == UNPACKED:
+                return self._unpack(self.values_of(binding[1], binding[2]), binding[3])
+            if kind == ANNOTATED:
+                return frozenset(v for v in self.values_of(binding[1], binding[2]) if isinstance(v, Ref)) | UNKNOWN_SET
+            if kind == PARAMETER:
                 return self._param(binding[1], binding[2])
-            if kind == "itun":
-                return self._unpack(self.elements(self.ev(binding[1], binding[2])), binding[3])
-            if kind == "star":
+            if kind == ELEMENT_UNPACKED:
+                return self._unpack(self.elements(self.values_of(binding[1], binding[2])), binding[3])
+            if kind == STARRED_REST:
                 return frozenset({Seq((self.elements(self._binding(binding[1])),), exact=False)})
-            if kind == "putb":
+            if kind == STORED_BINDING:
                 return frozenset({Seq((self._binding(binding[1]),), exact=False)})
-            if kind == "put":
-                values = self.ev(binding[1], binding[2])
+            if kind == STORED:
+                values = self.values_of(binding[1], binding[2])
                 return frozenset({Seq((values | self.elements(values),), exact=False)})
         finally:
             self._bind_active.discard(key)
@@ -168,9 +180,9 @@ class NameResolution:
         parent = scope.parent or self.module_scope
         if param is not None:
             if param.default is not None:
-                out |= self.ev(param.default, parent)
+                out |= self.values_of(param.default, parent)
             if param.annotation is not None:
-                out |= {v for v in self.ev(param.annotation.annotation, parent) if isinstance(v, Ref)}
+                out |= {v for v in self.values_of(param.annotation.annotation, parent) if isinstance(v, Ref)}
         if param is None:
             return frozenset(out)
         star = param.star if isinstance(param.star, str) else ""
@@ -198,7 +210,7 @@ class NameResolution:
 
     def _keyword_arguments(self, call: cst.Call, scope: Scope) -> Value:
         entries = tuple(
-            (ident(arg.keyword.value), self.ev(arg.value, scope)) for arg in call.args if arg.keyword is not None
+            (ident(arg.keyword.value), self.values_of(arg.value, scope)) for arg in call.args if arg.keyword is not None
         )
         return DictLit(entries)
 
@@ -209,7 +221,7 @@ class NameResolution:
             if arg.keyword is not None:
                 continue
             if position >= index or arg.star:
-                values |= self.ev(arg.value, scope) if not arg.star else self.elements(self.ev(arg.value, scope))
+                values |= self.values_of(arg.value, scope) if not arg.star else self.elements(self.values_of(arg.value, scope))
             position += 1
         return Seq((frozenset(values) or UNKNOWN_SET,), exact=False)
 
@@ -218,12 +230,12 @@ class NameResolution:
         for arg in call.args:
             if arg.keyword is not None:
                 if ident(arg.keyword.value) == name:
-                    return self.ev(arg.value, scope)
+                    return self.values_of(arg.value, scope)
                 continue
             if arg.star:
                 return EMPTY
             if position == index:
-                return self.ev(arg.value, scope)
+                return self.values_of(arg.value, scope)
             position += 1
         return EMPTY
 

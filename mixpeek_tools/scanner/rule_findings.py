@@ -9,7 +9,7 @@ import libcst at all.
 from __future__ import annotations
 
 from mixpeek_tools.findings import Finding
-from mixpeek_tools.scanner.rules import BY_CATEGORY, POLICY
+from mixpeek_tools.scanner.rules import BY_CATEGORY, POLICY_BY_KIND
 
 
 def capability_finding(
@@ -23,18 +23,8 @@ def capability_finding(
     extra: dict[str, object] | None = None,
 ) -> Finding:
     """A finding under the capability rule of ``category`` (MP401..MP405)."""
-    spec = BY_CATEGORY[category]
-    return Finding(
-        rule=spec.id,
-        message=message,
-        path=path,
-        line=line,
-        column=column,
-        hint=spec.hint,
-        check="security",
-        category=category,
-        source_line=source_line,
-        extra=dict(extra or {}),
+    return BY_CATEGORY[category].finding(
+        message, path=path, line=line, column=column, source_line=source_line, extra=extra
     )
 
 
@@ -47,16 +37,7 @@ def policy_finding(
     column: int | None = None,
     source_line: str | None = None,
 ) -> Finding:
-    """A finding under one of the MP41x file-policy rules."""
-    rule, category, hint = POLICY.RULES[kind]
-    return Finding(
-        rule=rule,
-        message=message,
-        path=path,
-        line=line,
-        column=column,
-        hint=hint,
-        check="security",
-        category=category,
-        source_line=source_line,
+    """A finding under the file-policy rule (MP410..MP416) of the problem ``kind``."""
+    return POLICY_BY_KIND[kind].finding(
+        message, path=path, line=line, column=column, source_line=source_line
     )

@@ -12,19 +12,20 @@ from typing import Any
 
 import libcst as cst
 
-from mixpeek_tools.scanner.values import ClassV
+from mixpeek_tools.scanner.values import ClassValue
 
-# A binding is a small tuple; the first item says how to compute its values:
-#   ("v", frozenset)                         fixed values
-#   ("e", expr, scope)                       the value of an expression
-#   ("it", expr, scope)                      an element of an iterable expression
-#   ("un", expr, scope, path)                an element of a tuple-unpacked expression
-#   ("ann", expr, scope)                     instances of an annotation
-#   ("p", func_scope, name)                  a parameter (default, annotation, call-site arguments)
-#   ("itun", expr, scope, path)              an element of an iterable, then tuple-unpacked
-#   ("star", binding)                        the starred rest of an unpacking (a list)
-#   ("put", expr, scope)                     a value stored into a container
-#   ("putb", binding)                        a binding's values stored into a container
+# A binding is a small tuple; its first item, one of these tags, says how to compute its values
+# (plain strings: the resolver compares them on every name lookup).
+FIXED = "fixed"  # (FIXED, frozenset): fixed values
+EXPRESSION = "expression"  # (EXPRESSION, expr, scope): the value of an expression
+ELEMENT = "element"  # (ELEMENT, expr, scope): an element of an iterable expression
+UNPACKED = "unpacked"  # (UNPACKED, expr, scope, path): an element of a tuple-unpacked expression
+ANNOTATED = "annotated"  # (ANNOTATED, expr, scope): instances of an annotation
+PARAMETER = "parameter"  # (PARAMETER, func_scope, name): default, annotation, call-site arguments
+ELEMENT_UNPACKED = "element_unpacked"  # (ELEMENT_UNPACKED, expr, scope, path): element, then unpacked
+STARRED_REST = "starred_rest"  # (STARRED_REST, binding): the starred rest of an unpacking (a list)
+STORED = "stored"  # (STORED, expr, scope): a value stored into a container
+STORED_BINDING = "stored_binding"  # (STORED_BINDING, binding): a binding's values stored into a container
 Binding = tuple[Any, ...]
 
 _SKIP_FIELDS = frozenset(
@@ -93,11 +94,11 @@ class Scope:
     """One Python scope and what is bound in it."""
 
     __slots__ = (
+        "binding_conditionally",
         "bindings",
         "cls",
-        "cond_flag",
         "conditional",
-        "first_top",
+        "first_statement",
         "global_names",
         "kind",
         "node",
@@ -116,9 +117,9 @@ class Scope:
         self.parent = parent
         self.node = node
         self.bindings: dict[str, list[Binding]] = {}
-        self.first_top: dict[str, int] = {}
-        self.conditional: set[str] = set()
-        self.cond_flag = False
+        self.first_statement: dict[str, int] = {}  # name -> top-level statement binding it first
+        self.conditional: set[str] = set()  # names bound under a top-level if/for/while
+        self.binding_conditionally = False  # whether that statement is being walked
         self.global_names: set[str] = set()
         self.nonlocal_names: set[str] = set()
         self.stars: list[str] = []
@@ -127,14 +128,14 @@ class Scope:
         self.param_index: dict[str, int] = {}
         self.self_attrs: dict[str, list[Binding]] = {}
         self.self_name: str | None = None
-        self.cls: ClassV | None = None
+        self.cls: ClassValue | None = None
 
-    def bind(self, name: str, binding: Binding, top: int | None = None) -> None:
+    def bind(self, name: str, binding: Binding, statement: int | None = None) -> None:
         self.bindings.setdefault(name, []).append(binding)
-        if self.cond_flag:
+        if self.binding_conditionally:
             self.conditional.add(name)
-        if top is not None and name not in self.first_top:
-            self.first_top[name] = top
+        if statement is not None and name not in self.first_statement:
+            self.first_statement[name] = statement
 
     def function_scope(self) -> Scope:
         """The scope a walrus binds in: the nearest one that is not a comprehension."""

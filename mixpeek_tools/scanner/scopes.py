@@ -20,7 +20,17 @@ import libcst as cst
 from mixpeek_tools.scanner.catalog import canonical
 from mixpeek_tools.scanner.patterns import bind_pattern_names
 from mixpeek_tools.scanner.scope_model import (
+    ANNOTATED,
     CONTAINER_PUTS,
+    ELEMENT,
+    ELEMENT_UNPACKED,
+    EXPRESSION,
+    FIXED,
+    PARAMETER,
+    STARRED_REST,
+    STORED,
+    STORED_BINDING,
+    UNPACKED,
     Binding,
     ImportUse,
     Scope,
@@ -28,7 +38,7 @@ from mixpeek_tools.scanner.scope_model import (
     dotted,
     ident,
 )
-from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassV, Func, Ref, Value
+from mixpeek_tools.scanner.values import UNKNOWN_SET, ClassValue, FunctionValue, Ref, Value
 
 
 class Binder:
@@ -37,9 +47,9 @@ class Binder:
     def __init__(self) -> None:
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
-        self.top: int | None = None
-        self.tops: dict[int, int] = {}
-        self.top_kinds: list[type] = []
+        self.statement: int | None = None  # index of the top-level statement being walked
+        self.statement_of: dict[int, int] = {}  # id(name node) -> its top-level statement
+        self.statement_types: list[type] = []  # the node type of each top-level statement
         self.roots: list[tuple[cst.BaseExpression, Scope]] = []
         self.imports: list[ImportUse] = []
         self.scope_of: dict[int, Scope] = {}
@@ -127,21 +137,21 @@ class Binder:
     def _module(self, node: cst.Module) -> None:
         """Top-level statements in order; bindings under if/for/while may not happen."""
         for index, stmt in enumerate(node.body):
-            self.top = index
-            self.top_kinds.append(type(stmt))
-            self.module_scope.cond_flag = isinstance(stmt, (cst.If, cst.For, cst.While))
+            self.statement = index
+            self.statement_types.append(type(stmt))
+            self.module_scope.binding_conditionally = isinstance(stmt, (cst.If, cst.For, cst.While))
             self.walk(stmt)
-        self.module_scope.cond_flag = False
-        self.top = None
+        self.module_scope.binding_conditionally = False
+        self.statement = None
 
     def _body(self, scope: Scope, nodes: list[cst.CSTNode], deferred: bool) -> None:
-        saved_scope, saved_top = self.scope, self.top
+        saved_scope, saved_statement = self.scope, self.statement
         self.scope = scope
         if deferred:
-            self.top = None
+            self.statement = None
         for node in nodes:
             self.walk(node)
-        self.scope, self.top = saved_scope, saved_top
+        self.scope, self.statement = saved_scope, saved_statement
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -163,7 +173,7 @@ class Binder:
             name = ident(param.name.value)
             scope.params[name] = param
             scope.param_index[name] = index
-            scope.bind(name, ("p", scope, name))
+            scope.bind(name, (PARAMETER, scope, name))
 
     def _function(self, node: cst.FunctionDef) -> None:
         for decorator in node.decorators:
@@ -182,7 +192,7 @@ class Binder:
             ):
                 scope.self_name = ident(first[0].name.value)
                 scope.cls = enclosing.cls
-        self.scope.bind(ident(node.name.value), ("v", frozenset({Func(scope)})), self.top)
+        self.scope.bind(ident(node.name.value), (FIXED, frozenset({FunctionValue(scope)})), self.statement)
         self._body(scope, list(node.body.body), deferred=True)
 
     def _lambda(self, node: cst.Lambda) -> None:
@@ -199,9 +209,9 @@ class Binder:
         for arg in (*node.bases, *node.keywords):
             self.walk(arg.value)
         scope = Scope("class", self.scope, node)
-        scope.cls = ClassV(scope)
+        scope.cls = ClassValue(scope)
         self.scope_of[id(node)] = scope
-        self.scope.bind(ident(node.name.value), ("v", frozenset({scope.cls})), self.top)
+        self.scope.bind(ident(node.name.value), (FIXED, frozenset({scope.cls})), self.statement)
         body = node.body.body
         self._body(scope, list(body), deferred=False)
 
@@ -213,7 +223,7 @@ class Binder:
         comp: cst.CompFor | None = node.for_in  # type: ignore[attr-defined]
         while comp is not None:
             self.walk(comp.iter)
-            self.bind_target(comp.target, ("it", comp.iter, scope))
+            self.bind_target(comp.target, (ELEMENT, comp.iter, scope))
             for cond in comp.ifs:
                 self.walk(cond.test)
             comp = comp.inner_for_in
@@ -231,8 +241,8 @@ class Binder:
         self.roots.append((node, self.scope))
 
     def _name(self, node: cst.Name) -> None:
-        if self.top is not None:
-            self.tops[id(node)] = self.top
+        if self.statement is not None:
+            self.statement_of[id(node)] = self.statement
         self._root(node)
 
     def _attribute(self, node: cst.Attribute) -> None:
@@ -265,7 +275,7 @@ class Binder:
             and ident(func.attr.value) in CONTAINER_PUTS
         ):
             for arg in node.args:
-                self.stores.setdefault(ident(func.value.value), []).append(("put", arg.value, self.scope))
+                self.stores.setdefault(ident(func.value.value), []).append((STORED, arg.value, self.scope))
 
     def sink(self, node: cst.BaseExpression, how: str) -> None:
         self.sinks.append((node, self.scope, how, None))
@@ -297,7 +307,7 @@ class Binder:
         self.walk(node.value)
         if isinstance(node.target, cst.Name):
             scope = self.scope.function_scope()
-            scope.bind(ident(node.target.value), ("e", node.value, self.scope), self.top)
+            scope.bind(ident(node.target.value), (EXPRESSION, node.value, self.scope), self.statement)
 
     # -- statements that bind ------------------------------------------------------------
 
@@ -307,24 +317,24 @@ class Binder:
             scope = self.scope
             if name in scope.global_names:
                 scope = self.module_scope
-            scope.bind(name, self._unpacked(binding, path), self.top)
+            scope.bind(name, self._unpacked(binding, path), self.statement)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for index, element in enumerate(target.elements):
                 inner = element.value
                 if isinstance(element, cst.StarredElement):
-                    rest: Binding = ("star", binding) if binding[0] in ("e", "it") and not path else ("v", UNKNOWN_SET)
+                    rest: Binding = (STARRED_REST, binding) if binding[0] in (EXPRESSION, ELEMENT) and not path else (FIXED, UNKNOWN_SET)
                     self.bind_target(inner, rest)
                 else:
                     self.bind_target(inner, binding, (*path, index))
         elif isinstance(target, cst.StarredElement):
-            self.bind_target(target.value, ("v", UNKNOWN_SET))
+            self.bind_target(target.value, (FIXED, UNKNOWN_SET))
         elif isinstance(target, cst.Attribute):
             self.walk(target.value)
             self._bind_self_attr(target, self._unpacked(binding, path))
         elif isinstance(target, cst.Subscript):
             self.walk(target.value)
             if isinstance(target.value, cst.Name):
-                self.stores.setdefault(ident(target.value.value), []).append(("putb", self._unpacked(binding, path)))
+                self.stores.setdefault(ident(target.value.value), []).append((STORED_BINDING, self._unpacked(binding, path)))
             for item in target.slice:
                 self.walk(item.slice)
         else:
@@ -334,11 +344,11 @@ class Binder:
     def _unpacked(binding: Binding, path: tuple[int, ...]) -> Binding:
         if not path:
             return binding
-        if binding[0] == "e":
-            return ("un", binding[1], binding[2], path)
-        if binding[0] == "it":
-            return ("itun", binding[1], binding[2], path)
-        return ("v", UNKNOWN_SET)
+        if binding[0] == EXPRESSION:
+            return (UNPACKED, binding[1], binding[2], path)
+        if binding[0] == ELEMENT:
+            return (ELEMENT_UNPACKED, binding[1], binding[2], path)
+        return (FIXED, UNKNOWN_SET)
 
     def _bind_self_attr(self, target: cst.Attribute, binding: Binding) -> None:
         """``self.x = value`` inside a method records ``x`` as an attribute of the class."""
@@ -357,7 +367,7 @@ class Binder:
         self.walk(node.value)
         self._sink_target_kinds([t.target for t in node.targets], node.value)
         for target in node.targets:
-            self.bind_target(target.target, ("e", node.value, self.scope))
+            self.bind_target(target.target, (EXPRESSION, node.value, self.scope))
 
     def _sink_target_kinds(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
         """A value stored anywhere but a plain local name escapes the resolver's tracking."""
@@ -376,22 +386,22 @@ class Binder:
         if node.value is not None:
             self.walk(node.value)
             self._sink_target_kinds([node.target], node.value)
-            self.bind_target(node.target, ("e", node.value, self.scope))
+            self.bind_target(node.target, (EXPRESSION, node.value, self.scope))
         if isinstance(node.target, cst.Name):
-            self.bind_target(node.target, ("ann", node.annotation.annotation, self.scope))
+            self.bind_target(node.target, (ANNOTATED, node.annotation.annotation, self.scope))
         elif node.value is None:
-            self.bind_target(node.target, ("v", UNKNOWN_SET))
+            self.bind_target(node.target, (FIXED, UNKNOWN_SET))
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         self.walk(node.value)
         self.sink(node.value, "combined into another value")
         if isinstance(node.target, cst.Name):
             self._name(node.target)
-        self.bind_target(node.target, ("v", UNKNOWN_SET))
+        self.bind_target(node.target, (FIXED, UNKNOWN_SET))
 
     def _for(self, node: cst.For) -> None:
         self.walk(node.iter)
-        self.bind_target(node.target, ("it", node.iter, self.scope))
+        self.bind_target(node.target, (ELEMENT, node.iter, self.scope))
         self.walk(node.body)
         if node.orelse is not None:
             self.walk(node.orelse)
@@ -400,15 +410,15 @@ class Binder:
         for item in node.items:
             self.walk(item.item)
             if item.asname is not None:
-                self.bind_target(item.asname.name, ("e", item.item, self.scope))
-                self.bind_target(item.asname.name, ("v", UNKNOWN_SET))
+                self.bind_target(item.asname.name, (EXPRESSION, item.item, self.scope))
+                self.bind_target(item.asname.name, (FIXED, UNKNOWN_SET))
         self.walk(node.body)
 
     def _except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if node.type is not None:
             self.walk(node.type)
         if node.name is not None:
-            self.bind_target(node.name.name, ("v", UNKNOWN_SET))
+            self.bind_target(node.name.name, (FIXED, UNKNOWN_SET))
         self.walk(node.body)
 
     def _return(self, node: cst.Return) -> None:
@@ -434,7 +444,7 @@ class Binder:
         for case in node.cases:
             pattern = case.pattern
             if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is not None:
-                self.bind_target(pattern.name, ("e", node.subject, self.scope))  # case x: binds the subject
+                self.bind_target(pattern.name, (EXPRESSION, node.subject, self.scope))  # case x: binds the subject
             bind_pattern_names(self, pattern)
             if case.guard is not None:
                 self.walk(case.guard)
@@ -450,12 +460,12 @@ class Binder:
             full = canonical(full)
             self.imports.append(ImportUse(alias, full))
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.bind_target(alias.asname.name, ("v", frozenset({Ref(full)})))
+                self.bind_target(alias.asname.name, (FIXED, frozenset({Ref(full)})))
             else:
                 written = dotted(alias.name) or full
                 head = written.split(".")[0]
                 self.bind_target(
-                    cst.Name(head), ("v", frozenset({Ref(canonical(head))}))
+                    cst.Name(head), (FIXED, frozenset({Ref(canonical(head))}))
                 )
 
     def _import_from(self, node: cst.ImportFrom) -> None:
@@ -479,7 +489,7 @@ class Binder:
             self.imports.append(ImportUse(alias, qname))
             target = alias.asname.name if alias.asname is not None else alias.name
             if isinstance(target, cst.Name):
-                self.bind_target(target, ("v", frozenset({Ref(qname)})))
+                self.bind_target(target, (FIXED, frozenset({Ref(qname)})))
 
 
 def bind_module(module: cst.Module) -> Binder:

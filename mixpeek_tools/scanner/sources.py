@@ -14,7 +14,6 @@ import json
 import os
 import re
 import tokenize
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,14 +205,3 @@ def pth_code(text: str) -> CodeUnit:
             lines.append("")
     unit.text = "\n".join(lines) + "\n"
     return unit
-
-
-def archive_members_with_code(path: Path) -> list[str]:
-    """Names of code members (source, bytecode, native) inside a zip-based archive."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return ["(unreadable archive)"]
-    code_suffixes = (*PYTHON_SUFFIXES, ".pyc", ".pyo", *NATIVE_SUFFIXES, ".pth")
-    return [n for n in names if n.lower().endswith(code_suffixes)]

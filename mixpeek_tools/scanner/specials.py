@@ -23,7 +23,7 @@ from mixpeek_tools.scanner.values import (
     CodeObj,
     Const,
     DictLit,
-    Func,
+    FunctionValue,
     MethodCaller,
     Namespace,
     Ref,
@@ -39,16 +39,16 @@ Kwargs = dict[str, frozenset[Value]]
 Special = Callable[["Evaluator", cst.Call, Args, Kwargs, Scope], "frozenset[Value] | None"]
 
 
-def call_getattr(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_getattr(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if len(args) < 2:
         return UNKNOWN_SET
-    result = ev.read(node, args[0], args[1], "getattr")
+    result = evaluator.read(node, args[0], args[1], "getattr")
     if len(args) > 2:
         result = result | args[2]
     return result
 
 
-def call_vars(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_vars(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if not args:
         return frozenset({Namespace(scope=scope)})
     out: set[Value] = set()
@@ -57,18 +57,18 @@ def call_vars(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: 
     return frozenset(out)
 
 
-def call_globals(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
-    return frozenset({Namespace(scope=ev.module_scope)})
+def call_globals(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    return frozenset({Namespace(scope=evaluator.module_scope)})
 
 
-def call_locals(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_locals(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     return frozenset({Namespace(scope=scope)})
 
 
-def call_dunder_import(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_dunder_import(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if not args:
         return UNKNOWN_SET
-    names = ev.const_options(args[0])
+    names = evaluator.const_options(args[0])
     if names is None:
         return UNKNOWN_SET
     fromlist = args[3] if len(args) > 3 else kwargs.get("fromlist")
@@ -81,12 +81,12 @@ def call_dunder_import(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs
         out.add(Ref(full))
         if not fromlist:
             out.add(Ref(canonical(name.split(".")[0])))
-        ev._check_qname(node, full)
+        evaluator._check_qname(node, full)
     return frozenset(out)
 
 
-def call_import_module(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
-    names = ev.const_options(args[0]) if args else None
+def call_import_module(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    names = evaluator.const_options(args[0]) if args else None
     if names is None:
         return UNKNOWN_SET
     out: set[Value] = set()
@@ -98,31 +98,31 @@ def call_import_module(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs
     return frozenset(out)
 
 
-def call_attrgetter(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_attrgetter(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     names: list[str] = []
     for values in args:
-        options = ev.const_options(values)
+        options = evaluator.const_options(values)
         if options is None or not all(isinstance(o, str) for o in options):
             return frozenset({AttrGetter(None)})
         names.extend(options)
     return frozenset({AttrGetter(tuple(names))})
 
 
-def call_methodcaller(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
-    options = ev.const_options(args[0]) if args else None
+def call_methodcaller(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    options = evaluator.const_options(args[0]) if args else None
     if options is None:
         return frozenset({MethodCaller(None)})
     return frozenset(MethodCaller(o) if isinstance(o, str) else MethodCaller(None) for o in options)
 
 
-def call_getmembers(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_getmembers(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     for value in args[0] if args else ():
-        if ev._sensitive(value):
-            ev.fail_closed(node, value, "inspect.getmembers")
+        if evaluator._sensitive(value):
+            evaluator.fail_closed(node, value, "inspect.getmembers")
     return UNKNOWN_SET
 
 
-def call_dict(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_dict(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if len(args) == 1:
         namespaces = {v for v in args[0] if isinstance(v, (Namespace, DictLit))}
         if namespaces:
@@ -130,8 +130,8 @@ def call_dict(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: 
     return None
 
 
-def call_type(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
-    if len(args) == 1 and any(isinstance(v, Func) for v in args[0]):
+def call_type(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+    if len(args) == 1 and any(isinstance(v, FunctionValue) for v in args[0]):
         return frozenset({Ref("types.FunctionType"), UNKNOWN})
     if len(args) == 1 and any(isinstance(v, CodeObj) for v in args[0]):
         return frozenset({Ref("types.CodeType"), UNKNOWN})
@@ -140,11 +140,11 @@ def call_type(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: 
     return None
 
 
-def call_map(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_map(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if len(args) != 2:
         return None
     funcs = [v for v in args[0] if isinstance(v, Ref)]
-    items = ev.const_options(args[1])
+    items = evaluator.const_options(args[1])
     if len(funcs) == 1 and items is not None and len(items) == 1:
         iterable = items[0]
         if isinstance(iterable, (str, bytes, tuple)):
@@ -154,27 +154,27 @@ def call_map(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: S
     return None
 
 
-def call_next(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_next(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if not args:
         return None
-    return ev.elements(args[0])
+    return evaluator.elements(args[0])
 
 
-def call_enumerate(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_enumerate(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if not args:
         return None
-    pair = Seq((UNKNOWN_SET, ev.elements(args[0])))
+    pair = Seq((UNKNOWN_SET, evaluator.elements(args[0])))
     return frozenset({Seq((frozenset({pair}),), exact=False)})
 
 
-def call_zip(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_zip(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     if not args:
         return None
-    row = Seq(tuple(ev.elements(a) for a in args))
+    row = Seq(tuple(evaluator.elements(a) for a in args))
     return frozenset({Seq((frozenset({row}),), exact=False)})
 
 
-def call_first_arg(ev: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
+def call_first_arg(evaluator: Evaluator, node: cst.Call, args: Args, kwargs: Kwargs, scope: Scope) -> frozenset[Value] | None:
     return args[0] if len(args) == 1 else None
 
 

@@ -96,14 +96,14 @@ class NamespaceMethod:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Func:
+class FunctionValue:
     """A function or lambda defined in the file; calling it yields its return values."""
 
     scope: Scope
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class ClassV:
+class ClassValue:
     """A class defined in the file; attribute reads look in its body's bindings."""
 
     scope: Scope
@@ -113,7 +113,7 @@ class ClassV:
 class Instance:
     """An instance of a class defined in the file (``C()`` or ``self`` inside its methods)."""
 
-    cls: ClassV
+    cls: ClassValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +169,8 @@ Value = Union[  # noqa: UP007 - a runtime alias; X | Y of forward references fai
     MethodCaller,
     BoundGetattribute,
     NamespaceMethod,
-    Func,
-    ClassV,
+    FunctionValue,
+    ClassValue,
     Instance,
     StrShape,
     CodeObj,
@@ -187,13 +187,3 @@ def capped(values: set[Value] | frozenset[Value]) -> frozenset[Value]:
         return frozenset(values)
     keep = [v for v in values if isinstance(v, (Ref, Namespace, AttrGetter, MethodCaller))]
     return frozenset([*keep[: MAX_VALUES * 4], UNKNOWN])
-
-
-def consts(values: frozenset[Value]) -> list[Any] | None:
-    """The constant payloads of ``values``, or ``None`` when any of them is not a constant."""
-    out = []
-    for v in values:
-        if not isinstance(v, Const):
-            return None
-        out.append(v.value)
-    return out or None

@@ -65,16 +65,67 @@ def rule_section(rule: type[Rule]) -> list[str]:
     lines = [
         f"### {rule.id} `{rule.name}`",
         "",
-        f"Severity: **{rule.severity.value}**.",
+        f"Severity: **{rule.severity.value}**."
+        + (f" Category: `{rule.category}`." if rule.category else ""),
         "",
         rule.doc(),
         "",
     ]
+    if rule.check == "security":
+        return [*lines, *_scanner_examples(rule)]
     for example in rule.INVALID:
         lines.extend(_example_block(example, "Fires on"))
     for example in rule.VALID:
         lines.extend(_example_block(example, "Passes"))
     return lines
+
+
+# The scanner's rules have dozens of examples each; the reference shows the first few.
+SCANNER_EXAMPLES_SHOWN = 3
+
+
+def _scanner_examples(rule: type[Rule]) -> list[str]:
+    """A scanner rule's first examples (file trees: sources or bytes) and where the rest are."""
+    from mixpeek_tools.scanner.rules.model import as_example
+
+    lines: list[str] = []
+    for kind, items in (("Fires on", rule.INVALID), ("Passes", rule.VALID)):
+        for item in items[:SCANNER_EXAMPLES_SHOWN]:
+            example = as_example(item)
+            lines.append(f"**{kind}**" + (f": {example.note}" if example.note else ""))
+            for name, content in example.files.items():
+                lines.extend(["", f"`{name}`:", "", *_file_block(name, content), ""])
+    module = inspect.getmodule(rule)
+    where = (module.__name__.replace(".", "/") + ".py") if module else "mixpeek_tools/scanner/rules/"
+    lines.extend([
+        f"All {len(rule.INVALID)} firing and {len(rule.VALID)} passing examples are in `{where}`.",
+        "",
+    ])
+    return lines
+
+
+def _file_block(name: str, content: str | bytes) -> list[str]:
+    """A file's content as a code block: text as it is, other bytes as a short literal."""
+    if isinstance(content, bytes):
+        text = _as_text(name, content)
+        if text is None:
+            more = f" ... ({len(content)} bytes)" if len(content) > 48 else ""
+            return ["```", repr(content[:48]) + more, "```"]
+        content = text
+    if not content:
+        return ["(an empty file)"]
+    lang = "python" if name.endswith(".py") else ""
+    return [f"```{lang}", content.rstrip("\n"), "```"]
+
+
+def _as_text(name: str, data: bytes) -> str | None:
+    """``data`` as UTF-8 text when it is readable text (not an archive, no NUL), else ``None``."""
+    if name.endswith((".zip", ".whl", ".egg")) or b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 _INTRO = [
@@ -144,7 +195,7 @@ def _check_section(check: Check) -> list[str]:
     lines = [f"## {check.name}", "", check.description, ""]
     if check.mandatory:
         lines.extend(["This check cannot be skipped.", ""])
-    if check.name == "security" and not check.rules:
+    if check.name == "security":
         lines.extend(_scanner_rules())
     for rule in check.rules:
         lines.extend(rule_section(rule))
@@ -152,32 +203,14 @@ def _check_section(check: Check) -> list[str]:
 
 
 def _scanner_rules() -> list[str]:
-    """The scanner's own rule table (ids MP4xx belong to :mod:`mixpeek_tools.scanner.rules`)."""
-    lines = [
+    """Where the security check's rules (MP4xx) come from."""
+    return [
         "The rules (MP4xx) belong to the security scanner (`mixpeek_tools/scanner/rules/`, where",
-        "each has its own VALID/INVALID examples); this check runs it over the whole plugin.",
+        "each is a class with its own VALID/INVALID examples); this check runs it over the whole",
+        "plugin. MP401-MP405 are the forbidden capabilities, MP410-MP416 the file policy; every",
+        "finding carries one of the five capability categories.",
         "",
     ]
-    try:
-        from mixpeek_tools.scanner import rules
-    except ImportError:
-        return [*lines, "(The scanner is not installed in this environment.)", ""]
-    for spec in getattr(rules, "CAPABILITIES", ()):
-        lines.extend([f"### {spec.id} `{spec.category}`", "", "Severity: **error**.", ""])
-        lines.extend([f"Catches: code that {spec.title}. Fix: {spec.hint}.", ""])
-        for kind, sources in (("Fires on", spec.invalid[:1]), ("Passes", spec.valid[:1])):
-            for source in sources:
-                lines.extend([f"**{kind}**:", "", "```python", source.rstrip("\n"), "```", ""])
-    policy = getattr(rules, "POLICY", None)
-    entries = sorted(
-        (value for value in vars(policy).values()
-         if isinstance(value, tuple) and len(value) == 3 and str(value[0]).startswith("MP4")),
-    ) if policy is not None else []
-    if entries:
-        lines.extend(["### File policy rules", "", "| id | category | fix |", "|---|---|---|"])
-        lines.extend(f"| {rid} | {category} | {hint} |" for rid, category, hint in entries)
-        lines.append("")
-    return lines
 
 
 def _precommit_doc() -> list[str]:

@@ -2,18 +2,31 @@
 
 Kept free of heavy imports: ``mixpeek-check`` builds these objects on every commit, so pydantic,
 pluggy and libcst stay out of this module. A third-party check only needs :class:`Check` and
-:class:`Rule` from here.
+:class:`Rule` from here (:class:`Rule` itself lives in :mod:`mixpeek_tools.rule_model`, shared
+with the security scanner's rules).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from mixpeek_tools.findings import Finding, Severity
+from mixpeek_tools.rule_model import Rule
+
+__all__ = [
+    "Check",
+    "CheckContext",
+    "CheckReport",
+    "CheckResult",
+    "Example",
+    "PluginExited",
+    "Rule",
+    "RunConfig",
+    "SampleRow",
+]
 
 
 @dataclass(frozen=True)
@@ -31,58 +44,6 @@ class Example:
     params: Mapping[str, Any] | None = None
     sample_rows: list[dict[str, Any]] | None = None
     directory: str | None = None
-
-
-class Rule:
-    """One stable rule id that a check reports under.
-
-    Subclasses set ``id`` (``MP101``), ``name`` (``missing-required-file``), ``check`` (the
-    check that owns it), ``severity`` and the ``VALID``/``INVALID`` examples; the class docstring
-    says what it catches, why it matters and how to fix it (``docs/checks.md`` is generated from
-    it). Checks create findings with :meth:`finding` so ids never drift.
-    """
-
-    __test__ = False  # "TestsFailed" and friends are rules, not pytest test classes
-    id: ClassVar[str]
-    name: ClassVar[str]
-    check: ClassVar[str]
-    severity: ClassVar[Severity] = Severity.ERROR
-    hint: ClassVar[str | None] = None
-    VALID: ClassVar[list[Example]] = []
-    INVALID: ClassVar[list[Example]] = []
-
-    @classmethod
-    def finding(
-        cls,
-        message: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-        hint: str | None = None,
-        severity: Severity | None = None,
-        source_line: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> Finding:
-        """A finding under this rule, with the rule's default hint and severity."""
-        return Finding(
-            rule=cls.id,
-            message=message,
-            severity=severity or cls.severity,
-            path=path,
-            line=line,
-            column=column,
-            hint=hint if hint is not None else cls.hint,
-            check=cls.check,
-            category=cls.name,
-            source_line=source_line,
-            extra=dict(extra or {}),
-        )
-
-    @classmethod
-    def doc(cls) -> str:
-        """The rule's docstring, dedented (what it catches, why, the fix)."""
-        return inspect.cleandoc(cls.__doc__ or "")
 
 
 @dataclass

@@ -90,10 +90,6 @@ def _string_tricks(a: str) -> dict[str, str]:
     }
 
 
-def _module_ref(m: str) -> str:
-    return m
-
-
 def evasions() -> Iterator[Case]:
     """Every technique applied to every target."""
     for m, a, args, category in TARGETS:

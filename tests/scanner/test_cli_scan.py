@@ -67,6 +67,24 @@ def test_sarif_is_a_sarif_2_1_0_log(tmp_path: Path) -> None:
     assert region["startLine"] == 2
 
 
+def test_sarif_rules_carry_their_help_text(tmp_path: Path) -> None:
+    """Code scanning shows each MP4xx rule's docstring: capability and file-policy rules alike."""
+    plugin = _plugin(tmp_path)
+    (plugin / "cached.pyc").write_bytes(b"\x55\x0d\x0d\x0a" + b"\x00" * 12)
+    result = mixpeek("my_plugin", "--format", "sarif", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 1
+    driver = json.loads(result.stdout)["runs"][0]["tool"]["driver"]
+    by_id = {rule["id"]: rule for rule in driver["rules"]}
+    assert set(by_id) == {"MP401", "MP415"}
+    for rule in by_id.values():
+        assert rule["name"] and rule["shortDescription"]["text"]
+        for key in ("fullDescription", "help"):
+            text = rule[key]["text"]
+            assert "Catches:" in text and "Why:" in text and "Fix:" in text, (rule["id"], key)
+    assert by_id["MP415"]["name"] == "hidden-code"
+    assert by_id["MP415"]["properties"]["category"] == "dynamic_import"
+
+
 def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
     result = mixpeek(str(tmp_path / "missing"))
     assert result.returncode == 2

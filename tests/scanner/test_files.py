@@ -182,15 +182,3 @@ def test_pythons_own_cache_beside_its_source_is_not_part_of_the_plugin(tmp_path:
     assert scan_paths([tmp_path], jobs=1).findings == []
     # the registry's untrusted mode skips nothing, not even a genuine cache
     assert plugin_files(tmp_path, untrusted=True).rels() == ["__pycache__/core.cpython-311.pyc", "core.py"]
-
-
-def test_the_pth_rule_examples() -> None:
-    from mixpeek_tools.scanner.catalog import build_catalog
-    from mixpeek_tools.scanner.engine import scan_bytes
-    from mixpeek_tools.scanner.rules import artifacts
-
-    catalog = build_catalog()
-    for name, data in artifacts.VALID:
-        assert not [f for f in scan_bytes(data, name, catalog) if f.rule == artifacts.RULE_ID], name
-    for name, data in artifacts.INVALID:
-        assert [f for f in scan_bytes(data, name, catalog) if f.rule == artifacts.RULE_ID], name

@@ -31,14 +31,27 @@ def all_rules() -> list[type[Rule]]:
 
 
 def cases() -> list[object]:
+    """One case per example of every validator rule; the scanner's own rules (check
+    ``security``, file-tree examples) are run by the scanner's harness in
+    tests/scanner/test_rule_examples.py."""
     out = []
     for rule in all_rules():
+        if rule.check == "security":
+            continue
         for kind, examples in (("invalid", rule.INVALID), ("valid", rule.VALID)):
             for index, example in enumerate(examples):
                 marks = [pytest.mark.slow] if rule.check == "tests" else []
                 out.append(pytest.param(rule, kind, example, id=f"{rule.id}-{kind}-{index}",
                                         marks=marks))
     return out
+
+
+def test_the_security_check_lists_every_scanner_rule() -> None:
+    from mixpeek_tools.scanner import RULES as SCANNER_RULES
+
+    security = next(check for check in builtin_checks() if check.name == "security")
+    assert security.rules == SCANNER_RULES
+    assert all(issubclass(rule, Rule) for rule in SCANNER_RULES)
 
 
 def test_rule_ids_are_unique_stable_and_prefixed_by_their_check() -> None:

@@ -62,9 +62,11 @@ def _json(result: ScanResult) -> str:
 
 
 def _sarif(result: ScanResult) -> str:
+    from mixpeek_tools.scanner.rules import BY_ID
     from mixpeek_tools.validator.reporters.sarif import to_sarif
 
-    return json.dumps(to_sarif(result.findings, tool_name="mixpeek-scan"), indent=2) + "\n"
+    log = to_sarif(result.findings, rules=BY_ID, tool_name="mixpeek-scan")
+    return json.dumps(log, indent=2) + "\n"
 
 
 RENDERERS = {"text": _text, "json": _json, "sarif": _sarif}

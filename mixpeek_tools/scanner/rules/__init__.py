@@ -1,60 +1,47 @@
-"""The scanner's rules: one module per forbidden capability, plus the file-policy rules.
+"""The scanner's rules, each a class in the shared rule model (:mod:`mixpeek_tools.rule_model`).
 
-Each module holds the qualified names it forbids (``FORBIDDEN``), its stable id, message and
-hint, and ``VALID``/``INVALID`` example sources right beside them (Fixit-style); one test runs
-every example. The resolver (:mod:`mixpeek_tools.scanner.analyzer`) checks all rules in one pass.
+One module per forbidden capability (MP401-MP405: the qualified names it forbids) plus the
+file-policy rules (MP410-MP416), each with its id, name, category, hint, a docstring saying
+what it catches, why and the fix, and its ``VALID``/``INVALID`` examples right beside it
+(Fixit-style); :mod:`mixpeek_tools.scanner.rules.testing` runs every example, and
+``docs/checks.md`` is generated from the same classes. The resolver
+(:mod:`mixpeek_tools.scanner.analyzer`) checks all capability rules in one pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import ModuleType
+from mixpeek_tools.scanner.rules.artifacts import PathConfigurationFile
+from mixpeek_tools.scanner.rules.command_execution import CommandExecution
+from mixpeek_tools.scanner.rules.dynamic_code import DynamicCode
+from mixpeek_tools.scanner.rules.dynamic_import import DynamicImport
+from mixpeek_tools.scanner.rules.model import CapabilityRule, PolicyRule, ScannerRule
+from mixpeek_tools.scanner.rules.native_memory import NativeMemory
+from mixpeek_tools.scanner.rules.network_socket import NetworkSocket
+from mixpeek_tools.scanner.rules.policy import POLICY_RULES as _FILE_POLICY
 
-from mixpeek_tools.scanner.rules import (
-    command_execution,
-    dynamic_code,
-    dynamic_import,
-    native_memory,
-    network_socket,
-    policy,
+CAPABILITY_RULES: tuple[type[CapabilityRule], ...] = (
+    CommandExecution,
+    DynamicCode,
+    DynamicImport,
+    NetworkSocket,
+    NativeMemory,
 )
+POLICY_RULES: tuple[type[PolicyRule], ...] = (*_FILE_POLICY, PathConfigurationFile)
+RULES: tuple[type[ScannerRule], ...] = (*CAPABILITY_RULES, *POLICY_RULES)
+BY_ID: dict[str, type[ScannerRule]] = {rule.id: rule for rule in RULES}
+BY_CATEGORY: dict[str, type[CapabilityRule]] = {rule.category: rule for rule in CAPABILITY_RULES}
+POLICY_BY_KIND: dict[str, type[PolicyRule]] = {rule.kind: rule for rule in POLICY_RULES}
+CATEGORIES: tuple[str, ...] = tuple(rule.category for rule in CAPABILITY_RULES)
 
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """What a rule module declares, gathered in one object."""
-
-    id: str
-    category: str
-    title: str
-    hint: str
-    forbidden: dict[str, str]
-    valid: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-
-
-CAPABILITY_MODULES: tuple[ModuleType, ...] = (
-    command_execution,
-    dynamic_code,
-    dynamic_import,
-    network_socket,
-    native_memory,
-)
-
-
-def _spec(module: ModuleType) -> RuleSpec:
-    return RuleSpec(
-        id=module.RULE_ID,
-        category=module.CATEGORY,
-        title=module.TITLE,
-        hint=module.HINT,
-        forbidden=dict(module.FORBIDDEN),
-        valid=list(module.VALID),
-        invalid=list(module.INVALID),
-    )
-
-
-CAPABILITIES: tuple[RuleSpec, ...] = tuple(_spec(m) for m in CAPABILITY_MODULES)
-BY_CATEGORY: dict[str, RuleSpec] = {spec.category: spec for spec in CAPABILITIES}
-CATEGORIES: tuple[str, ...] = tuple(spec.category for spec in CAPABILITIES)
-POLICY = policy
+__all__ = [
+    "BY_CATEGORY",
+    "BY_ID",
+    "CAPABILITY_RULES",
+    "CATEGORIES",
+    "POLICY_BY_KIND",
+    "POLICY_RULES",
+    "RULES",
+    "CapabilityRule",
+    "PolicyRule",
+    "ScannerRule",
+]

@@ -1,7 +1,8 @@
 """SARIF 2.1.0 output, so GitHub code scanning (and other SARIF viewers) show the findings.
 
-:func:`to_sarif` takes plain findings so the scanner's ``mixpeek plugin scan`` can reuse it;
-:func:`render` is the ``--format sarif`` reporter. Paths are relative to the plugin root, which
+:func:`to_sarif` takes plain findings so the scanner's ``mixpeek plugin scan`` can reuse it (with
+the scanner's rule classes, ``scanner.rules.BY_ID``); :func:`render` is the ``--format sarif``
+reporter. Each rule descriptor carries the rule's docstring as its description and help text. Paths are relative to the plugin root, which
 is declared as the ``PLUGINROOT`` base URI.
 """
 
@@ -25,13 +26,13 @@ BASE_ID = "PLUGINROOT"
 def _rule_descriptor(rule_id: str, rule: type[Rule] | None, sample: Finding) -> dict[str, Any]:
     descriptor: dict[str, Any] = {"id": rule_id}
     if rule is not None:
-        doc = rule.doc()
-        first = doc.split("\n\n", 1)[0].replace("\n", " ")
+        doc = rule.doc() or rule.name
         descriptor["name"] = rule.name
-        descriptor["shortDescription"] = {"text": first or rule.name}
-        descriptor["fullDescription"] = {"text": doc or rule.name}
-        descriptor["help"] = {"text": doc or rule.name}
+        descriptor["shortDescription"] = {"text": rule.summary()}
+        descriptor["fullDescription"] = {"text": doc}
+        descriptor["help"] = {"text": doc}
         descriptor["defaultConfiguration"] = {"level": LEVELS[rule.severity]}
+        descriptor["properties"] = {"check": rule.check, "category": rule.category or rule.name}
     else:
         descriptor["shortDescription"] = {"text": sample.category or rule_id}
         descriptor["defaultConfiguration"] = {"level": LEVELS[sample.severity]}
