@@ -55,8 +55,7 @@ class Binder:
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # Values put into a container named N (``N[k] = v``, ``N.append(v)``...), by name.
         self.stores: dict[str, list[Binding]] = {}
-        # Expressions whose value escapes into something the resolver does not follow (a call
-        # argument, a container, a return value...): a sensitive module there is a finding.
+        # Values escaping where the resolver does not follow: a sensitive module there is a finding.
         self.sinks: list[tuple[cst.BaseExpression, Scope, str, cst.Call | None]] = []
         # Writes of ``__code__`` (``f.__code__ = ...``): swapping a function's code.
         self.code_writes: list[cst.CSTNode] = []
