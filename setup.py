@@ -1,13 +1,14 @@
 """Build hook: ship the plugin template, with its version history, inside the package.
 
 All metadata lives in pyproject.toml. This file adds one artefact: ``template-history.bundle``,
-a git bundle with one tagged commit of ``copier.yml`` + ``template/`` per released kit version
-(see ``mixpeek_tools/scaffold/history.py``). ``mixpeek plugin init`` renders from it and
+a git bundle with one tagged commit of ``copier.yml``, ``template/`` and ``hooks/`` per released
+kit version (see ``mixpeek_tools/scaffold/history.py``). ``mixpeek plugin init`` renders from it and
 ``mixpeek plugin update`` runs Copier's three-way update between two of its versions, so plugins
 rendered by an installed kit can be updated after the kit is upgraded.
 
 - ``sdist`` builds the bundle from the checkout's git history into the sdist's root (an sdist
-  has no git history to build it from later); MANIFEST.in adds ``copier.yml`` and ``template/``.
+  has no git history to build it from later); MANIFEST.in adds ``copier.yml``, ``template/``
+  and ``hooks/``.
 - ``build_py`` copies that bundle into the package when it is there (a build from the sdist),
   else builds it from the checkout. Editable installs skip it: they use the checkout's template.
 """

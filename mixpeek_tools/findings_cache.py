@@ -47,7 +47,6 @@ class ScanCache:
         self.prune = bool(scope)
         self.file = self.directory / f"{hashlib.sha256(scope.encode()).hexdigest()[:24]}.json"
         self.hits = 0
-        self.misses = 0
         self._stored: dict[str, _Raw] | None = None
         self._used: dict[str, _Raw] = {}
 
@@ -72,7 +71,6 @@ class ScanCache:
                 raise KeyError(key)
             findings = [Finding.from_dict(item) for item in raw]
         except (TypeError, ValueError, KeyError, AttributeError):
-            self.misses += 1
             return None
         self.hits += 1
         self._used[key] = raw

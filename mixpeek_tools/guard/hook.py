@@ -45,7 +45,6 @@ from types import FrameType
 from typing import Any
 
 RULE_ID = "MP430"
-RULE_NAME = "guard-denied"
 HINT = (
     "Remove the call: plugins may not start processes, open sockets, load native code, "
     "compile code from data or import these modules; the run-time guard refused it"
@@ -216,11 +215,6 @@ def install(roots: list[Path], report: Path | None = None) -> _Guard:
     sys.addaudithook(guard)
     _INSTALLED = guard
     return guard
-
-
-def installed() -> _Guard | None:
-    """The guard of this process, if one was installed."""
-    return _INSTALLED
 
 
 def read_report(report: Path) -> list[Denial]:

@@ -34,10 +34,6 @@ class ChildResult:
     stderr: str
     denials: list[Denial] = field(default_factory=list)
 
-    @property
-    def timed_out(self) -> bool:
-        return self.returncode is None
-
 
 def child_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A minimal environment: no credentials, a private HOME, no user site-packages."""

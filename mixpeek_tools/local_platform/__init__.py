@@ -22,14 +22,12 @@ path finder would look for ``engine.X`` elsewhere and could load a second copy.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from collections.abc import Sequence
 from types import ModuleType
 
-from mixpeek_tools.local_platform.layout import install_layout
+from mixpeek_tools.local_platform.layout import AliasLoader, NameFinder, install_layout
 
 ALIASED_ROOTS = ("engine", "shared")
 _PREFIX = __name__  # "mixpeek_tools.local_platform"
@@ -51,20 +49,18 @@ def _exists(name: str) -> bool:
         return False
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader(AliasLoader):
     """Hands back the already-importable kit module instead of creating a new one."""
 
     def __init__(self, target: str) -> None:
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        module = importlib.import_module(self.target)
-        self._own_spec = module.__spec__
-        return module
+        return self.alias(self.target)
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run (the target ran when imported); give it back its own spec."""
-        module.__spec__ = self._own_spec
+        """Nothing to run (the target ran when imported)."""
+        self.restore_spec(module)
 
 
 def _alias_spec(fullname: str) -> importlib.machinery.ModuleSpec | None:
@@ -79,29 +75,19 @@ def _alias_spec(fullname: str) -> importlib.machinery.ModuleSpec | None:
     return spec
 
 
-class _TopLevelFinder(importlib.abc.MetaPathFinder):
+class _TopLevelFinder(NameFinder):
     """Last-resort finder for ``engine`` and ``shared`` themselves (appended at the end)."""
 
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
+    def spec_for(self, fullname: str) -> importlib.machinery.ModuleSpec | None:
         if fullname not in ALIASED_ROOTS:
             return None
         return _alias_spec(fullname)
 
 
-class _SubmoduleFinder(importlib.abc.MetaPathFinder):
+class _SubmoduleFinder(NameFinder):
     """Serves ``engine.X.Y`` only when ``engine`` resolved to our stand-in (inserted first)."""
 
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
+    def spec_for(self, fullname: str) -> importlib.machinery.ModuleSpec | None:
         root, dot, _rest = fullname.partition(".")
         if not dot or root not in ALIASED_ROOTS:
             return None

@@ -61,12 +61,43 @@ def packages() -> frozenset[str]:
     return frozenset(found)
 
 
+class NameFinder(importlib.abc.MetaPathFinder):
+    """A finder that answers from the module name alone (``path`` and ``target`` do not matter)."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        return self.spec_for(fullname)
+
+    def spec_for(self, fullname: str) -> importlib.machinery.ModuleSpec | None:
+        raise NotImplementedError
+
+
+class AliasLoader(importlib.abc.Loader):
+    """Loads a name as an already importable module: the same object, with its own spec back.
+
+    The import system sets the alias's spec on the module it gets from ``create_module``;
+    ``exec_module`` undoes that, so the module keeps one identity under both names.
+    """
+
+    def alias(self, target: str) -> ModuleType:
+        module = importlib.import_module(target)
+        self._own_spec = module.__spec__
+        return module
+
+    def restore_spec(self, module: ModuleType) -> None:
+        module.__spec__ = self._own_spec
+
+
 def _builtin_key(path: str) -> str:
     """``engine.inference.openai.whisper_api.services`` -> ``openai.whisper_api``."""
     return ".".join(path.split(".")[2:-1])
 
 
-class _LayoutLoader(importlib.abc.Loader):
+class _LayoutLoader(AliasLoader):
     """Loads one path of the table: a real module (aliased), a service module or a package."""
 
     def __init__(self, path: str) -> None:
@@ -76,13 +107,11 @@ class _LayoutLoader(importlib.abc.Loader):
         real = self._real_target()
         if real is None:
             return None  # a fresh module, filled by exec_module
-        module = importlib.import_module(real)
-        self._own_spec = module.__spec__
-        return module
+        return self.alias(real)
 
     def exec_module(self, module: ModuleType) -> None:
         if self._real_target():
-            module.__spec__ = self._own_spec  # the import system set the alias's; undo that
+            self.restore_spec(module)
             return
         how = documented_modules().get(self.path)
         if how is None:
@@ -138,15 +167,10 @@ def _fill_package(module: ModuleType, path: str) -> None:
     module.__dir__ = __dir__  # type: ignore[method-assign]
 
 
-class LayoutFinder(importlib.abc.MetaPathFinder):
+class LayoutFinder(NameFinder):
     """Finds ``mixpeek_tools.local_platform.<path>`` for every path of the table (and no other)."""
 
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
+    def spec_for(self, fullname: str) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith(PREFIX + "."):
             return None
         rel = fullname[len(PREFIX) + 1 :]
@@ -170,7 +194,9 @@ def install_layout() -> None:
 __all__ = [
     "PREFIX",
     "REAL_MODULES",
+    "AliasLoader",
     "LayoutFinder",
+    "NameFinder",
     "documented_modules",
     "install_layout",
     "packages",

@@ -8,7 +8,7 @@ request to the subclass's ``_process_single(inputs, parameters)``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -43,9 +43,6 @@ class ServeDeploymentConfig:
             options["num_replicas"] = self.num_replicas
         return options
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 class BaseInferenceService:
     """Base of realtime services: ``await service.predict(inputs, parameters)``.
@@ -57,8 +54,8 @@ class BaseInferenceService:
     serve_config: ServeDeploymentConfig = ServeDeploymentConfig()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._init_args = args
-        self._init_kwargs = kwargs
+        """Take any arguments, so a subclass can pass its own up with ``super().__init__``."""
+        del args, kwargs
 
     async def predict(
         self, inputs: dict[str, Any], parameters: dict[str, Any] | None = None

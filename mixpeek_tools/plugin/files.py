@@ -88,11 +88,6 @@ class PluginFile:
     size: int
     executable: bool
 
-    @property
-    def artifact(self) -> str | None:
-        """What non-source importable thing this file is (see :func:`artifact_kind`)."""
-        return artifact_kind(self.rel)
-
 
 @dataclass
 class FileSet:
@@ -126,10 +121,6 @@ class FileSet:
 
     def python_sources(self) -> list[PluginFile]:
         return [f for f in self.files if f.rel.endswith(SOURCE_SUFFIXES)]
-
-    def artifacts(self) -> list[PluginFile]:
-        """Files Python could import or execute that are not source (each a policy finding)."""
-        return [f for f in self.files if f.artifact is not None]
 
     def folders(self) -> list[str]:
         """Every folder that holds at least one file of the set (POSIX, relative; no root)."""

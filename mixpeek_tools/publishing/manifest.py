@@ -36,14 +36,6 @@ class PluginMetadata:
     line: int
     manifest: str = "manifest.py"
 
-    def as_request(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "description": self.description,
-            "category": self.category,
-        }
-
 
 def api_version(meta: PluginMetadata) -> str:
     """The version the plugin API is sent: ``vN`` becomes ``N.0.0`` as the official CLI does.

@@ -85,20 +85,6 @@ class Storage:
         except ClientError:
             self.client.create_bucket(Bucket=self.bucket)
 
-    def presign_post(self, key: str, size: int, expires_in: int) -> tuple[str, dict[str, str]]:
-        """A POST form that accepts exactly ``size`` bytes at exactly ``key``."""
-        post = self.client.generate_presigned_post(
-            Bucket=self.bucket,
-            Key=key,
-            Fields={"Content-Type": "application/gzip"},
-            Conditions=[["content-length-range", size, size], {"Content-Type": "application/gzip"}],
-            ExpiresIn=expires_in,
-        )
-        url = str(post["url"])
-        if self.public_url and self.endpoint_url and url.startswith(self.endpoint_url.rstrip("/")):
-            url = self.public_url + url[len(self.endpoint_url.rstrip("/")) :]
-        return url, dict(post["fields"])
-
     def head(self, key: str) -> tuple[int, str] | None:
         """``(size, etag)`` of the object, or None when nothing was uploaded there."""
         from botocore.exceptions import ClientError

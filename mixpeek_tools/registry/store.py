@@ -97,10 +97,6 @@ def new_api_key() -> str:
     return "sk_" + secrets.token_urlsafe(32)
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
 class Store:
     """All reads and writes of the registry's metadata."""
 

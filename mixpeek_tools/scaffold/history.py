@@ -3,8 +3,8 @@
 Copier updates a plugin with a three-way merge: it needs the template exactly as it was when the
 plugin was rendered and as it is now, both from a git repository with version tags. An
 installed kit has no repository, so the build makes one: a small git repository with one commit
-per released kit version (``copier.yml`` + ``template/`` only), each tagged with that version,
-packed as ``template-history.bundle`` inside the package.
+per released kit version (``copier.yml``, ``template/`` and the ``hooks/`` its migrations run
+only), each tagged with that version, packed as ``template-history.bundle`` inside the package.
 
 Which snapshot stands for a version: the commit tagged ``v<version>`` or ``<version>`` when the
 kit's repository has that tag, else the last commit before ``__version__`` moved on; the version
@@ -28,7 +28,7 @@ from pathlib import Path
 
 BUNDLE_NAME = "template-history.bundle"
 _MARKER = "mixpeek-template-history"
-TEMPLATE_PARTS = ("copier.yml", "template")
+TEMPLATE_PARTS = ("copier.yml", "template", "hooks")
 VERSION_FILE = "mixpeek_tools/__init__.py"
 _VERSION = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 _IGNORED = ("__pycache__", "*.py[co]", ".pytest_cache", ".DS_Store")
@@ -225,7 +225,3 @@ def sync_cache(bundle: Path, checkout: str) -> Path:
         git(repo, "checkout", "-q", "-f", "--detach", f"refs/tags/{checkout}")
         git(repo, "clean", "-q", "-fdx")
     return repo
-
-
-def tags_of(repo: Path) -> list[str]:
-    return git(repo, "tag", "--list").split()

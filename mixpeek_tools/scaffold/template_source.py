@@ -132,7 +132,7 @@ def resolve_template(source: str | None) -> TemplateSource:
 
 
 def kit_template() -> Path:
-    """A folder holding the kit's ``copier.yml`` and ``template/`` (kept for callers of 0.1.0).
+    """A folder holding the kit's ``copier.yml`` and ``template/`` (what ``mixpeek doctor`` checks).
 
     From a checkout, the checkout; from an installed kit, the user's copy of the template
     history, checked out at the installed version.

@@ -166,11 +166,6 @@ class CheckContext:
         """Whether some check already tried to import the plugin in this run."""
         return self._loaded
 
-    @property
-    def load_error(self) -> Exception | None:
-        """The import failure, once :meth:`load_plugin` has been tried."""
-        return self._load_error
-
 
 class PluginExited(Exception):
     """Plugin code called ``sys.exit()``; kept as an ordinary exception with its traceback."""

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+# Re-exported: the CLI tests import them from here with the helpers below.
+from tests.support.cli import mixpeek as mixpeek
+from tests.support.cli import start_mixpeek as start_mixpeek
+from tests.support.plugins import copy_docs_plugin
 
 
 def free_port() -> int:
@@ -27,9 +27,7 @@ def free_port() -> int:
 
 
 def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
-    target = tmp_path / name
-    shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+    return copy_docs_plugin(tmp_path / name)
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -39,23 +37,6 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["MIXPEEK_CONFIG"] = str(tmp_path / "no-config.toml")
     env.update(extra)
     return env
-
-
-def _default_sigint() -> None:
-    # A child of a background shell inherits SIGINT ignored; Ctrl-C tests need the default.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def mixpeek(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "mixpeek_tools", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=timeout)  # fmt: skip
-
-
-def start_mixpeek(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "mixpeek_tools", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_default_sigint)  # fmt: skip
 
 
 def wait_http(url: str, proc: subprocess.Popen[str] | None = None, timeout: float = 30) -> None:

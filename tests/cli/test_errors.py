@@ -6,15 +6,15 @@ import pickle
 
 import pytest
 
-from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure, ExitCode, KitError
+from mixpeek_tools.errors import BadInput, ChecksFailed, EnvironmentFailure, KitError
 
 
 @pytest.mark.parametrize(
-    ("cls", "code"),
-    [(BadInput, ExitCode.BAD_INPUT), (ChecksFailed, ExitCode.CHECKS_FAILED), (EnvironmentFailure, ExitCode.ENVIRONMENT)],
+    ("cls", "code"), [(BadInput, 2), (ChecksFailed, 1), (EnvironmentFailure, 3)]
 )
-def test_each_error_kind_has_its_documented_exit_code(cls: type[KitError], code: ExitCode) -> None:
-    assert cls("x").exit_code == code
+def test_each_error_kind_has_its_documented_exit_code(cls: type[KitError], code: int) -> None:
+    """The numbers of docs/cli.md (scripts test them), not the enum's names for them."""
+    assert int(cls("x").exit_code) == code
 
 
 def test_paragraph_joins_where_message_and_hint() -> None:

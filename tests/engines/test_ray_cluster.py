@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import mixpeek
+
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -228,11 +230,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
 
 
 def _run(plugin: Path, source: Path, target: Path, env: dict[str, str], *extra: str) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin),
-         "-i", str(source), "-o", str(target), *extra],
-        env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    return mixpeek("plugin", "run", "-p", str(plugin), "-i", str(source), "-o", str(target),
+                   *extra, env=env)  # fmt: skip
 
 
 def test_a_worker_node_without_the_plugin_folder_runs_prepare_and_steps(

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ from mixpeek_tools.plugin.loader import load_plugin
 from mixpeek_tools.runtime.engines import get_engine
 from mixpeek_tools.runtime.executor import RowsFailed, RunOptions, RunStats, plan_pipeline
 from mixpeek_tools.runtime.io import FrameWriter, count_rows, iter_frames
+from tests.support.cli import mixpeek
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -320,11 +319,8 @@ def test_the_run_command_joins_an_existing_cluster_through_ray_address(
     source = _write(tmp_path / "in.csv", _rows())
     out = tmp_path / "cli.jsonl"
     env = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin), "-i",
-         str(source), "-o", str(out), "--engine", "ray"],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    proc = mixpeek("plugin", "run", "-p", str(plugin), "-i", str(source), "-o", str(out),
+                   "--engine", "ray", env=env)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert f"{len(TEXTS)} rows in, {len(TEXTS)} rows out" in proc.stdout
     run("local", plugin, source, tmp_path / "local.jsonl")
@@ -463,11 +459,8 @@ def test_step_seconds_survive_failed_rows_and_reach_the_cli_summary(
     assert labeler is not None and labeler.seconds >= 0.05 * 4 and labeler.rows_failed == 1
     out = tmp_path / "cli.jsonl"
     env = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin), "-i",
-         str(source), "-o", str(out), "--engine", "ray", "--params", '{"sleep": 0.05}'],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    proc = mixpeek("plugin", "run", "-p", str(plugin), "-i", str(source), "-o", str(out),
+                   "--engine", "ray", "--params", '{"sleep": 0.05}', env=env)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     line = next(x for x in proc.stdout.splitlines() if x.strip().startswith("step Labeler"))
     assert "10 processed, 0 failed, 0 passed through" in line

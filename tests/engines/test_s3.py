@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from engine_plugin import write_plugin
+
+from tests.support.cli import mixpeek
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "runs"
@@ -55,11 +55,8 @@ def _env(endpoint: str) -> dict[str, str]:
 
 
 def _run(endpoint: str, plugin: Path, source: str, target: str, *extra: str) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "-p", str(plugin), "-i", source,
-         "-o", target, "--s3-endpoint-url", endpoint, *extra],
-        env=_env(endpoint), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    return mixpeek("plugin", "run", "-p", str(plugin), "-i", source, "-o", target,
+                   "--s3-endpoint-url", endpoint, *extra, env=_env(endpoint))  # fmt: skip
 
 
 def _get(client: Any, key: str) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import marshal
-import re
 import shutil
 import subprocess
 import sys
@@ -13,16 +12,12 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+from tests.support.plugins import copy_docs_plugin
 
 
 def copy_plugin(parent: Path, name: str = "gate_plugin") -> Path:
     """The docs fixture plugin under ``parent/name`` with its metadata name set to ``name``."""
-    dest = parent / name
-    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__"))
-    manifest = dest / "manifest.py"
-    manifest.write_text(re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text()))
-    return dest
+    return copy_docs_plugin(parent / name, name=name)
 
 
 def payload(marker: Path) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.gate.conftest import copy_plugin
+from tests.support.cli import mixpeek
 
 # Each attempt is wrapped so that the plugin carries on after a denial (as hostile code would);
 # the guard records every one. Names come from a data file, so no literal reaches the scanner.
@@ -119,11 +120,8 @@ def test_plugin_run_guard_denies_each_route_at_the_plugins_line(tmp_path: Path) 
     rows = tmp_path / "in.jsonl"
     rows.write_text('{"text": "hello"}\n')
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "mixpeek_tools", "plugin", "run", "--path", str(plugin),
-             "-i", str(rows), "-o", str(tmp_path / "out.jsonl"), "--guard"],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        result = mixpeek("plugin", "run", "--path", str(plugin), "-i", str(rows),
+                         "-o", str(tmp_path / "out.jsonl"), "--guard")  # fmt: skip
     finally:
         server.close()
     text = core.read_text()
@@ -241,10 +239,7 @@ def test_plugin_test_guard_passes_a_clean_plugin_and_guards_its_pytest_child(tmp
     plugin = copy_plugin(tmp_path, "my_extractor")  # its tests import it by that name
 
     def plugin_test() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "mixpeek_tools", "plugin", "test", "--path", str(plugin), "--guard"],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        return mixpeek("plugin", "test", "--path", str(plugin), "--guard")
 
     clean = plugin_test()
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,8 +23,8 @@ from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.server import DB_NAME
 from mixpeek_tools.registry.store import Store
 from tests.support.cli import mixpeek
+from tests.support.plugins import copy_docs_plugin
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
 _namespaces = itertools.count(1)
 
 
@@ -56,14 +54,7 @@ def strict_platform(strict_server: strict.StrictPlatform) -> strict.StrictPlatfo
 
 def copy_plugin(dest_root: Path, name: str, version: str = "v1", realtime: bool = True) -> Path:
     """A copy of the docs fixture plugin named ``name`` (folder and metadata), at ``version``."""
-    dest = dest_root / name
-    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__", ".mixpeek"))
-    manifest = dest / "manifest.py"
-    text = re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text())
-    manifest.write_text(re.sub(r'"version": "[^"]+"', f'"version": "{version}"', text))
-    if not realtime:
-        (dest / "realtime.py").unlink()
-    return dest
+    return copy_docs_plugin(dest_root / name, name=name, version=version, realtime=realtime)
 
 
 def in_namespace(registry: RunningRegistry, namespace: str) -> RunningRegistry:

@@ -271,16 +271,12 @@ class StrictPlatform:
 @contextmanager
 def running() -> Iterator[StrictPlatform]:
     """moto's S3 and the stand-in API, each on a free loopback port, for one ``with`` block."""
-    import logging
-
     import uvicorn
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    s3_url = f"http://127.0.0.1:{moto._server.server_port}"  # type: ignore[union-attr]
-    platform = StrictPlatform(s3_url)
+    from mixpeek_tools.registry.storage import LocalS3
+
+    moto = LocalS3()
+    platform = StrictPlatform(moto.start())
     from strict_routes import create_app
 
     config = uvicorn.Config(create_app(platform), host="127.0.0.1", port=0, log_level="error")

@@ -18,8 +18,7 @@ from mixpeek_tools.publishing.archive import (
     collect_entries,
     write_archive,
 )
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+from tests.support.plugins import DOCS_PLUGIN
 
 
 def make_plugin(root: Path) -> Path:
@@ -168,9 +167,9 @@ def test_an_archive_over_the_limit_is_refused_and_leaves_no_file(tmp_path: Path)
     assert list(dest.parent.iterdir()) == []
 
 
-@pytest.mark.skipif(not FIXTURE.is_dir(), reason="docs fixture plugin not present")
+@pytest.mark.skipif(not DOCS_PLUGIN.is_dir(), reason="docs fixture plugin not present")
 def test_the_docs_fixture_plugin_archives_its_sources_and_samples(tmp_path: Path) -> None:
-    info = build_archive(FIXTURE, "my_extractor", tmp_path / "a.tar.gz")
+    info = build_archive(DOCS_PLUGIN, "my_extractor", tmp_path / "a.tar.gz")
     stored = names(info.path)
     assert "my_extractor/manifest.py" in stored and "my_extractor/processors/core.py" in stored
     assert not any("__pycache__" in n for n in stored)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,12 +11,12 @@ import pytest
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from tests.support.cli import mixpeek
+from tests.support.plugins import copy_docs_plugin
 from tests.support.registry_api import Api, new_namespace, tar_gz, zip_archive
 
 __all__ = ["Api", "new_namespace", "tar_gz", "zip_archive"]  # the tests import them from here too
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "fixtures" / "docs_plugin" / "my_extractor"
 _copies = itertools.count(1)
 
 
@@ -39,16 +37,11 @@ def make_plugin(tmp_path: Path) -> Callable[..., Path]:
     """Copy the docs fixture plugin under a new name and version (and optional extra code)."""
 
     def make(name: str, version: str = "v1", extra_code: str = "", realtime: bool = True) -> Path:
-        dest = tmp_path / f"src{next(_copies)}" / name
-        shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("__pycache__"))
-        manifest = dest / "manifest.py"
-        text = re.sub(r'"name": "[^"]+"', f'"name": "{name}"', manifest.read_text())
-        manifest.write_text(re.sub(r'"version": "[^"]+"', f'"version": "{version}"', text))
+        dest = copy_docs_plugin(tmp_path / f"src{next(_copies)}" / name, name=name,
+                                version=version, realtime=realtime)  # fmt: skip
         if extra_code:
             core = dest / "processors" / "core.py"
             core.write_text(core.read_text() + "\n" + extra_code)
-        if not realtime:
-            (dest / "realtime.py").unlink()
         return dest
 
     return make

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +12,8 @@ import pytest
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.verify import inspect_archive
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+from tests.support.plugins import DOCS_PLUGIN as FIXTURE
+from tests.support.plugins import copy_docs_plugin
 
 SPY = """
 import json as _json, os as _os
@@ -31,11 +29,10 @@ def upload_for(name: str, version: str = "v1") -> dict[str, object]:
 def test_plugin_code_runs_in_a_child_without_the_registrys_credentials(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plugin = tmp_path / "spy_plugin"
-    shutil.copytree(FIXTURE, plugin, ignore=shutil.ignore_patterns("__pycache__"))
+    plugin = copy_docs_plugin(tmp_path / "spy_plugin", name="spy_plugin")
     manifest = plugin / "manifest.py"
     spy_out = tmp_path / "spy.json"
-    text = re.sub(r'"name": "[^"]+"', '"name": "spy_plugin"', manifest.read_text())
+    text = manifest.read_text()
     manifest.write_text(text + SPY.format(out=str(spy_out)))
     archive = build_archive(plugin, "spy_plugin", tmp_path / "spy.tar.gz")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "registry-secret-value")
@@ -49,11 +46,10 @@ def test_plugin_code_runs_in_a_child_without_the_registrys_credentials(
 
 
 def test_forbidden_code_is_never_imported_at_all(tmp_path: Path) -> None:
-    plugin = tmp_path / "bad_plugin"
-    shutil.copytree(FIXTURE, plugin, ignore=shutil.ignore_patterns("__pycache__"))
+    plugin = copy_docs_plugin(tmp_path / "bad_plugin", name="bad_plugin")
     manifest = plugin / "manifest.py"
     spy_out = tmp_path / "spy.json"
-    text = re.sub(r'"name": "[^"]+"', '"name": "bad_plugin"', manifest.read_text())
+    text = manifest.read_text()
     manifest.write_text(text + SPY.format(out=str(spy_out)) + "\nimport subprocess\n")
     archive = build_archive(plugin, "bad_plugin", tmp_path / "bad.tar.gz")
     work = tmp_path / "work"

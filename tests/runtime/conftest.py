@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support.plugins import DOCS_PLUGIN as DOCS_PLUGIN  # the runtime tests import it from here
+from tests.support.plugins import copy_docs_plugin
+
 REPO = Path(__file__).resolve().parents[2]
-DOCS_PLUGIN = REPO / "tests" / "fixtures" / "docs_plugin" / "my_extractor"
 
 MANIFEST = """
 from pydantic import BaseModel, Field
@@ -148,6 +149,4 @@ def make_plugin(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def docs_plugin(tmp_path: Path) -> Path:
     """A private copy of the docs-exact plugin (tests may edit it)."""
-    target = tmp_path / "docs" / "my_extractor"
-    shutil.copytree(DOCS_PLUGIN, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+    return copy_docs_plugin(tmp_path / "docs" / "my_extractor")

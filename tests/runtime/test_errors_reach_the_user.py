@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from mixpeek_tools.errors import BadInput
 from mixpeek_tools.plugin.loader import load_plugin
 from mixpeek_tools.runtime.plan import RunOptions, plan_pipeline
 from mixpeek_tools.runtime.run import RunRequest, run_file
+from tests.support.cli import mixpeek as run_mixpeek
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "engines"))
@@ -27,10 +27,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 8
 
 
 def mixpeek(*args: str, env: dict[str, str] | None = None) -> Any:
-    base = dict(os.environ, PYTHONPATH=str(REPO))
-    base.pop("RAY_ADDRESS", None)
-    return subprocess.run([sys.executable, "-m", "mixpeek_tools", *args], capture_output=True,
-                          text=True, env={**base, **(env or {})}, timeout=300)  # fmt: skip
+    """The CLI without a RAY_ADDRESS from the environment: each test says which Ray it wants."""
+    base = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    return run_mixpeek(*args, env={**base, **(env or {})})
 
 
 @pytest.fixture

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.support.cli import mixpeek
+
 from .conftest import DOCS_PLUGIN
 
 MakePlugin = Callable[..., Path]
-
-
-def mixpeek(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -22,14 +22,15 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def copy_template(target: Path) -> Path:
-    """The kit's template files (copier.yml, template/) copied into ``target``."""
+    """The kit's template files (copier.yml, template/, hooks/) copied into ``target``."""
     target.mkdir(parents=True)
     shutil.copy2(KIT_ROOT / "copier.yml", target / "copier.yml")
-    shutil.copytree(
-        KIT_ROOT / "template",
-        target / "template",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"),
-    )
+    for folder in ("template", "hooks"):
+        shutil.copytree(
+            KIT_ROOT / folder,
+            target / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"),
+        )
     return target
 
 

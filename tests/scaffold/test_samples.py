@@ -1,4 +1,4 @@
-"""The template's binary samples are exactly what the stdlib generator in hooks/ produces."""
+"""The template's binary samples are exactly what the stdlib generator in scripts/ produces."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from .helpers import KIT_ROOT
 SAMPLES = KIT_ROOT / "template" / "<<plugin_name>>" / "samples"
 
 
-def test_shipped_samples_are_reproducible_from_hooks_make_samples(tmp_path: Path) -> None:
-    generator = runpy.run_path(str(KIT_ROOT / "hooks" / "make_samples.py"))
+def test_shipped_samples_are_reproducible_from_make_samples(tmp_path: Path) -> None:
+    generator = runpy.run_path(str(KIT_ROOT / "scripts" / "make_samples.py"))
     written = generator["write_samples"](tmp_path)
     assert written, "the generator wrote nothing"
     for path in written:

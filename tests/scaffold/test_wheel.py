@@ -44,7 +44,8 @@ def test_the_sdist_and_wheel_carry_the_template_and_its_history(kit_builds: KitB
     sdist = tarfile.open(kit_builds.sdist1).getnames()
     top = f"mixpeek_tools-{kit_builds.version1}/"
     for name in ("copier.yml", "template/<<plugin_name>>/manifest.py.jinja",
-                 "template/_categories/video/processors/core.py.jinja", "template-history.bundle"):
+                 "template/_categories/video/processors/core.py.jinja", "template-history.bundle",
+                 "hooks/untrack_kit_outputs.py"):
         assert top + name in sdist, name
     wheel = zipfile.ZipFile(kit_builds.wheel2).namelist()
     assert "mixpeek_tools/scaffold/template-history.bundle" in wheel

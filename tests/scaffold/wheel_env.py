@@ -20,7 +20,7 @@ from pathlib import Path
 from .helpers import KIT_ROOT, commit_all, git
 
 BUILD_FILES = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "copier.yml")
-BUILD_DIRS = ("mixpeek_tools", "template")
+BUILD_DIRS = ("mixpeek_tools", "template", "hooks")
 _IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", "template-history.bundle"
 )

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import mixpeek
 
-def mixpeek(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mixpeek_tools", "plugin", "scan", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+
+def scan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return mixpeek("plugin", "scan", *args, cwd=cwd)
 
 
 def _plugin(root: Path) -> Path:
@@ -27,14 +23,14 @@ def _plugin(root: Path) -> Path:
 
 def test_clean_folder_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text("import re\nre.compile('a')\n")
-    result = mixpeek(str(tmp_path))
+    result = scan(str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "No forbidden code found in 1 file scanned." in result.stdout
 
 
 def test_findings_exit_one_with_text_report(tmp_path: Path) -> None:
     plugin = _plugin(tmp_path)
-    result = mixpeek("my_plugin", cwd=tmp_path)
+    result = scan("my_plugin", cwd=tmp_path)
     assert result.returncode == 1
     assert "my_plugin/steps/sneaky.py:2:7: MP401 [command_execution]" in result.stdout
     assert "fix:" in result.stdout
@@ -43,7 +39,7 @@ def test_findings_exit_one_with_text_report(tmp_path: Path) -> None:
 
 def test_json_shape(tmp_path: Path) -> None:
     _plugin(tmp_path)
-    result = mixpeek("my_plugin", "--format", "json", "--jobs", "1", cwd=tmp_path)
+    result = scan("my_plugin", "--format", "json", "--jobs", "1", cwd=tmp_path)
     assert result.returncode == 1
     payload = json.loads(result.stdout)
     assert payload["files_scanned"] == 2
@@ -57,7 +53,7 @@ def test_json_shape(tmp_path: Path) -> None:
 
 def test_sarif_is_a_sarif_2_1_0_log(tmp_path: Path) -> None:
     _plugin(tmp_path)
-    result = mixpeek("my_plugin", "--format", "sarif", cwd=tmp_path)
+    result = scan("my_plugin", "--format", "sarif", cwd=tmp_path)
     assert result.returncode == 1
     log = json.loads(result.stdout)
     assert log["version"] == "2.1.0"
@@ -86,30 +82,30 @@ def test_sarif_rules_carry_their_help_text(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
-    result = mixpeek(str(tmp_path / "missing"))
+    result = scan(str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_bad_option_value_is_bad_usage(tmp_path: Path) -> None:
-    assert mixpeek(str(tmp_path), "--format", "xml").returncode == 2
-    result = mixpeek(str(tmp_path), "--jobs", "0")
+    assert scan(str(tmp_path), "--format", "xml").returncode == 2
+    result = scan(str(tmp_path), "--jobs", "0")
     assert result.returncode == 2 and "--jobs" in result.stderr
 
 
 def test_forbid_option_adds_names(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import yaml\nyaml.load('x')\n")
-    assert mixpeek(str(tmp_path)).returncode == 0
-    result = mixpeek(str(tmp_path), "--forbid", "yaml.load=dynamic_code", "--format", "json")
+    assert scan(str(tmp_path)).returncode == 0
+    result = scan(str(tmp_path), "--forbid", "yaml.load=dynamic_code", "--format", "json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["findings"][0]["category"] == "dynamic_code"
 
 
 def test_cache_dir_gives_the_same_answer(tmp_path: Path) -> None:
     _plugin(tmp_path)
-    first = mixpeek("my_plugin", "--cache-dir", ".scan-cache", "--format", "json", cwd=tmp_path)
-    second = mixpeek("my_plugin", "--cache-dir", ".scan-cache", "--format", "json", cwd=tmp_path)
+    first = scan("my_plugin", "--cache-dir", ".scan-cache", "--format", "json", cwd=tmp_path)
+    second = scan("my_plugin", "--cache-dir", ".scan-cache", "--format", "json", cwd=tmp_path)
     assert first.returncode == second.returncode == 1
     assert json.loads(first.stdout) == json.loads(second.stdout)
     assert any((tmp_path / ".scan-cache").rglob("*.json"))

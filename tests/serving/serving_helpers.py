@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -10,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+from tests.support.plugins import copy_docs_plugin
 
 
 def free_port() -> int:
@@ -21,9 +20,7 @@ def free_port() -> int:
 
 def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
     """A fresh copy of the docs-style fixture plugin under ``tmp_path/<name>``."""
-    target = tmp_path / name
-    shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+    return copy_docs_plugin(tmp_path / name)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,4 +32,21 @@ def mixpeek(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         cwd=cwd,
         timeout=timeout,
         check=False,
+    )
+
+
+def _default_sigint() -> None:
+    # A child of a background shell inherits SIGINT ignored; Ctrl-C tests need the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_mixpeek(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``python -m mixpeek_tools ARGS`` (a server, a long run) with piped text output."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mixpeek_tools", *args],
+        env=child_env(env),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +10,12 @@ import pandas as pd
 import pytest
 
 from mixpeek_tools.testing import assert_outputs_valid, load_plugin, load_samples, run_plugin
-
-DOCS_PLUGIN = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
+from tests.support.plugins import DOCS_PLUGIN, copy_docs_plugin
 
 
 @pytest.fixture
 def plugin_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "plugins" / "my_extractor"
-    shutil.copytree(DOCS_PLUGIN, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+    return copy_docs_plugin(tmp_path / "plugins" / "my_extractor")
 
 
 def test_samples_run_through_the_real_pipeline_and_validate() -> None:

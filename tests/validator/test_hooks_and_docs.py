@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mixpeek_tools.validator import docs, hookspecs
+from mixpeek_tools.validator import docs
 from mixpeek_tools.validator.manager import build_manager
 
 HOOKS = docs.hook_functions()
@@ -31,10 +31,23 @@ def test_every_hookspec_documents_when_params_return_and_example(name: str, func
         assert ":return:" in doc, f"{name}: document the return value"
 
 
-def test_hookspecs_use_the_mixpeek_project_name() -> None:
-    assert hookspecs.PROJECT == "mixpeek"
-    for _name, func in HOOKS:
-        assert hasattr(func, "mixpeek_spec")
+def _reporter_plugin(name: str) -> object:
+    """A check distribution's module that marks its hook with pluggy alone (no kit import)."""
+    import types
+
+    import pluggy
+
+    module = types.ModuleType(f"{name}_check")
+    module.mixpeek_register_reporters = pluggy.HookimplMarker("mixpeek")(  # type: ignore[attr-defined]
+        lambda: {name: lambda report, verbose=False: f"{name}\n"}
+    )
+    return module
+
+
+def test_a_plain_pluggy_mixpeek_hookimpl_is_called() -> None:
+    manager = build_manager(entry_points=False)
+    manager.pm.register(_reporter_plugin("plain"), name="plain")
+    assert "plain" in manager.reporters()
 
 
 def test_builtins_register_through_the_same_hooks() -> None:
@@ -45,8 +58,11 @@ def test_builtins_register_through_the_same_hooks() -> None:
     assert {"text", "json", "sarif"} <= set(manager.reporters())
 
 
-def test_each_run_gets_a_fresh_plugin_manager() -> None:
-    assert build_manager(entry_points=False).pm is not build_manager(entry_points=False).pm
+def test_a_plugin_registered_in_one_run_is_gone_in_the_next() -> None:
+    first = build_manager(entry_points=False)
+    first.pm.register(_reporter_plugin("leak"), name="leak")
+    assert "leak" in first.reporters()
+    assert "leak" not in build_manager(entry_points=False).reporters()
 
 
 def test_generated_docs_are_up_to_date() -> None:

@@ -4,10 +4,11 @@ The scaffolds ship tiny sample media (PNG, WAV, MP4, PDF) so that a freshly rend
 push real content through its pipeline with no network and no extra tools. The files are
 committed under ``template/<<plugin_name>>/samples/`` (Copier copies them verbatim, no
 ``--trust`` needed); this script is how they were made and how to remake them after a change.
+It is a developer's tool, not a Copier task: Copier never runs it (see docs/template.md).
 A kit test runs it into a temporary folder and checks the committed bytes are identical, so the
 shipped binaries are always reproducible from this source.
 
-Usage: ``python hooks/make_samples.py [TARGET_DIR]`` (default: the template's samples folder).
+Usage: ``python scripts/make_samples.py [TARGET_DIR]`` (default: the template's samples folder).
 Every generator is deterministic: same bytes on every machine and Python version.
 """
 
