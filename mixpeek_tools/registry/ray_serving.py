@@ -226,7 +226,9 @@ class RayServeApp:
         except ServiceFailed:
             raise
         except Exception as err:  # Ray's own failures (cluster gone, upload refused, ...)
-            raise ServiceFailed(f"Ray Serve could not start the application: {err}") from None
+            raise ServiceFailed(
+                f"Ray Serve could not start the application: {short(str(err))}"
+            ) from None
         self._wait_running(timeout)
 
     def _options(self, env: dict[str, Any], name: str) -> dict[str, Any]:

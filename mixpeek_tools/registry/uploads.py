@@ -81,8 +81,9 @@ def create_upload(
     now = time.time()
     answer: dict[str, Any] = {
         "upload_id": upload_id,
-        "presigned_url": presign_put(registry.storage, key, req.presigned_url_expiration,
-                                     req.file_size_bytes),
+        "presigned_url": presign_put(
+            registry.storage, key, req.presigned_url_expiration, req.file_size_bytes
+        ),
         "s3_key": key,
         "expires_at": _iso(now + req.presigned_url_expiration),
         "namespace_id": ns,
