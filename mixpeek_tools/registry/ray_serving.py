@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mixpeek_tools.errors import EnvironmentFailure
 from mixpeek_tools.registry.deployments_api import DeployTarget
 from mixpeek_tools.registry.realtime_supervisor import ServiceFailed, free_port
 
@@ -123,7 +124,19 @@ class RayServe:
         from ray import serve
 
         logs = {"log_level": "INFO" if verbose else "WARNING", "enable_access_log": verbose}
-        serve.start(http_options={"host": "127.0.0.1", "port": free_port()}, logging_config=logs)
+        try:
+            serve.start(http_options={"host": "127.0.0.1", "port": free_port()},
+                        logging_config=logs)  # fmt: skip
+        except Exception as err:  # a cluster without room for Serve's controller, ...
+            if self.started_ray:
+                import ray
+
+                ray.shutdown()
+            raise EnvironmentFailure(
+                f"Ray Serve did not start: {type(err).__name__}: {short(str(err))}",
+                where="--engine ray", hint="Check the Ray cluster (RAY_ADDRESS), or use "
+                "--engine local",
+            ) from None
         if not verbose:
             _quiet()  # serve.start configures Serve's loggers anew
         self.logging_config = logs

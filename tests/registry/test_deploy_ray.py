@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 from api_helpers import api, auth
-from procs import processes_with
+from procs import processes_with, wait_gone
 from test_deploy_realtime import CRASH, poll_until_settled, status
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
@@ -74,11 +74,14 @@ def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
         assert deployed["deploy"]["status"] == "queued", deployed
         assert deployed["state"] == "deployed" and deployed["status"]["deployed"] is True
         route = answers(first, live_id, "first")
+        assert replicas(first, live_id), "the plugin runs in a Serve replica"
         assert_crash_fails(first, crash_id)
+    assert not replicas(first, live_id), "stopping the registry stopped its Ray and Serve"
 
     with ray_registry(data) as second:  # the row says deployed: it is deployed again
         seen = poll_until_settled(second, live_id, timeout=240)
         assert seen[-1]["status"] == "deployed", seen[-1]
+        assert {s["status"] for s in seen} <= {"queued", "in_progress", "deployed"}, seen
         assert answers(second, live_id, "second") == route
         on_serve = f"{serve_proxy(second)}/{second.namespace}{route}/health"
         assert requests.get(on_serve, timeout=30).status_code == 200, "Serve's own proxy has it"
@@ -93,6 +96,7 @@ def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
                               headers=auth(second), timeout=30)  # fmt: skip
         assert after.status_code == 404
         assert _gone_from_serve(on_serve), "undeploy deletes the Serve application"
+        assert wait_gone(replicas(second, live_id), timeout=60) == [], "its replica ends"
 
 
 def publish(registry: RunningRegistry, plugin: Path) -> str:
@@ -122,11 +126,18 @@ def assert_crash_fails(registry: RunningRegistry, plugin_id: str) -> None:
     done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry),
                          timeout=60)  # fmt: skip
     assert done.status_code == 200 and done.json()["status"] == "queued", done.text
-    final = poll_until_settled(registry, plugin_id, timeout=240)[-1]
+    seen = poll_until_settled(registry, plugin_id, timeout=240)
+    assert {s["status"] for s in seen} <= {"queued", "in_progress", "failed"}, seen
+    final = seen[-1]
     assert final["status"] == "failed" and final["deployed"] is False, final
     assert "Ray Serve could not deploy" in final["error"]
     assert "RuntimeError: model weights are missing from the archive" in final["error"]
     assert len(final["error"]) < 5000, "Serve's message is cut to its last lines"
+
+
+def replicas(registry: RunningRegistry, plugin_id: str) -> list[int]:
+    """Processes of the plugin's Serve replicas (Ray names them after the application)."""
+    return processes_with(f"{registry.namespace}__custom_plugin_{plugin_id}")
 
 
 def _gone_from_serve(url: str, timeout: float = 30.0) -> bool:
