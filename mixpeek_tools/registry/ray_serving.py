@@ -27,6 +27,7 @@ import contextlib
 import importlib.util
 import inspect
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -117,7 +118,9 @@ class RayServe:
     def __init__(self, *, verbose: bool = False) -> None:
         from mixpeek_tools.runtime.engines.ray.session import init_ray
 
-        self.started_ray = init_ray(verbose=verbose)
+        joined = bool(os.environ.get("RAY_ADDRESS"))  # what init_ray joins when it is set
+        self.connected = init_ray(verbose=verbose)  # this process called ray.init
+        self.own_cluster = self.connected and not joined  # a Ray that lives and dies with us
         self.closed = False
         self.apps: set[RayServeApp] = set()
         self._lock = threading.Lock()
@@ -128,20 +131,20 @@ class RayServe:
             serve.start(http_options={"host": "127.0.0.1", "port": free_port()},
                         logging_config=logs)  # fmt: skip
         except Exception as err:  # a cluster without room for Serve's controller, ...
-            if self.started_ray:
+            if self.connected:
                 import ray
 
                 ray.shutdown()
             raise EnvironmentFailure(
                 f"Ray Serve did not start: {type(err).__name__}: {short(str(err))}",
-                where="--engine ray", hint="Check the Ray cluster (RAY_ADDRESS), or use "
-                "--engine local",
+                where="--engine ray",
+                hint="Check the Ray cluster (RAY_ADDRESS), or use --engine local",
             ) from None
         if not verbose:
             _quiet()  # serve.start configures Serve's loggers anew
         self.logging_config = logs
         self.http_base = proxy_base()
-        if not self.started_ray:
+        if not self.own_cluster:
             remove_leftovers()
 
     def service(self, code: Path, work_dir: Path, target: DeployTarget) -> RayServeApp:
@@ -164,12 +167,15 @@ class RayServe:
             apps = list(self.apps)
         for app in apps:
             app.stopping.set()
-        if not self.started_ray:
-            for app in apps:
-                app.delete()
-            return
         import ray
         from ray import serve
+
+        if not self.own_cluster:
+            for app in apps:
+                app.delete()
+            if self.connected:
+                ray.shutdown()  # disconnects; the cluster and its Serve stay
+            return
 
         with contextlib.suppress(Exception):  # shutting down: report nothing, stop the rest
             serve.shutdown()

@@ -132,6 +132,7 @@ def assert_crash_fails(registry: RunningRegistry, plugin_id: str) -> None:
     assert final["status"] == "failed" and final["deployed"] is False, final
     assert "Ray Serve could not deploy" in final["error"]
     assert "RuntimeError: model weights are missing from the archive" in final["error"]
+    assert "py_modules_files" in final["error"], "the replica ran the copy shipped to Ray"
     assert len(final["error"]) < 5000, "Serve's message is cut to its last lines"
 
 
