@@ -1,7 +1,8 @@
 """The realtime side of deployments: the inference reverse proxy, and stopping services.
 
 ``{route_prefix}/{path}`` (``/inference/custom_plugin_<id>/predict``, ``/health``, ...) is
-forwarded over loopback HTTP to the plugin's own service process, body and status unchanged.
+forwarded over loopback HTTP to the plugin's own service (its child process, or its Ray Serve
+application through Serve's HTTP proxy), body and status unchanged.
 It takes the same bearer key as the plugin API, and only a key of the namespace that deployed
 the plugin. Bodies are bounded by the registry's :class:`limits.BodyLimit` on the way in (32 MiB
 on these routes) and by :data:`MAX_REPLY_BYTES` on the way back.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -81,11 +83,12 @@ async def inference(
 def forward(
     base_url: str, method: str, path: str, body: bytes, headers: dict[str, str]
 ) -> tuple[int, dict[str, str], bytes]:
-    """One loopback HTTP call; a reply over :data:`MAX_REPLY_BYTES` is a 502."""
-    host_port = base_url.removeprefix("http://")
-    conn = http.client.HTTPConnection(host_port, timeout=PROXY_TIMEOUT)
+    """One loopback HTTP call; a reply over :data:`MAX_REPLY_BYTES` is a 502. ``base_url`` may
+    carry a path (a Ray Serve application's own prefix), which goes before ``path``."""
+    target = urllib.parse.urlsplit(base_url)
+    conn = http.client.HTTPConnection(target.netloc, timeout=PROXY_TIMEOUT)
     try:
-        conn.request(method, path, body=body or None, headers=headers)
+        conn.request(method, target.path.rstrip("/") + path, body=body or None, headers=headers)
         reply = conn.getresponse()
         data = reply.read(MAX_REPLY_BYTES + 1)
         kept = {k: v for k, v in reply.getheaders() if k.lower() == "content-type"}

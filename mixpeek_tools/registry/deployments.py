@@ -21,8 +21,10 @@ import queue
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from mixpeek_tools.registry.deployments_api import (
     NOT_DEPLOYED,
@@ -38,7 +40,29 @@ log = logging.getLogger(__name__)
 ESTIMATE_SECONDS = 15  # measured: the fixture plugin's service answers in 2-6 s on 2 cores
 _LIVE = ("queued", "in_progress", "deployed")
 
-__all__ = ["Deployer", "NotDeployable", "verified_copy"]
+__all__ = ["Deployer", "NotDeployable", "Service", "verified_copy"]
+
+
+class Service(Protocol):
+    """One running realtime service: a supervised child (:class:`ServiceProcess`, the default)
+    or a Ray Serve application (:class:`ray_serving.RayServeApp`)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def watch(self, on_exit: Callable[[str], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+ServiceFactory = Callable[[Path, Path, DeployTarget], Service]
+
+
+def child_process(code: Path, work_dir: Path, target: DeployTarget) -> Service:
+    """The default service: the kit's ``plugin serve`` as a supervised child process."""
+    return ServiceProcess(code, work_dir)
 
 
 def verified_copy(target: DeployTarget, dest: Path) -> Path:
@@ -65,15 +89,22 @@ class Deployment:
     target: DeployTarget
     code: Path
     state: DeploymentState
-    service: ServiceProcess | None = field(default=None, repr=False)
+    service: Service | None = field(default=None, repr=False)
 
 
 class Deployer:
     """All realtime deployments of one registry. Thread-safe; every public method returns at
-    once (the service starts in the worker thread)."""
+    once (the service starts in the worker thread). ``service_factory`` makes each deployment's
+    service (default: a child process); ``on_close`` runs first in :meth:`stop_all`, so an engine
+    can stop all of its services at once."""
 
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(
+        self, work_dir: Path, service_factory: ServiceFactory = child_process,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
         self.work_dir = work_dir
+        self._make_service = service_factory
+        self._on_close = on_close
         self._deployments: dict[tuple[str, str], Deployment] = {}
         self._lock = threading.Lock()
         self._deploy_lock = threading.Lock()
@@ -133,6 +164,8 @@ class Deployer:
         """Stop every service (the registry is shutting down); the plugin rows keep what was
         deployed, so the next start deploys it again."""
         self._queue.put(None)
+        if self._on_close is not None:  # first: an engine may stop all its services at once
+            self._on_close()
         with self._lock:
             services = [d.service for d in self._deployments.values() if d.service is not None]
         for service in services:
@@ -164,7 +197,8 @@ class Deployer:
                 return  # undeployed while it waited
             self._set(dep, status="in_progress", message="Starting the realtime service.",
                       estimated_completion_seconds=ESTIMATE_SECONDS)  # fmt: skip
-            service = dep.service = ServiceProcess(dep.code, self.folder(dep.target))
+            service = dep.service = self._make_service(dep.code, self.folder(dep.target),
+                                                       dep.target)  # fmt: skip
         try:
             service.start()
         except (ServiceFailed, OSError) as err:

@@ -3,7 +3,12 @@
 Kept beside :mod:`storage` (which owns the bucket and its client) so the URL rules live in one
 place: every URL is rewritten to ``public_url`` when clients reach storage by another address.
 The PUT is not bound to a Content-Type (the platform's spec names ``application/zip``, its CLI
-sends ``application/gzip``) nor to a length; confirm checks the stored object's size instead.
+sends ``application/gzip``). When the client declared ``file_size_bytes`` it is bound to that
+length: the URL is signed with SigV4 over the ``Content-Length`` header, so storage that checks
+signatures (S3, MinIO) refuses a body of another size. A URL rewritten to ``public_url`` keeps
+the default signature (SigV4 also signs the host, which the rewrite changes), and moto's server
+checks no signatures: so confirm always checks the stored object's size as well, and deletes an
+object whose size is not the declared one.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ def _public(storage: Storage, url: str) -> str:
     return url
 
 
-def presign_put(storage: Storage, key: str, expires_in: int) -> str:
-    url = storage.client.generate_presigned_url(
-        "put_object", Params={"Bucket": storage.bucket, "Key": key}, ExpiresIn=expires_in
-    )
+def presign_put(storage: Storage, key: str, expires_in: int, size: int | None = None) -> str:
+    """A PUT URL for ``key``; with ``size``, only a body of exactly that length is accepted."""
+    params: dict[str, object] = {"Bucket": storage.bucket, "Key": key}
+    if size and not storage.public_url:
+        params["ContentLength"] = size
+        url = storage.signer.generate_presigned_url("put_object", Params=params,
+                                                    ExpiresIn=expires_in)  # fmt: skip
+        return str(url)
+    url = storage.client.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_in)
     return _public(storage, str(url))
 
 

@@ -18,6 +18,7 @@ from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
 if TYPE_CHECKING:
     from mixpeek_tools.registry.context import Registry
+    from mixpeek_tools.registry.deployments import Deployer
     from mixpeek_tools.registry.persistence import Janitor
     from mixpeek_tools.registry.storage import Storage
     from mixpeek_tools.registry.store import Store
@@ -44,6 +45,8 @@ class ServeOptions:
     s3_public_url: str | None = None
     bucket: str = DEFAULT_BUCKET
     plugin_quota: int | None = None  # None: $MIXPEEK_REGISTRY_PLUGIN_QUOTA, else 10
+    engine: str = "local"  # realtime deployments: "local" (child processes) or "ray" (Ray Serve)
+    verbose: bool = False
 
 
 def open_store(data_dir: Path) -> Store:
@@ -77,7 +80,6 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
     """Run the registry until interrupted."""
     from mixpeek_tools.registry.app import create_app
     from mixpeek_tools.registry.context import Registry
-    from mixpeek_tools.registry.deployments import Deployer
     from mixpeek_tools.registry.storage import LocalS3, Storage
 
     data_dir = (options.data_dir or default_data_dir()).expanduser().resolve()
@@ -92,7 +94,7 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
                           local_credentials=local_s3 is not None)  # fmt: skip
         _ensure_bucket(storage, endpoint)
         janitor = prepare_data(store, storage, data_dir, say)
-        deployer = Deployer(data_dir / "deployments")
+        deployer = make_deployer(options, data_dir / "deployments", say)
         registry = Registry(
             store=store,
             storage=storage,
@@ -119,6 +121,22 @@ def serve(options: ServeOptions, say: Callable[[str], None]) -> None:
             local_s3.stop()
 
 
+def make_deployer(options: ServeOptions, work_dir: Path, say: Callable[[str], None]) -> Deployer:
+    """Realtime deployments as supervised child processes, or (``engine="ray"``) as Ray Serve
+    applications on the Ray the registry joins (``RAY_ADDRESS``) or starts."""
+    from mixpeek_tools.registry.deployments import Deployer
+
+    if options.engine != "ray":
+        return Deployer(work_dir)
+    from mixpeek_tools.extras import require_extra
+    from mixpeek_tools.registry.ray_serving import RayServe
+
+    require_extra("ray.serve", "ray", "mixpeek registry serve --engine ray")
+    engine = RayServe(verbose=options.verbose)
+    say(f"Realtime deployments run on Ray Serve (HTTP proxy: {engine.http_base}).")
+    return Deployer(work_dir, service_factory=engine.service, on_close=engine.close)
+
+
 def _listen(app: Any, options: ServeOptions, base_url: str) -> None:
     """Serve ``app`` with uvicorn until interrupted; failing to bind is an environment error."""
     import uvicorn
@@ -130,6 +148,8 @@ def _listen(app: Any, options: ServeOptions, base_url: str) -> None:
     try:
         server.run()
     except SystemExit:  # uvicorn exits this way when it cannot bind
+        if server.started:  # Ray's SIGTERM handler, after uvicorn's clean shutdown re-raised it
+            return
         server.started = False
     if not server.started:
         raise EnvironmentFailure(

@@ -76,6 +76,25 @@ class Storage:
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
             **extra,
         )
+        self._extra = extra
+        self._signer: Any = None
+
+    @property
+    def signer(self) -> Any:
+        """A SigV4 client for presigned PUTs bound to a length: SigV4 signs the
+        ``Content-Length`` header (the default signature of presigned URLs cannot)."""
+        if self._signer is None:
+            import boto3
+            from botocore.config import Config
+
+            self._signer = boto3.client(
+                "s3",
+                endpoint_url=self.endpoint_url,
+                region_name=self.client.meta.region_name or "us-east-1",
+                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+                **self._extra,
+            )
+        return self._signer
 
     def ensure_bucket(self) -> None:
         from botocore.exceptions import ClientError

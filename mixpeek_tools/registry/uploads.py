@@ -81,7 +81,9 @@ def create_upload(
     now = time.time()
     answer: dict[str, Any] = {
         "upload_id": upload_id,
-        "presigned_url": presign_put(registry.storage, key, req.presigned_url_expiration),
+        "presigned_url": presign_put(
+            registry.storage, key, req.presigned_url_expiration, req.file_size_bytes
+        ),
         "s3_key": key,
         "expires_at": _iso(now + req.presigned_url_expiration),
         "namespace_id": ns,
@@ -149,16 +151,30 @@ def _fetch(registry: Registry, upload: dict[str, Any], claims: ConfirmRequest, d
     if sent and etag and sent != etag:
         raise ApiFailure(400, "integrity_error", "The ETag sent does not match the stored object.",
                          {"etag_sent": sent, "etag_stored": etag})  # fmt: skip
-    for declared in {upload["file_size_bytes"], claims.file_size_bytes} - {None}:
-        if size != declared:
-            raise ApiFailure(400, "integrity_error", f"The stored object has {size} bytes, "
-                             f"{declared} were declared. Upload the file again.",
-                             {"stored_size": size, "declared_size": declared})  # fmt: skip
-    if size > registry.max_size:
-        raise ApiFailure(400, "integrity_error", f"The stored object has {size} bytes; the "
-                         f"limit is {registry.max_size}.")  # fmt: skip
+    _check_size(registry, upload, size, claims.file_size_bytes)
     with dest.open("wb") as out:
         return registry.storage.download(upload["object_key"], out, registry.max_size).sha256
+
+
+def _check_size(registry: Registry, upload: dict[str, Any], size: int, claimed: int | None) -> None:
+    """The stored size against the size declared at create (the presigned PUT is bound to it
+    only where storage checks signatures), the one claimed at confirm and the limit. An object
+    of another size than declared at create, or over the limit, is deleted: it is not what the
+    upload was granted for (the upload stays open; PUT the right file again and confirm)."""
+    declared = upload["file_size_bytes"]
+    if (declared is not None and size != declared) or size > registry.max_size:
+        registry.storage.delete(upload["object_key"])
+        if size > registry.max_size:
+            raise ApiFailure(400, "integrity_error", f"The stored object has {size} bytes; the "
+                             f"limit is {registry.max_size}. It was deleted.")  # fmt: skip
+        raise ApiFailure(400, "integrity_error", f"The stored object has {size} bytes, "
+                         f"{declared} were declared at create-upload; it was deleted. Upload "
+                         "the declared file again, then confirm.",
+                         {"stored_size": size, "declared_size": declared})  # fmt: skip
+    if claimed is not None and size != claimed:
+        raise ApiFailure(400, "integrity_error", f"The stored object has {size} bytes, "
+                         f"{claimed} were declared. Upload the file again.",
+                         {"stored_size": size, "declared_size": claimed})  # fmt: skip
 
 
 # -- direct upload -------------------------------------------------------------------------------

@@ -60,16 +60,18 @@ def status(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
     return dict(got.json())
 
 
-def poll_until_settled(registry: RunningRegistry, plugin_id: str) -> list[dict[str, Any]]:
-    """Every status record seen until it is deployed or failed (at most 120 s)."""
+def poll_until_settled(
+    registry: RunningRegistry, plugin_id: str, timeout: float = 120
+) -> list[dict[str, Any]]:
+    """Every status record seen until it is deployed or failed (at most ``timeout`` s)."""
     seen = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         seen.append(status(registry, plugin_id))
         if seen[-1]["status"] in ("deployed", "failed"):
             return seen
         time.sleep(0.1)
-    raise AssertionError(f"still {seen[-1]['status']} after 120 s")
+    raise AssertionError(f"still {seen[-1]['status']} after {timeout} s")
 
 
 def service_pids(plugin_id: str) -> list[int]:

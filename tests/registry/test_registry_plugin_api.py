@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -190,6 +191,34 @@ def test_confirm_checks_etag_and_size_and_takes_a_null_body(
     assert_matches("confirm", done.json())
     twice = api.call("POST", url, schema="confirm")
     assert twice["plugin_id"] == done.json()["plugin_id"], "a second confirm makes no second plugin"
+
+
+def test_a_put_of_another_size_than_declared_is_refused_and_deleted(
+    api: Api, make_plugin: Make, tmp_path: Path
+) -> None:
+    """The presigned PUT is signed over the declared length; moto checks no signatures, so the
+    body of another size lands, and confirm refuses it, deletes it and lets the right one in."""
+    data = tar_gz(make_plugin("sized", "v1"), tmp_path / "p.tar.gz").read_bytes()
+    upload = api.call("POST", "/uploads", schema="create_upload",
+                      json={"name": "sized", "version": "1.0.0", "file_size_bytes": len(data)})  # fmt: skip
+    query = parse_qs(urlsplit(upload["presigned_url"]).query)
+    assert "content-length" in query["X-Amz-SignedHeaders"][0].split(";")
+    longer = data + b"\0" * 512
+    requests.put(upload["presigned_url"], data=longer, timeout=30).raise_for_status()
+    url = f"/uploads/{upload['upload_id']}/confirm"
+    refused = api.call("POST", url, expect=400, json={"file_size_bytes": len(data)})
+    assert refused["error"]["type"] == "integrity_error"
+    assert refused["error"]["details"] == {"stored_size": len(longer), "declared_size": len(data)}
+    assert "deleted" in refused["error"]["message"]
+    gone = api.call("POST", url, expect=404, json=None)
+    assert gone["error"]["type"] == "object_not_found", "the wrong object was deleted"
+    requests.put(upload["presigned_url"], data=data, timeout=30).raise_for_status()
+    done = api.call("POST", url, schema="confirm", json={"file_size_bytes": len(data)})
+    assert done["validation_status"] == "passed"
+
+    unsized = api.call("POST", "/uploads", schema="create_upload",
+                       json={"name": "unsized", "version": "1.0.0"})  # fmt: skip
+    assert "content-length" not in unsized["presigned_url"].lower()
 
 
 def test_a_forbidden_archive_fails_validation_with_400_and_stays_visible(

@@ -30,6 +30,9 @@ DATA_DIR_HELP = "Registry data folder (default: $MIXPEEK_REGISTRY_DIR or ~/.mixp
 @click.option(
     "--bucket", default="mixpeek-plugins", show_default=True, help="Bucket for uploaded archives."
 )
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Realtime deployments: local: each a supervised `plugin serve` child; ray: each "
+              "a Ray Serve application (joins $RAY_ADDRESS, else starts a local Ray).")  # fmt: skip
 def serve_command(
     host: str,
     port: int,
@@ -37,12 +40,14 @@ def serve_command(
     s3_endpoint_url: str | None,
     s3_public_url: str | None,
     bucket: str,
+    engine: str,
 ) -> None:
     """Run a local registry that speaks the Mixpeek plugin API.
 
     Metadata goes to SQLite in the data folder; archives go to S3 through presigned POSTs: by
     default to an S3 endpoint the registry starts itself on loopback. The first start with an
-    empty data folder creates namespace ns_default and prints a key for it.
+    empty data folder creates namespace ns_default and prints a key for it. Deploying a plugin
+    with realtime.py starts its service (--engine picks how) under /inference/custom_plugin_<id>.
     """
     from mixpeek_tools.registry.server import ServeOptions, serve
 
@@ -53,6 +58,8 @@ def serve_command(
         s3_endpoint_url=s3_endpoint_url,
         s3_public_url=s3_public_url,
         bucket=bucket,
+        engine=engine,
+        verbose=settings().verbose,
     )
     serve(options, say=settings().say)
 

@@ -21,16 +21,25 @@ from mixpeek_tools.errors import BadInput
 
 
 class RealtimeIngress:
-    """Ray Serve deployment body: builds the plugin's ASGI app inside the replica."""
+    """Ray Serve deployment body: builds the plugin's ASGI app inside the replica.
 
-    def __init__(self, plugin_path: str) -> None:
+    With ``package_name`` the replica prefers the copy shipped through the deployment's
+    ``runtime_env`` ``py_modules`` (:mod:`mixpeek_tools.runtime.shipping`), imported by that
+    name; ``plugin_path`` is then only a fallback for workers that see the driver's disk.
+    """
+
+    def __init__(self, plugin_path: str, package_name: str | None = None) -> None:
         self.plugin_path = plugin_path
+        self.package_name = package_name
 
     def __serve_build_asgi_app__(self) -> Any:
         from mixpeek_tools.runtime.serving.endpoint import RealtimeEndpoint
         from mixpeek_tools.runtime.serving.http_app import build_app
+        from mixpeek_tools.runtime.shipping import staged_root
 
-        return build_app(RealtimeEndpoint.from_path(self.plugin_path))
+        shipped = staged_root(self.package_name) if self.package_name else None
+        path = str(shipped) if shipped is not None else self.plugin_path
+        return build_app(RealtimeEndpoint.from_path(path))
 
 
 def deployment_options(serve_config: Any) -> dict[str, Any]:
@@ -47,17 +56,21 @@ def deployment_options(serve_config: Any) -> dict[str, Any]:
     return options
 
 
-def build_application(plugin_root: str, name: str, serve_config: Any) -> Any:
-    """The bound Ray Serve application for the plugin at ``plugin_root``."""
+def build_application(
+    plugin_root: str, name: str, serve_config: Any, *,
+    options: dict[str, Any] | None = None, package_name: str | None = None,
+) -> Any:  # fmt: skip
+    """The bound Ray Serve application for the plugin at ``plugin_root``; ``options`` (already
+    made by :func:`deployment_options`) win over ``serve_config``."""
     from ray import serve
 
     ingress = serve.ingress()(RealtimeIngress)
-    options = deployment_options(serve_config)
-    deployment: Any = serve.deployment(ingress, name=f"{name}_realtime", **options)
-    return deployment.bind(plugin_root)
+    chosen = deployment_options(serve_config) if options is None else options
+    deployment: Any = serve.deployment(ingress, name=f"{name}_realtime", **chosen)
+    return deployment.bind(plugin_root, package_name)
 
 
-def _check_enabled(serve_config: Any, service_name: str) -> None:
+def check_enabled(serve_config: Any, service_name: str) -> None:
     if serve_config is not None and getattr(serve_config, "enabled", True) is False:
         raise BadInput(
             f"{service_name}.serve_config has enabled=False, so the platform would not deploy it",
@@ -77,7 +90,7 @@ def serve_with_ray(
     from mixpeek_tools.runtime.serving.http_app import check_port_free
 
     endpoint = RealtimeEndpoint.from_path(path)
-    _check_enabled(endpoint.serve_config, endpoint.service_class.__name__)
+    check_enabled(endpoint.serve_config, endpoint.service_class.__name__)
     check_port_free(host, port)
     started = init_ray(verbose=verbose)
     import ray
