@@ -195,7 +195,14 @@ def prepare_data(
             f"Restored {len(restored.restored)} archive(s) to S3 from {data_dir / 'archives'}"
             + (f"; {len(restored.missing)} could not be restored" if restored.missing else "")
         )
-    sweep(store, storage, data_dir, archive_min_age=0)
+    swept = sweep(store, storage, data_dir, archive_min_age=0)
+    removed = {
+        "unconfirmed upload(s)": len(swept.expired_uploads),
+        "object(s) of superseded uploads": len(swept.conflicting_objects),
+        "orphan archive(s)": len(swept.orphan_archives),
+    }
+    if any(removed.values()):
+        say("Cleaned up " + ", ".join(f"{n} {what}" for what, n in removed.items() if n))
     return Janitor(lambda: sweep(store, storage, data_dir)).start()
 
 

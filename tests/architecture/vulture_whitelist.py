@@ -45,12 +45,4 @@ extractors, extractor, presigned_url, s3_key, expires_at, presigned_post, securi
 # --- library helpers the kit's own tests use ---------------------------------------------------
 build_archive  # publishing/archive.py: collect + write in one call (tests/publishing, tests/gate)
 write_tree  # validator/examples.py: writes the example plugin the validator tests start from
-
-# --- for the owners of these areas to decide (reported to the lead, not deleted here) -------------
-orphan_archives  # registry/persistence.py: SweepReport field nothing reads yet
-_.orphan_archives
-_rot13  # scanner/folding.py: unused
-archive_members_with_code  # scanner/sources.py: unused
-consts  # scanner/values.py: unused
-_.fail_closed_category  # scanner/catalog.py: unused
-GATEWAYS  # scanner/catalog.py: unused
+example_cases, example_problems  # scanner/rules/testing.py: the rule-example harness tests/scanner runs
