@@ -183,7 +183,8 @@ RULES: tuple[type[Rule], ...] = (
 )
 
 
-def _attr(obj: Any, names: tuple[str, ...]) -> Any:
+def _first_field(obj: Any, names: tuple[str, ...]) -> Any:
+    """The first of ``names`` that ``obj`` has, as a key or an attribute (steps may be either)."""
     for name in names:
         if isinstance(obj, dict) and name in obj:
             return obj[name]
@@ -246,7 +247,7 @@ def signature_findings(build_steps: Any, root: Path) -> Iterator[Finding]:
 
 def step_findings(index: int, step: Any, path: str) -> Iterator[Finding]:
     """MP304/MP306 for one step object returned by ``build_steps``."""
-    service = _attr(step, SERVICE_ATTRS)
+    service = _first_field(step, SERVICE_ATTRS)
     label = f"step {index + 1}"
     if not isinstance(service, type):
         got = "nothing" if service is None else f"a {type(service).__name__} instance"
@@ -255,7 +256,7 @@ def step_findings(index: int, step: Any, path: str) -> Iterator[Finding]:
             path=path,
             hint="Pass service_class=YourProcessor (the class, not an instance)",
         )
-    resource = _attr(step, RESOURCE_ATTRS)
+    resource = _first_field(step, RESOURCE_ATTRS)
     resource_name = _enum_name(resource, "ResourceType")
     if resource_name is None:
         yield StepInvalid.finding(
@@ -263,7 +264,7 @@ def step_findings(index: int, step: Any, path: str) -> Iterator[Finding]:
             path=path,
             hint="Use ResourceType.CPU, ResourceType.GPU or ResourceType.API",
         )
-    condition = _attr(step, CONDITION_ATTRS)
+    condition = _first_field(step, CONDITION_ATTRS)
     if condition is not None and _enum_name(condition, "RowCondition") is None:
         yield StepInvalid.finding(
             f"{label} condition is {condition!r}, not a RowCondition member",
@@ -286,7 +287,7 @@ def definition_findings(pipeline: Any, metadata: Any) -> Iterator[Finding]:
     if not isinstance(metadata, dict):
         return
     for key in ("name", "version"):
-        got = _attr(definition, (key,))
+        got = _first_field(definition, (key,))
         want = metadata.get(key)
         if want is not None and got != want:
             yield ExtractorDefinitionMismatch.finding(
@@ -319,7 +320,7 @@ def plan_findings(ctx: CheckContext, plugin: Any) -> Iterator[Finding]:
             path="pipeline.py",
             hint="Add 'prepare': lambda ds: ds to the dict build_steps returns",
         )
-    steps = _attr(plan, ("step_definitions", "steps")) or []
+    steps = _first_field(plan, ("step_definitions", "steps")) or []
     for index, step in enumerate(steps):
         yield from step_findings(index, step, "pipeline.py")
 
