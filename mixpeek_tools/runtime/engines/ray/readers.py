@@ -2,7 +2,8 @@
 
 Parquet: the driver reads only the footer; each read task takes a run of row groups, opens the
 object with its own S3 client and yields blocks, numbering rows from the row groups' known
-offsets, so failures name the same input rows as on the local engine. JSON Lines: one read
+offsets, so failures name the same input rows as on the local engine (one task per
+``BYTES_PER_READ_TASK``, at most two per CPU: see :func:`read_layout`). JSON Lines: one read
 task per object streams it with the kit's own reader (same line errors). Both build blocks with
 the feed's own code (:func:`~.blocks._group_block`), so the first step sees exactly what it sees
 from the driver's reader. Ray Data's ``read_parquet`` yields no row positions, which the kit's
