@@ -4,6 +4,10 @@ The CLI, the benchmarks and :mod:`mixpeek_tools.testing` call this one function,
 started from any of them reads, plans, streams, validates and writes the same way. Input and
 output may be local paths or ``s3://`` URIs (see :mod:`.storage`); the output appears only once
 the run finished. Nothing here prints: the caller formats :class:`RunReport`.
+
+:mod:`mixpeek_tools.testing` runs rows it holds in memory: ``input`` may be a pandas frame and
+``output`` ``None``, and the output frame then comes back in :attr:`RunReport.frame` instead of
+a file (same planning, engine, validation and failures as a file run).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 from mixpeek_tools.errors import BadInput
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixpeek_tools.plugin.loader import LoadedPlugin
     from mixpeek_tools.runtime.outputs import OutputReport
     from mixpeek_tools.runtime.plan import PipelinePlan, RunStats
     from mixpeek_tools.runtime.storage import StorageOptions
@@ -25,9 +32,9 @@ if TYPE_CHECKING:
 class RunRequest:
     """Everything one run needs; defaults match ``mixpeek plugin run``'s."""
 
-    plugin: str | Path
-    input: str | Path
-    output: str | Path
+    plugin: str | Path | LoadedPlugin
+    input: str | Path | pd.DataFrame  # a frame: rows in memory (index: 0-based row positions)
+    output: str | Path | None  # None: no file, the output frame is kept (RunReport.frame)
     engine: str = "local"
     params: dict[str, Any] = field(default_factory=dict)
     batch_size: int | None = None
@@ -53,6 +60,7 @@ class RunReport:
     stats: RunStats
     outputs: OutputReport
     output: str
+    frame: pd.DataFrame | None = None  # the output rows, when the request had no output file
 
     @property
     def ok(self) -> bool:
@@ -76,21 +84,16 @@ def run_file(request: RunRequest) -> RunReport:
     Raises :class:`~mixpeek_tools.runtime.plan.RowsFailed` when rows fail under
     ``on_error="stop"`` (nothing is written then), and the kit's other errors for bad input.
     """
-    from mixpeek_tools.plugin.loader import load_plugin
     from mixpeek_tools.runtime.core import processed_flags
     from mixpeek_tools.runtime.engines import get_engine
     from mixpeek_tools.runtime.outputs import OutputReport, validate_output_rows
     from mixpeek_tools.runtime.plan import plan_pipeline
-    from mixpeek_tools.runtime.sources import open_source
     from mixpeek_tools.runtime.storage import StorageOptions
-    from mixpeek_tools.runtime.writers import FrameWriter
 
     storage = StorageOptions.from_env(request.s3_endpoint_url)
-    source_uri, target_uri = str(request.input), str(request.output)
-    _check_locations(source_uri, target_uri)
-    source = open_source(source_uri, storage, limit=request.limit)
+    source = _source(request, storage)
     options = _options(request)
-    plugin = load_plugin(request.plugin)
+    plugin = _plugin(request.plugin)
     size = source.rows()
     if request.on_size is not None:
         request.on_size(size)
@@ -101,14 +104,78 @@ def run_file(request: RunRequest) -> RunReport:
         kwargs = {"verbose": request.verbose, "num_cpus": request.num_cpus, "storage": storage}
     runner = get_engine(request.engine, **kwargs)
     report = OutputReport()
+    sink = _sink(request, storage)
     try:
-        with FrameWriter(target_uri, storage=storage) as writer:
+        with sink as writer:
             for df in _engine_stream(runner, plan, source, read_size, options):
                 report.merge(validate_output_rows(df, plugin.output_schema, processed_flags(df)))
                 writer.write(df)
     finally:
         runner.close()
-    return RunReport(plan, request.engine, runner.stats, report, target_uri)
+    frame = sink.frame() if isinstance(sink, FrameCollector) else None
+    target = "" if request.output is None else str(request.output)
+    return RunReport(plan, request.engine, runner.stats, report, target, frame)
+
+
+def _plugin(plugin: Any) -> Any:
+    from mixpeek_tools.plugin.loader import LoadedPlugin, load_plugin
+
+    return plugin if isinstance(plugin, LoadedPlugin) else load_plugin(plugin)
+
+
+def _source(request: RunRequest, storage: StorageOptions) -> Any:
+    """The run's input: the named file, object or folder, or the rows the request holds."""
+    from mixpeek_tools.runtime.sources import frame_source, open_source
+
+    if hasattr(request.input, "columns"):  # a pandas frame
+        return frame_source(request.input, limit=request.limit)
+    source_uri = str(request.input)
+    if request.output is not None:
+        _check_locations(source_uri, str(request.output))
+    return open_source(source_uri, storage, limit=request.limit)
+
+
+def _sink(request: RunRequest, storage: StorageOptions) -> Any:
+    """Where output batches go: the output file's writer, or memory when there is none."""
+    if request.output is None:
+        return FrameCollector()
+    from mixpeek_tools.runtime.writers import FrameWriter
+
+    return FrameWriter(str(request.output), storage=storage)
+
+
+class FrameCollector:
+    """Keeps output batches in memory (a request without an output file), like a writer."""
+
+    def __init__(self) -> None:
+        self.frames: list[Any] = []
+
+    def __enter__(self) -> FrameCollector:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def write(self, df: Any) -> None:
+        self.frames.append(df)
+
+    def frame(self) -> Any:
+        """The batches as one frame with their processed flags (None when no row came out)."""
+        import numpy as np
+        import pandas as pd
+
+        from mixpeek_tools.runtime.core import PROCESSED_ATTR, ProcessedFlags, processed_flags
+
+        if not self.frames:
+            return None
+        if len(self.frames) == 1:
+            return self.frames[0]
+        flags = [processed_flags(df) for df in self.frames]
+        joined = pd.concat(self.frames)
+        known = [f for f in flags if f is not None]
+        if len(known) == len(flags):
+            joined.attrs[PROCESSED_ATTR] = ProcessedFlags(np.concatenate(known))
+        return joined
 
 
 def _options(request: RunRequest) -> Any:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MEDIA = "media"
+FRAME = "frame"  # rows already in memory (mixpeek_tools.testing)
 SPLITTABLE = ("parquet", "jsonl")
 
 
@@ -36,6 +37,7 @@ class Source:
     kind: str
     storage: StorageOptions
     limit: int | None = None
+    frame: pd.DataFrame | None = None  # the rows of an in-memory source (kind FRAME)
 
     @property
     def remote(self) -> bool:
@@ -51,8 +53,10 @@ class Source:
 
     def rows(self) -> int | None:
         """The row count when cheap to know (limit applied), else None."""
-        if self.kind == MEDIA:
-            count: int | None = sum(1 for _ in _media_files(self.file()))
+        if self.frame is not None:
+            count: int | None = len(self.frame)
+        elif self.kind == MEDIA:
+            count = sum(1 for _ in _media_files(self.file()))
         else:
             from mixpeek_tools.runtime.io import count_rows
 
@@ -65,7 +69,11 @@ class Source:
         self, size: int = DEFAULT_BATCH_ROWS, *, fetch_remote: bool = True
     ) -> Iterator[pd.DataFrame]:
         """The input as pandas batches (index = 0-based row position); ``fetch_remote=False``
-        leaves object-store references (and media objects' bytes) for the workers."""
+        leaves object-store references (and media objects' bytes) for the workers. An in-memory
+        source is one batch, as given (the steps cut their own batches)."""
+        if self.frame is not None:
+            frame = self.frame if self.limit is None else self.frame.iloc[: self.limit]
+            return iter([frame])
         if self.kind == MEDIA:
             return _media_batches(self.file(), size, self.limit, fetch_remote)
         from mixpeek_tools.runtime.io import iter_frames
@@ -73,6 +81,11 @@ class Source:
         return iter_frames(
             self.file(), size, limit=self.limit, fetch_remote=fetch_remote, storage=self.storage
         )
+
+
+def frame_source(frame: pd.DataFrame, *, limit: int | None = None) -> Source:
+    """Rows already in memory as a run's input (no location: nothing to resolve against)."""
+    return Source("", FRAME, StorageOptions(), limit, frame)
 
 
 def open_source(location: str, storage: StorageOptions, *, limit: int | None = None) -> Source:
@@ -152,4 +165,4 @@ def _media_batches(
         )
 
 
-__all__ = ["MEDIA", "Source", "media_row", "open_source"]
+__all__ = ["FRAME", "MEDIA", "Source", "frame_source", "media_row", "open_source"]

@@ -8,7 +8,7 @@ The rendered template's tests use exactly this API::
     df = run_plugin(PLUGIN_DIR, rows, params={"threshold": 0.7})
     assert_outputs_valid(PLUGIN_DIR, df)
 
-``run_plugin`` goes through the same planner and executor as ``mixpeek plugin run``, so a test
+``run_plugin`` goes through the same ``run_file`` as ``mixpeek plugin run``, so a test
 that passes here exercises ``build_steps``, ``prepare``, row conditions and batching for real.
 Failures become ``AssertionError`` messages naming the input row, the step and the field.
 """
@@ -52,29 +52,31 @@ def run_plugin(
 ) -> pd.DataFrame:
     """Run the plugin's whole pipeline over ``rows`` and return the output frame.
 
+    This is :func:`mixpeek_tools.runtime.run.run_file` with the rows in memory and no output
+    file, on the local engine: what ``mixpeek plugin run`` does, minus the files.
+
     Processor failures raise ``AssertionError`` listing each failing row number (1-based),
     step and error. The frame's ``attrs["mixpeek_processed"]`` says which rows a step selected.
     """
-    from mixpeek_tools.runtime.executor import (
-        ProcessedFlags,
-        RowsFailed,
-        RunOptions,
-        plan_pipeline,
-        run_frame,
-    )
+    import numpy as np
 
-    plugin = plugin_dir if isinstance(plugin_dir, LoadedPlugin) else load_plugin(plugin_dir)
+    from mixpeek_tools.runtime.executor import ProcessedFlags, RowsFailed, processed_flags
+    from mixpeek_tools.runtime.run import RunRequest, run_file
+
     df = _frame(rows)
-    plan = plan_pipeline(plugin, params, dataset_size=len(df))
+    request = RunRequest(plugin=plugin_dir, input=df, output=None, params=dict(params or {}))
     try:
-        result = run_frame(plan, df, RunOptions(on_error="stop"))
+        report = run_file(request)
     except RowsFailed as exc:
         lines = "\n".join(f"  - {f}" for f in exc.failures)
         raise AssertionError(
             f"{len(exc.failures)} row(s) failed in the pipeline:\n{lines}"
         ) from exc
-    frame = result.frame
-    frame.attrs[_LAST_FLAGS] = ProcessedFlags(result.processed)
+    frame = report.frame if report.frame is not None else df.iloc[:0]
+    flags = processed_flags(frame)
+    frame.attrs[_LAST_FLAGS] = ProcessedFlags(
+        flags if flags is not None else np.zeros(len(frame), dtype=bool)
+    )
     return frame
 
 

@@ -173,3 +173,73 @@ def test_a_folder_of_media_files_is_one_row_per_file(
     assert [r["n_bytes"] for r in out] == [len(files[n]) for n in sorted(files)]
     assert all(r["mime_type"] == "image/png" for r in out)
     assert [r["file_path"].rsplit("/", 1)[-1] for r in out] == ["a.png", "c.png", "d.png"]
+
+
+def _storage(endpoint: str) -> Any:
+    from mixpeek_tools.registry.storage import LOCAL_CREDENTIALS
+    from mixpeek_tools.runtime.storage import StorageOptions
+
+    return StorageOptions(endpoint_url=endpoint, region="us-east-1",
+                          access_key=LOCAL_CREDENTIALS["aws_access_key_id"],
+                          secret_key=LOCAL_CREDENTIALS["aws_secret_access_key"])  # fmt: skip
+
+
+def test_a_small_parquet_object_is_one_streamed_read_task_in_small_blocks(
+    s3: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read task costs a worker process: an object far under BYTES_PER_READ_TASK is read by
+    one task, in blocks of about two batches (not one block per task); a bigger one (here: a
+    tiny BYTES_PER_READ_TASK) is split into runs of row groups, at most two per CPU, each with
+    the offset of its first row; a limit drops the row groups past it."""
+    pytest.importorskip("pyarrow")
+    from mixpeek_tools.runtime.engines.ray import readers
+    from mixpeek_tools.runtime.engines.ray.blocks import MIN_BLOCK_BYTES
+    from mixpeek_tools.runtime.sources import open_source
+
+    endpoint, client = s3
+    _put_inputs(client, "layout")
+    source = open_source(f"s3://{BUCKET}/layout/in.parquet", _storage(endpoint))
+    small = readers.read_layout(source, 4, cpus=2, default_target=128 << 20)
+    assert small.groups == [[0, 1, 2]] and small.offsets == [0]
+    assert small.target == MIN_BLOCK_BYTES and small.columns == ["id", "text"]
+    assert readers.read_layout(source, 4, cpus=2, default_target=1000).target == 1000
+    monkeypatch.setattr(readers, "BYTES_PER_READ_TASK", 1)
+    split = readers.read_layout(source, 4, cpus=1, default_target=128 << 20)
+    assert split.groups == [[0, 1], [2]] and split.offsets == [0, 4]
+    assert readers.read_layout(source, 4, cpus=4, default_target=128 << 20).offsets == [0, 2, 4]
+    source.limit = 3
+    assert readers.read_layout(source, 4, cpus=4, default_target=128 << 20).groups == [[0], [1]]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_rows_read_in_several_tasks_keep_their_numbers_and_order(
+    s3: tuple[str, Any], plugin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three read tasks (one per row group): output in input order, failures named by the
+    input row, every row counted once."""
+    pytest.importorskip("ray")
+    import ray
+
+    from mixpeek_tools.plugin.loader import load_plugin
+    from mixpeek_tools.runtime.engines.ray import RayEngine, init_ray, readers
+    from mixpeek_tools.runtime.executor import RunOptions, plan_pipeline
+    from mixpeek_tools.runtime.sources import open_source
+
+    endpoint, client = s3
+    _put_inputs(client, "tasks")
+    monkeypatch.setattr(readers, "BYTES_PER_READ_TASK", 1)  # read in the driver's process
+    source = open_source(f"s3://{BUCKET}/tasks/in.parquet", _storage(endpoint))
+    plan = plan_pipeline(load_plugin(plugin), {"fail_on": "eta"}, dataset_size=source.rows())
+    started = init_ray(num_cpus=2)
+    engine = RayEngine(storage=source.storage)
+    try:
+        frames = list(engine.run_source(plan, source, 2, RunOptions(on_error="continue")))
+    finally:
+        engine.close()
+        if started:
+            ray.shutdown()
+    ids = [int(i) for df in frames for i in df["id"]]
+    assert ids == [0, 1, 2, 4, 5]
+    assert [f.row for f in engine.stats.failures] == [4]
+    assert engine.stats.rows_in == len(TEXTS) and engine.stats.rows_out == 5

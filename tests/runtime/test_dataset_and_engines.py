@@ -108,3 +108,29 @@ def test_local_engine_matches_run_frame_and_fills_stats(
     assert flags.sum() == 10
     assert (engine.stats.rows_in, engine.stats.rows_out) == (15, 15)
     assert engine.stats.steps[0].rows_processed == 10
+
+
+def test_run_file_runs_rows_in_memory_and_keeps_the_output_frame(
+    make_plugin: Callable[..., Path], tmp_path: Path
+) -> None:
+    """What mixpeek_tools.testing calls: a frame in, no output file, the output frame (with its
+    processed flags) and the usual validation and failures in the report."""
+    from mixpeek_tools.runtime.executor import RowsFailed
+    from mixpeek_tools.runtime.run import RunRequest, run_file
+
+    plugin = make_plugin()
+    rows = pd.DataFrame({"text": ["a", "b", "c"]})
+    report = run_file(RunRequest(plugin=plugin, input=rows, output=None, params={"suffix": "?"}))
+    assert report.frame is not None and report.output == ""
+    assert list(report.frame["label"]) == ["a?", "b?", "c?"]
+    assert list(report.frame.index) == [0, 1, 2]
+    assert list(processed_flags(report.frame)) == [True, True, True]
+    assert report.outputs.checked == 3 and not report.outputs.errors
+    assert report.stats.rows_in == 3 and report.ok
+    limited = run_file(RunRequest(plugin=load_plugin(plugin), input=rows, output=None, limit=2))
+    assert limited.frame is not None and len(limited.frame) == 2
+    with pytest.raises(RowsFailed) as info:
+        run_file(RunRequest(plugin=plugin, input=rows, output=None, params={"fail_on": "b"}))
+    assert [f.row for f in info.value.failures] == [2]
+    written = [p for p in tmp_path.rglob("*") if p.suffix in (".jsonl", ".json", ".parquet")]
+    assert written == []  # no output file anywhere

@@ -249,3 +249,18 @@ def test_engine_ray_goes_through_the_same_command_and_matches_local(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "on the ray engine: 50 rows in, 50 rows out" in proc.stdout
     assert ray_out.read_text() == local.read_text()
+
+
+def test_guard_with_the_ray_engine_is_refused_naming_the_limitation(
+    tmp_path: Path, make_plugin: MakePlugin
+) -> None:
+    """Ray runs plugin code in worker processes outside the guarded child: refused, exit 2,
+    before any child or Ray starts, and nothing is written."""
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "a"}])
+    out = tmp_path / "out.jsonl"
+    proc = mixpeek("plugin", "run", "-p", str(make_plugin()), "-i", str(src), "-o", str(out),
+                   "--engine", "ray", "--guard")  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "--guard cannot watch the ray engine" in proc.stderr
+    assert "--engine local" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()

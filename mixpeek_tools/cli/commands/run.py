@@ -165,6 +165,7 @@ def run_command(
     3 environment (e.g. a GPU step without a GPU and without --cpu-fallback, Ray missing).
     """
     if guard:
+        _refuse_unguardable(engine)
         rerun_guarded(path)
     from mixpeek_tools.cli.context import settings
     from mixpeek_tools.runtime.run import run_file
@@ -181,6 +182,22 @@ def run_command(
     finally:
         progress.close()
     _print_outcome(result, engine, output_format)
+
+
+def _refuse_unguardable(engine: str) -> None:
+    """``--guard`` watches one child process; Ray runs plugin code in worker processes that
+    raylet starts outside it (and the child's empty network namespace leaves Ray no loopback
+    to start on), so the combination is refused rather than run unguarded."""
+    if engine == "ray":
+        from mixpeek_tools.errors import BadInput
+
+        raise BadInput(
+            "--guard cannot watch the ray engine: plugin code runs in Ray's worker processes, "
+            "outside the guarded child",
+            where="--guard --engine ray",
+            hint="Run with --guard --engine local (the same plugin code, guarded), then "
+            "without --guard on Ray",
+        )
 
 
 def _request(progress: RowProgress, **fields: Any) -> RunRequest:

@@ -224,6 +224,27 @@ def _round_trips(df: Any) -> bool:
     )
 
 
+def _frame_groups(frames: Any, target_bytes: float, row_bytes: float = 0.0) -> Any:
+    """Reader batches in groups of about ``target_bytes`` (empty batches dropped), for
+    :func:`_group_block`: the driver's feed and the read tasks group alike. ``row_bytes``: the
+    size of a row, else taken from the first batch with strings counted (a shallow count sees
+    only pointers)."""
+    group: list[Any] = []
+    held = 0.0
+    for df in frames:
+        if not len(df):
+            continue
+        if not row_bytes:
+            row_bytes = max(1.0, float(df.memory_usage(deep=True).sum()) / len(df))
+        group.append(df)
+        held += row_bytes * len(df)
+        if held >= target_bytes:
+            yield group
+            group, held = [], 0.0
+    if group:
+        yield group
+
+
 def _group_block(frames: list[Any]) -> Any:
     """Reader batches as one Ray block: joined (row numbers kept), plus the helper columns.
 

@@ -160,18 +160,18 @@ class RayEngine:
         references fetched in tasks. The block size is sealed into the dataset made here."""
         import ray
 
-        from mixpeek_tools.runtime.engines.ray.readers import parquet_columns, read_in_tasks
+        from mixpeek_tools.runtime.engines.ray.readers import read_in_tasks, read_layout
 
         ctx = ray.data.DataContext.get_current()
         previous.setdefault("target_max_block_size", ctx.target_max_block_size)
         source = given.source
         if source is not None and source.splittable:
-            target = min(int(ctx.target_max_block_size or 128 << 20), 8 << 20)
-            ctx.target_max_block_size = target
             cpus = int(ray.cluster_resources().get("CPU", 1))
-            ds = read_in_tasks(source, given.read_size, target, max(1, 2 * cpus), hub)
-            columns = parquet_columns(source) if source.kind == "parquet" else None
-            return self._resolving(ds, source, columns, shipped), None
+            default = int(ctx.target_max_block_size or 128 << 20)
+            layout = read_layout(source, given.read_size, max(1, cpus), default)
+            ctx.target_max_block_size = layout.target
+            ds = read_in_tasks(source, layout, given.read_size, hub)
+            return self._resolving(ds, source, layout.columns, shipped), None
         batches = given.batches
         if source is not None:
             batches = source.batches(given.read_size, fetch_remote=False)

@@ -7,6 +7,7 @@ from typing import Any
 from mixpeek_tools.runtime.engines.ray.blocks import (
     MIN_BLOCK_BYTES,
     POLL_SECONDS,
+    _frame_groups,
     _group_block,
     _input_block,
 )
@@ -74,35 +75,13 @@ class Feed:
         return [str(c) for c in self._first.columns] if self._first is not None else []
 
     def dataset(self) -> Any:
+        """One read task on the driver's node (its puts are local reads there)."""
         import functools
 
-        import ray
-        from ray.data import Datasource, ReadTask
-        from ray.data.block import BlockMetadata
+        from mixpeek_tools.runtime.engines.ray.readers import tasks_dataset
 
         read = functools.partial(_read_feed, self.hub)
-
-        class FeedDatasource(Datasource):
-            def estimate_inmemory_data_size(self) -> int | None:
-                return None
-
-            def get_read_tasks(
-                self, parallelism: int, per_task_row_limit: int | None = None,
-                data_context: Any = None,
-            ) -> list[Any]:  # fmt: skip
-                meta = BlockMetadata(num_rows=None, size_bytes=None, input_files=None,
-                                     exec_stats=None)  # fmt: skip
-                return [ReadTask(read, meta, per_task_row_limit=per_task_row_limit)]
-
-            @property
-            def supports_distributed_reads(self) -> bool:
-                return False  # next to the driver's object store: its puts are local reads
-
-            def get_name(self) -> str:
-                return "MixpeekInput"
-
-        # One read task, holding no CPU: the steps' actor pools get every CPU of the cluster.
-        return ray.data.read_datasource(FeedDatasource(), override_num_blocks=1, num_cpus=0)
+        return tasks_dataset([read], "MixpeekInput", on_driver_node=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -113,30 +92,26 @@ class Feed:
         put costs about a millisecond of the driver's CPU, which the steps' actors need)."""
         import ray
 
-        group: list[Any] = []
-        held = 0.0
         try:
-            if self._first is not None:
-                group, held = [self._first], self._row_bytes * len(self._first)
-            self._first = None
-            for df in self._batches:
-                if self._stopping.is_set():
+            for group in _frame_groups(self._counted(), self._target, self._row_bytes):
+                if not self._offer([ray.put(_group_block(group))]):
                     return
-                self.stats.rows_in += len(df)
-                if not len(df):
-                    continue
-                group.append(df)
-                held += self._row_bytes * len(df)
-                if held > self._target:
-                    if not self._offer([ray.put(_group_block(group))]):
-                        return
-                    group, held = [], 0.0
-            if group and not self._offer([ray.put(_group_block(group))]):
-                return
         except BaseException as exc:  # a reader error: raised by the driver once Ray drained
             self.error = exc
         finally:
             self._offer(None)
+
+    def _counted(self) -> Any:
+        """The input batches (the first one already read and counted), counted, until the run
+        no longer wants them."""
+        first, self._first = self._first, None
+        if first is not None:
+            yield first
+        for df in self._batches:
+            if self._stopping.is_set():
+                return
+            self.stats.rows_in += len(df)
+            yield df
 
     def _offer(self, item: Any) -> bool:
         import ray

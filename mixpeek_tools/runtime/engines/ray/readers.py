@@ -2,7 +2,8 @@
 
 Parquet: the driver reads only the footer; each read task takes a run of row groups, opens the
 object with its own S3 client and yields blocks, numbering rows from the row groups' known
-offsets, so failures name the same input rows as on the local engine. JSON Lines: one read
+offsets, so failures name the same input rows as on the local engine (one task per
+``BYTES_PER_READ_TASK``, at most two per CPU: see :func:`read_layout`). JSON Lines: one read
 task per object streams it with the kit's own reader (same line errors). Both build blocks with
 the feed's own code (:func:`~.blocks._group_block`), so the first step sees exactly what it sees
 from the driver's reader. Ray Data's ``read_parquet`` yields no row positions, which the kit's
@@ -14,33 +15,75 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from mixpeek_tools.runtime.engines.ray.blocks import _group_block
+from mixpeek_tools.runtime.engines.ray.blocks import MIN_BLOCK_BYTES, _frame_groups, _group_block
 
 ROW_GROUPS_PER_TASK_MIN = 1
+# A read task costs a worker process (about a second of CPU to start, in Ray's pool or not)
+# while reading a row group costs milliseconds: one task per this many bytes of (uncompressed)
+# Parquet, so a small object is one streamed task, not one process per CPU.
+BYTES_PER_READ_TASK = 64 << 20
+JSONL_BLOCK_BYTES = 8 << 20  # JSON Lines has no footer to size blocks from
+
+
+@dataclass
+class ReadLayout:
+    """How the tasks read one object: the block size, the tasks' row groups and offsets
+    (Parquet), and its columns when the footer names them (None: known only once read)."""
+
+    target: int
+    groups: list[list[int]] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    columns: list[str] | None = None
+
+
+def read_layout(source: Any, size: int, cpus: int, default_target: int) -> ReadLayout:
+    """The layout of ``source`` for a cluster of ``cpus`` CPUs; the driver reads only the footer.
+
+    Blocks of about two batches (at least 1 MiB, as the driver's feed makes them): enough rows
+    per block to keep Ray's per-block costs small, and enough blocks that every actor of the
+    first step has work from the start (a 300,000-row block per task left one actor idle while
+    the other finished the last block).
+    """
+    if source.kind != "parquet":
+        return ReadLayout(min(default_target, JSONL_BLOCK_BYTES))
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(source.file().open_binary()).metadata
+    counts = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
+    rows = sum(counts)
+    row_bytes = sum(sizes) / rows if rows else 0.0
+    wanted = rows if source.limit is None else min(rows, source.limit)
+    tasks = -(-int(row_bytes * wanted) // BYTES_PER_READ_TASK)
+    target = min(default_target, max(MIN_BLOCK_BYTES, int(2 * row_bytes * size)))
+    layout = ReadLayout(target, columns=list(meta.schema.to_arrow_schema().names))
+    _split_groups(layout, counts, max(1, min(tasks, 2 * cpus)), source.limit)
+    return layout
+
+
+def _split_groups(layout: ReadLayout, counts: list[int], tasks: int, limit: int | None) -> None:
+    """About ``tasks`` runs of consecutive row groups, each with its first row's offset."""
+    per_task = max(ROW_GROUPS_PER_TASK_MIN, -(-len(counts) // tasks))
+    offset = 0
+    for first in range(0, len(counts), per_task):
+        if limit is not None and offset >= limit:
+            break
+        groups = list(range(first, min(first + per_task, len(counts))))
+        layout.groups.append(groups)
+        layout.offsets.append(offset)
+        offset += sum(counts[g] for g in groups)
 
 
 def _blocks(frames: Iterator[Any], target_bytes: int, hub: Any) -> Iterator[Any]:
     """Frames joined into blocks of about ``target_bytes``; rows read are counted on the hub."""
     import ray
 
-    group: list[Any] = []
-    held = 0.0
     rows = 0
-    row_bytes = 0.0  # from the first batch, strings counted (a shallow count sees pointers)
-    for df in frames:
-        if not len(df):
-            continue
-        if not row_bytes:
-            row_bytes = max(1.0, float(df.memory_usage(deep=True).sum()) / len(df))
-        group.append(df)
-        rows += len(df)
-        held += row_bytes * len(df)
-        if held >= target_bytes:
-            yield _group_block(group)
-            group, held = [], 0.0
-    if group:
+    for group in _frame_groups(frames, target_bytes):
+        rows += sum(len(df) for df in group)
         yield _group_block(group)
     if hub is not None:
         ray.get(hub.count.remote(rows))
@@ -145,38 +188,30 @@ def _jsonl_task(source: Any, size: int, target: int, hub: Any) -> Iterator[Any]:
     yield from _blocks(frames, target, hub)
 
 
-def _parquet_tasks(source: Any, size: int, target: int, parallelism: int, hub: Any) -> list[Any]:
-    """One read function per run of row groups (about ``parallelism`` runs), with its offset."""
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(source.file().open_binary()).metadata
-    counts = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    per_task = max(ROW_GROUPS_PER_TASK_MIN, -(-len(counts) // max(1, parallelism)))
-    tasks, offset = [], 0
-    for first in range(0, len(counts), per_task):
-        if source.limit is not None and offset >= source.limit:
-            break
-        groups = list(range(first, min(first + per_task, len(counts))))
-        read = functools.partial(
-            _parquet_task, source, groups, offset, source.limit, size, target, hub
-        )
-        tasks.append(read)
-        offset += sum(counts[g] for g in groups)
-    return tasks
-
-
-def read_in_tasks(source: Any, size: int, target: int, parallelism: int, hub: Any) -> Any:
+def read_in_tasks(source: Any, layout: ReadLayout, size: int, hub: Any) -> Any:
     """The input as a Ray Dataset whose read tasks open the object themselves."""
+    target = layout.target
+    if source.kind == "parquet":
+        reads = [
+            functools.partial(
+                _parquet_task, source, groups, offset, source.limit, size, target, hub
+            )
+            for groups, offset in zip(layout.groups, layout.offsets, strict=True)
+        ]
+    else:
+        reads = [functools.partial(_jsonl_task, source, size, target, hub)]
+    return tasks_dataset(reads, f"MixpeekRead{source.kind.capitalize()}")
+
+
+def tasks_dataset(reads: list[Any], name: str, *, on_driver_node: bool = False) -> Any:
+    """A Ray Dataset of one read task per function in ``reads`` (each yields blocks), all run
+    at once and holding no CPU: the steps' actor pools keep every CPU of the cluster.
+    ``on_driver_node``: the task reads what the driver put in its own object store."""
     import ray
     from ray.data import Datasource, ReadTask
     from ray.data.block import BlockMetadata
 
-    if source.kind == "parquet":
-        reads = _parquet_tasks(source, size, target, parallelism, hub)
-    else:
-        reads = [functools.partial(_jsonl_task, source, size, target, hub)]
-
-    class ObjectStoreSource(Datasource):
+    class TasksSource(Datasource):
         def estimate_inmemory_data_size(self) -> int | None:
             return None
 
@@ -188,20 +223,17 @@ def read_in_tasks(source: Any, size: int, target: int, parallelism: int, hub: An
                                  exec_stats=None)  # fmt: skip
             return [ReadTask(read, meta, per_task_row_limit=per_task_row_limit) for read in reads]
 
-        def get_name(self) -> str:
-            return f"MixpeekRead{source.kind.capitalize()}"
+        @property
+        def supports_distributed_reads(self) -> bool:
+            return not on_driver_node
 
-    # Read tasks hold no CPU, like the driver feed's: the steps' actor pools keep every CPU.
+        def get_name(self) -> str:
+            return name
+
     return ray.data.read_datasource(
-        ObjectStoreSource(), override_num_blocks=max(1, len(reads)), num_cpus=0,
-        concurrency=max(1, parallelism),
+        TasksSource(), override_num_blocks=max(1, len(reads)), num_cpus=0,
+        concurrency=max(1, len(reads)),
     )  # fmt: skip
 
 
-def parquet_columns(source: Any) -> list[str]:
-    import pyarrow.parquet as pq
-
-    return list(pq.ParquetFile(source.file().open_binary()).schema_arrow.names)
-
-
-__all__ = ["parquet_columns", "read_in_tasks"]
+__all__ = ["ReadLayout", "read_in_tasks", "read_layout", "tasks_dataset"]
