@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding, Severity
@@ -25,9 +25,13 @@ from mixpeek_tools.validator.model import (
     CheckContext,
     CheckReport,
     CheckResult,
+    LazyRules,
     Rule,
     RunConfig,
 )
+
+if TYPE_CHECKING:
+    from mixpeek_tools.validator.check_cache import CheckCache
 
 SECURITY = config_mod.SECURITY
 GATE_REASON = (
@@ -104,10 +108,14 @@ class Session:
     def rules(self) -> dict[str, type[Rule]]:
         """Every rule id known to this run (for SARIF rule metadata and docs)."""
         from mixpeek_tools.validator.checks.meta import RULES as META
+        from mixpeek_tools.validator.checks.security import scanner_rules
 
         out = {r.id: r for r in META}
         for check in self.checks:
-            out.update({r.id: r for r in check.rules})
+            rules = check.rules
+            if check.name == SECURITY and not rules and check.source == "mixpeek-tools":
+                rules = scanner_rules()  # the scanner's, imported only when asked for
+            out.update({r.id: r for r in rules})
         return out
 
     def configure(
@@ -192,7 +200,10 @@ class Session:
             return self._run(config)
 
     def _run(self, config: RunConfig) -> CheckReport:
+        from mixpeek_tools.validator.check_cache import open_check_cache
+
         ctx = CheckContext(config)
+        cache = open_check_cache(config)
         results: list[CheckResult] = []
         findings: list[Finding] = list(self.manager.findings)
         self.manager.findings.clear()
@@ -209,7 +220,7 @@ class Session:
             if started is None and runs_plugin_code(check):
                 started = _start_background(ordered, ctx)  # the gate has passed
             ctx.notes.clear()
-            result = self._run_one(check, ctx, (started or {}).get(check.name))
+            result = self._run_one(check, ctx, (started or {}).get(check.name), cache)
             result.note = "; ".join(ctx.notes)
             result.findings = self._adjust(result.findings, config)
             results.append(result)
@@ -222,6 +233,8 @@ class Session:
             gate_failed = gate_failed or (
                 check.name == SECURITY and any(f.is_error for f in result.findings)
             )
+        if cache is not None:
+            cache.save()
         findings = self._adjust(findings, config) if findings else findings
         report = CheckReport(
             findings=_dedupe(findings),
@@ -230,7 +243,7 @@ class Session:
             root=config.root,
             results=results,
             sample_outputs=ctx.sample_outputs,
-            rules=self.rules(),
+            rules=LazyRules(self.rules),
         )
         self.manager.call_each("mixpeek_run_finished", report=report)
         report.findings.extend(self._drain())
@@ -243,7 +256,21 @@ class Session:
         return out
 
     def _run_one(
-        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None
+        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None,
+        cache: CheckCache | None = None,
+    ) -> CheckResult:
+        start = time.perf_counter()
+        hit = cache.get(check) if cache is not None else None
+        if hit is not None:
+            ctx.note("cached")
+            return CheckResult(check.name, hit, time.perf_counter() - start)
+        result = self._run_uncached(check, ctx, waiter)
+        if cache is not None and result.status == "ran":
+            cache.put(check, result.findings)
+        return result
+
+    def _run_uncached(
+        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None
     ) -> CheckResult:
         start = time.perf_counter()
         found: list[Finding] = []
@@ -343,8 +370,14 @@ def run(
     for_publish: bool = False,
     session: Session | None = None,
     no_import: bool = False,
+    cache_dir: Path | None = None,
 ) -> CheckReport:
-    """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`)."""
+    """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`).
+
+    With ``cache_dir``, the kit's own checks keep their findings there and an unchanged plugin
+    is not checked again (:mod:`mixpeek_tools.validator.check_cache`); without it (the default,
+    and always for publish and the registry) every check runs.
+    """
     root = root.expanduser()
     if not root.is_dir():
         raise BadInput(
@@ -361,4 +394,5 @@ def run(
     )
     if sample_data is not None and not static_only:
         config.sample_rows = read_sample_rows(sample_data)
+    config.cache_dir = cache_dir
     return session.run(config)

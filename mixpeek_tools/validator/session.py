@@ -118,7 +118,8 @@ def _plugin_findings(config: RunConfig) -> Iterable[Finding]:
         yield from sibling_findings(CheckContext(config))
 
 
-def _content(path: Path) -> bytes:
+def file_content(path: Path) -> bytes:
+    """The bytes a file is keyed by: all of it, or its size and first megabyte when big."""
     size = path.stat().st_size
     if size <= BIG_FILE:
         return path.read_bytes()
@@ -137,7 +138,7 @@ def file_findings(root: Path, files: list[Path], extra_forbidden: list[str],
     for path in files:
         if path.suffix == ".py":
             rel = path.relative_to(root).as_posix()
-            syntax[rel] = _python_findings(_content(path), rel, cache)
+            syntax[rel] = _python_findings(file_content(path), rel, cache)
     scanned, complete = _security_findings(root, files, extra_forbidden, cache)
     out = [f for found in syntax.values() for f in found]
     # the scanner reports the same syntax error as MP104 again as MP413; one message is enough
@@ -174,7 +175,7 @@ def _plugin_scan_key(root: Path, files: list[Path], extra_forbidden: list[str]) 
     digest = hashlib.sha256(b"plugin-scan-v1\0" + "\0".join(extra_forbidden).encode())
     for path in files:
         digest.update(b"\0" + path.relative_to(root).as_posix().encode("utf-8", "surrogateescape"))
-        digest.update(b"\0" + hashlib.sha256(_content(path)).digest())
+        digest.update(b"\0" + hashlib.sha256(file_content(path)).digest())
     return digest.hexdigest()
 
 

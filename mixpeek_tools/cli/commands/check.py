@@ -91,9 +91,11 @@ def execute(
     output: Path | None = None,
     verbose: bool = False,
     fmt_given: bool = True,
+    no_cache: bool = False,
 ) -> None:
     """Run the checks, print the chosen report, exit 1 when an error remains."""
     from mixpeek_tools.validator import runner
+    from mixpeek_tools.validator.cache import default_cache_dir
     from mixpeek_tools.validator.reporters import github
 
     require_plugin(path)
@@ -105,6 +107,7 @@ def execute(
     report = runner.run(
         path, static_only=static_only, select=_names(select), skip=_names(skip),
         sample_data=sample_data, params=params, session=session,
+        cache_dir=None if no_cache else default_cache_dir(),
     )
     _emit(render(report, verbose=verbose), output, report.summary())
     if github.enabled():
@@ -128,6 +131,9 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
                      "not inside the plugin unless under .mixpeek/."),
         click.option("--verbose", "-v", is_flag=True,
                      help="Show per-check timings and each sample row's output."),
+        click.option("--no-cache", is_flag=True,
+                     help="Run every check even when the plugin, the kit and the installed "
+                     "packages are unchanged since a run whose findings are cached."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -151,6 +157,7 @@ def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
     cpu_fallback: bool = False, placeholder_services: bool = False, guard: bool = False,
+    no_cache: bool = False,
 ) -> None:
     """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
     --sample-data, the sample rows through the real pipeline.
@@ -168,6 +175,7 @@ def test_command(
             path=path, static_only=False, sample_data=sample_data,
             params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
             output=output, verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
+            no_cache=no_cache,
         )
 
 
@@ -191,7 +199,7 @@ def _placeholders(enabled: bool) -> Iterator[None]:
 @_common
 def validate_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
-    verbose: bool,
+    verbose: bool, no_cache: bool = False,
 ) -> None:
     """Run the static checks only (structure, schemas, pipeline, security): no pytest, no data.
 
@@ -199,7 +207,7 @@ def validate_command(
     """
     execute(
         path=path, static_only=True, select=select, skip=skip, fmt=fmt, output=output,
-        verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
+        verbose=verbose or settings().verbose, fmt_given=_format_given(fmt), no_cache=no_cache,
     )
 
 
