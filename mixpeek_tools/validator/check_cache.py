@@ -1,30 +1,31 @@
-"""The findings cache of ``mixpeek plugin validate`` / ``test``: an unchanged plugin is not re-checked.
+"""The findings cache of `mixpeek plugin validate` / `test`: an unchanged plugin is not re-checked.
 
 ruff and mypy skip work whose inputs have not changed; so does this. A built-in check's findings
 depend only on
 
-* the plugin's exact file set (:mod:`mixpeek_tools.plugin.files`: every shipped file's bytes and
-  mode, the refused entries, the top-level listing and the ignore files that shape the set),
-* the kit's own code (size and mtime of every module of ``mixpeek_tools``: a new rule, an edited
+* the plugin's exact file set (the one `mixpeek_tools.plugin.files` defines: every shipped
+  file's bytes and mode, the refused entries, the top-level listing and the ignore files),
+* the kit's own code (size and mtime of every module of `mixpeek_tools`: a new rule, an edited
   loader or runtime is a miss for every entry),
-* for the checks that import the plugin (``schemas``, ``pipeline``), also the environment the
-  import resolves in: the interpreter, ``sys.path``, the installed distributions (the
-  ``*.dist-info`` names carry the versions; ``.pth`` files by size and mtime) and the
-  ``MIXPEEK_*`` variables the runtime reads,
+* for the checks that import the plugin (`schemas`, `pipeline`), also the environment the
+  import resolves in: the interpreter, `sys.path`, the installed distributions (each
+  `*.dist-info` / `*.egg-info` / `.pth` entry by name, which carries the version, and by
+  inode, ctime and mtime, which a reinstall moves) and the `MIXPEEK_*` variables,
 
-so these are the key, and a hit returns the stored findings without running the check: a
-warm ``validate`` imports neither the scanner nor pyflakes nor the plugin (nor pandas). Stored
-in the kit's one findings cache (:class:`mixpeek_tools.findings_cache.ScanCache`, one JSON file
-per plugin under :func:`~mixpeek_tools.validator.cache.default_cache_dir`), with the same
-protocol as ``mixpeek-check``: a corrupt store is a miss, a read-only disk costs only the cache.
+so these are the key, and a hit returns the stored findings without running the check: a warm
+`validate` imports neither the scanner nor pyflakes nor the plugin (nor pandas). The store is
+the kit's one findings cache (`mixpeek_tools.findings_cache.ScanCache`, one JSON file per
+plugin in `$MIXPEEK_CACHE_DIR`, else `$XDG_CACHE_HOME/mixpeek/check`), with the protocol of
+`mixpeek-check`: a corrupt store is a miss, a read-only disk costs only the cache. The text
+report marks a cached check `[cached]`, the JSON report's `note` says `cached`.
 
-What is *not* seen, as with any such cache: a plugin whose import or ``build_steps`` reads
+What is *not* seen, as with any such cache: a plugin whose import or `build_steps` reads
 something outside its files and the installed distributions (a variable other than
-``MIXPEEK_*``, a file elsewhere, the clock), and an edit to a module on ``sys.path`` that no
-distribution's version records (an editable install's source). ``--no-cache`` runs everything.
-Only the kit's own checks are cached (a third-party check's code is not fingerprinted), never a
-run that crashed, could not import the plugin or lacked the scanner, and never under
-``publish`` or the registry, which do not pass a cache folder.
+`MIXPEEK_*`, a file elsewhere, the clock), and an edit to a module on `sys.path` outside every
+distribution (an editable install's source). `--no-cache` runs everything. Only the kit's own
+checks are cached (a third-party check's code is not fingerprinted), never a run that crashed,
+could not import the plugin or lacked the scanner, and never under `publish` or the registry,
+which pass no cache folder. The plugin's tests and the sample-data run always run.
 """
 
 from __future__ import annotations
@@ -76,12 +77,11 @@ def environment_fingerprint() -> str:
             continue
         for name in names:
             digest.update(f"\0{entry}/{name}".encode("utf-8", "surrogateescape"))
-            if name.endswith(".pth"):  # editable installs and path hooks live in these
-                try:
-                    st = os.stat(os.path.join(entry or ".", name))
-                except OSError:
-                    continue
-                digest.update(f":{st.st_size}:{st.st_mtime_ns}".encode())
+            try:  # a reinstall of the same version recreates the folder (.pth: rewrites it)
+                st = os.stat(os.path.join(entry or ".", name))
+            except OSError:
+                continue
+            digest.update(f":{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}".encode())
     for key, value in sorted(os.environ.items()):
         if key.startswith("MIXPEEK_") and key != CACHE_ENV:
             digest.update(f"\0{key}={value}".encode("utf-8", "surrogateescape"))

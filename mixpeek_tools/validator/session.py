@@ -6,7 +6,9 @@ the checks that need no plugin import on each whole plugin: structure (layout an
 security. The security scan always sees every module of the plugin, so a name imported from an
 unchanged sibling module is resolved as `mixpeek plugin validate` resolves it. Per-file results
 are cached by content hash, so a commit that changes nothing the hook has seen before does not
-even import libcst. Slower checks (schemas, pipeline, tests) and third-party checks stay in
+even import libcst; a plugin folder that did not change at all since the last run (every
+entry's size, mtime, ctime and inode) gets that run's findings back without reading a file.
+Slower checks (schemas, pipeline, tests) and third-party checks stay in
 `mixpeek plugin validate` / `test`, which import the plugin. The plugin's `[tool.mixpeek]`
 settings (skip structure, severities, extra forbidden names) apply here too.
 Exit codes: 0 clean, 1 an error remains, 2 bad input.
