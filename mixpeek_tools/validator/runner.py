@@ -56,6 +56,16 @@ def _gate_first(selected: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
     return gate + [item for item in selected if runs_plugin_code(item[0])]
 
 
+def _security_first(ordered: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
+    """The run order: the security scan (the gate itself) before the other static checks.
+
+    Once it has passed, the checks that run in a child (the plugin's pytest) start at once and
+    run while structure and names finish and the plugin is imported; the report still lists
+    the checks in :func:`_gate_first` order.
+    """
+    return sorted(ordered, key=lambda item: item[0].name != SECURITY or bool(item[1]))
+
+
 def _describe(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
@@ -204,37 +214,13 @@ class Session:
 
         ctx = CheckContext(config)
         cache = open_check_cache(config)
-        results: list[CheckResult] = []
-        findings: list[Finding] = list(self.manager.findings)
-        self.manager.findings.clear()
-        gate_failed = False
-        started: dict[str, Callable[[], Iterable[Finding]]] | None = None
+        early = self._drain()
         ordered = _gate_first(self.selected(config))
-        for check, reason in ordered:
-            if reason:
-                results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
-                continue
-            if gate_failed and runs_plugin_code(check):
-                results.append(CheckResult(check.name, [], 0.0, "not-run", GATE_REASON))
-                continue
-            if started is None and runs_plugin_code(check):
-                started = _start_background(ordered, ctx)  # the gate has passed
-            ctx.notes.clear()
-            result = self._run_one(check, ctx, (started or {}).get(check.name), cache)
-            result.note = "; ".join(ctx.notes)
-            result.findings = self._adjust(result.findings, config)
-            results.append(result)
-            findings.extend(result.findings)
-            self.manager.call_each(
-                "mixpeek_check_finished", check=check, findings=result.findings,
-                seconds=result.seconds,
-            )
-            findings.extend(self._drain())
-            gate_failed = gate_failed or (
-                check.name == SECURITY and any(f.is_error for f in result.findings)
-            )
+        done = self._run_all(ordered, ctx, cache)
         if cache is not None:
             cache.save()
+        results = [done[check.name][0] for check, _reason in ordered]  # in the listed order
+        findings = early + [f for check, _reason in ordered for f in done[check.name][1]]
         findings = self._adjust(findings, config) if findings else findings
         report = CheckReport(
             findings=_dedupe(findings),
@@ -249,6 +235,42 @@ class Session:
         report.findings.extend(self._drain())
         report.failed = any(f.severity is Severity.ERROR for f in report.findings)
         return report
+
+    def _run_all(
+        self, ordered: list[tuple[Check, str]], ctx: CheckContext, cache: CheckCache | None
+    ) -> dict[str, tuple[CheckResult, list[Finding]]]:
+        """Each check's result and findings (its own, then its hooks'), by check name.
+
+        Run order: the security scan first; the moment it passes, the checks that run in a
+        child start (:func:`_start_background`); a check that runs plugin code never runs after
+        the scan found an error.
+        """
+        done: dict[str, tuple[CheckResult, list[Finding]]] = {}
+        gate_failed = scanned = False
+        started: dict[str, Callable[[], Iterable[Finding]]] | None = None
+        for check, reason in _security_first(ordered):
+            if started is None and not gate_failed and (scanned or runs_plugin_code(check)):
+                started = _start_background(ordered, ctx)  # the security scan has passed
+            if reason:
+                done[check.name] = (CheckResult(check.name, [], 0.0, "skipped", reason), [])
+                continue
+            if gate_failed and runs_plugin_code(check):
+                done[check.name] = (CheckResult(check.name, [], 0.0, "not-run", GATE_REASON), [])
+                continue
+            ctx.notes.clear()
+            result = self._run_one(check, ctx, (started or {}).get(check.name), cache)
+            result.note = "; ".join(ctx.notes)
+            result.findings = self._adjust(result.findings, ctx.config)
+            self.manager.call_each(
+                "mixpeek_check_finished", check=check, findings=result.findings,
+                seconds=result.seconds,
+            )
+            done[check.name] = (result, [*result.findings, *self._drain()])
+            scanned = scanned or check.name == SECURITY
+            gate_failed = gate_failed or (
+                check.name == SECURITY and any(f.is_error for f in result.findings)
+            )
+        return done
 
     def _drain(self) -> list[Finding]:
         out = list(self.manager.findings)
