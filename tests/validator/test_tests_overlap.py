@@ -22,7 +22,7 @@ import pathlib
 import time
 
 _mark = pathlib.Path(os.environ["MIXPEEK_OVERLAP_MARK"])
-_deadline = time.monotonic() + 20
+_deadline = time.monotonic() + 60
 while not _mark.exists() and time.monotonic() < _deadline:
     time.sleep(0.05)
 pathlib.Path(os.environ["MIXPEEK_OVERLAP_SEEN"]).write_text(str(_mark.exists()))
