@@ -116,14 +116,24 @@ def plugin_digest(root: Path) -> str:
 
 
 class CheckCache:
-    """Findings of the kit's own checks for one plugin, keyed as the module docstring says."""
+    """Findings of the kit's own checks for one plugin, keyed as the module docstring says.
+
+    Two stores: one keyed by the file set's contents (above), and a memo keyed by the folder as
+    ``stat`` sees it (:func:`~mixpeek_tools.validator.session.tree_key`: a write to any file
+    moves its ctime), so a warm run on an untouched folder reads no file and matches no ignore
+    rule; any change to the folder falls back to the contents.
+    """
 
     def __init__(self, directory: Path, config: RunConfig) -> None:
         self.config = config
-        self.store = ScanCache(
-            directory, scope=f"validate\0{config.root}", salt=f"{_VERSION!r}{kit_fingerprint()}"
-        )
-        self._plugin: str | None = None
+        salt = f"{_VERSION!r}{kit_fingerprint()}"
+        self.stores = {
+            "files": ScanCache(directory, scope=f"validate\0{config.root}", salt=salt),
+            "tree": ScanCache(directory, scope=f"validate-tree\0{config.root}", salt=salt),
+        }
+        self._used: set[str] = set()
+        self._tree_hits: list[tuple[Check, list[Finding]]] = []
+        self._digests: dict[str, str | None] = {}
         self._environment: str | None = None
 
     @staticmethod
@@ -131,10 +141,22 @@ class CheckCache:
         """Whether ``check`` is one of the kit's own checks whose findings can be cached."""
         return check.source == BUILTIN_SOURCE and check.name in STATIC_CHECKS | IMPORT_CHECKS
 
-    def key(self, check: Check) -> str:
-        if self._plugin is None:
-            self._plugin = plugin_digest(self.config.root)
-        parts = [check.name, self._plugin, *sorted(set(self.config.extra_forbidden))]
+    def _digest(self, kind: str) -> str | None:
+        if kind not in self._digests:
+            if kind == "tree":
+                from mixpeek_tools.validator.session import tree_key
+
+                self._digests[kind] = tree_key(self.config.root)
+            else:
+                self._digests[kind] = plugin_digest(self.config.root)
+        return self._digests[kind]
+
+    def key(self, check: Check, kind: str = "files") -> str | None:
+        """The key of ``check`` in the ``files`` or ``tree`` store (None: not memoisable)."""
+        digest = self._digest(kind)
+        if digest is None:
+            return None
+        parts = [check.name, digest, *sorted(set(self.config.extra_forbidden))]
         if check.name in IMPORT_CHECKS:
             if self._environment is None:
                 self._environment = environment_fingerprint()
@@ -143,15 +165,45 @@ class CheckCache:
 
     def get(self, check: Check) -> list[Finding] | None:
         """The stored findings of ``check``, or None when it has to run."""
-        return self.store.get(self.key(check)) if self.covers(check) else None
+        if not self.covers(check):
+            return None
+        for kind in ("tree", "files"):
+            key = self.key(check, kind)
+            hit = self.stores[kind].get(key) if key is not None else None
+            self._used.add(kind)
+            if hit is not None:
+                if kind == "files":
+                    self._put(check, hit, "tree")
+                else:
+                    self._tree_hits.append((check, hit))
+                return hit
+        return None
 
     def put(self, check: Check, findings: list[Finding]) -> None:
         """Keep what ``check`` found, unless the run was incomplete (a crash, no import)."""
         if self.covers(check) and not any(f.rule in UNCACHEABLE_RULES for f in findings):
-            self.store.put(self.key(check), findings)
+            self._put(check, findings, "files")
+            self._put(check, findings, "tree")
+
+    def _put(self, check: Check, findings: list[Finding], kind: str) -> None:
+        key = self.key(check, kind)
+        if key is not None:
+            self.stores[kind].put(key, findings)
+            self._used.add(kind)
 
     def save(self) -> None:
-        self.store.save()
+        """Write back the stores this run used (an untouched one keeps its entries).
+
+        A store keeps only the entries its run used, so when some checks were answered by the
+        memo and others by the contents, the memo's answers are kept in the contents store too.
+        """
+        if "files" in self._used:
+            for check, findings in self._tree_hits:
+                key = self.key(check, "files")
+                if key is not None and self.stores["files"].get(key) is None:
+                    self.stores["files"].put(key, findings)
+        for kind in self._used:
+            self.stores[kind].save()
 
 
 def open_check_cache(config: RunConfig) -> CheckCache | None:

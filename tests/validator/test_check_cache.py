@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from mixpeek_tools.plugin.loader import purge
 from mixpeek_tools.validator import runner
 from mixpeek_tools.validator.check_cache import CheckCache, kit_fingerprint
 from mixpeek_tools.validator.examples import MANIFEST, PIPELINE
+from mixpeek_tools.validator.manager import may_declare_checks
 from mixpeek_tools.validator.model import Check, CheckReport, RunConfig
 
 from .conftest import MakePlugin
@@ -178,3 +180,57 @@ def test_the_cli_caches_by_default_and_no_cache_runs_everything(
     assert statuses()["pipeline"] == "cached"
     assert "cached" not in statuses("--no-cache").values()
     assert os.listdir(tmp_path / "cache")
+
+
+WARM_PROBE = """
+import json, sys
+from pathlib import Path
+from mixpeek_tools.validator import runner
+report = runner.run(Path(sys.argv[1]), static_only=True, cache_dir=Path(sys.argv[2]))
+print(json.dumps({"notes": [r.note for r in report.results if r.status == "ran"],
+                  "failed": report.failed, "pathspec": "pathspec" in sys.modules,
+                  "metadata": "importlib.metadata" in sys.modules,
+                  "scanner": "mixpeek_tools.scanner.engine" in sys.modules,
+                  "pydantic": "pydantic" in sys.modules}))
+"""
+
+
+def _warm_probe(root: Path, cache: Path) -> dict[str, object]:
+    result = subprocess.run([sys.executable, "-c", WARM_PROBE, str(root), str(cache)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_warm_run_on_an_untouched_folder_imports_nothing_it_does_not_need(
+    tmp_path: Path, make_plugin: MakePlugin
+) -> None:
+    root = make_plugin({".gitignore": "*.log\n"})
+    cache = tmp_path / "cache"
+    cold = _warm_probe(root, cache)
+    assert cold["pathspec"] is True and cold["pydantic"] is True and cold["scanner"] is True
+    warm = _warm_probe(root, cache)
+    assert warm == {"notes": ["cached"] * 5, "failed": False, "pathspec": False,
+                    "metadata": False, "scanner": False, "pydantic": False}
+    os.utime(root / "manifest.py")  # touched, not changed: the contents still match
+    touched = _warm_probe(root, cache)
+    assert touched["notes"] == ["cached"] * 5 and touched["pathspec"] is True
+    assert _warm_probe(root, cache)["pathspec"] is False  # and the memo knows the new stat
+
+
+def test_the_entry_point_scan_finds_a_distribution_declaring_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    info = site / "team_checks-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_text("[console_scripts]\nx = y\n")
+    monkeypatch.setattr(sys, "path", [str(site)])
+    assert may_declare_checks() is False  # nothing on this path declares a check
+    (info / "entry_points.txt").write_text("[mixpeek.checks]\nteam = team_mod\n")
+    assert may_declare_checks() is True
+    (info / "entry_points.txt").unlink()
+    archive = tmp_path / "lib.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    monkeypatch.setattr(sys, "path", [str(site), str(archive)])
+    assert may_declare_checks() is True  # a zip cannot be seen through: the full lookup runs
