@@ -2,15 +2,38 @@
 
 Whole processes, as a developer meets them, measured in one run (interleaved) so the ratios
 compare like with like. Baselines: ``bandit -q -r <plugin>`` (the static checks replace it) and
-a plain ``python -m pytest -q`` in the plugin (``mixpeek plugin test`` replaces it). Measured:
+a plain ``python -m pytest -q`` in the plugin (``mixpeek plugin test`` replaces it). Every
+command that has a cache is timed twice, and both rows are printed:
 
-* ``mixpeek-check`` cold: an empty cache every time (first commit, or every file changed);
-* ``mixpeek-check`` warm: the cache already holds every file (the usual commit);
-* ``mixpeek plugin validate``: every static check, including importing the plugin;
-* ``mixpeek plugin test``: the static checks, then the plugin's pytest in a child.
+* **cold**: an empty cache before every run (a first run, or every file changed);
+* **warm**: the cache already holds the unchanged plugin (the usual re-run, as with ruff/mypy).
 
-Targets: hook warm at most 0.5x bandit, cold at most 1x (validator issue); validate at most
-1.0x bandit and test at most 1.2x pytest (issue 15).
+Measured: ``mixpeek-check`` (the pre-commit hook), ``mixpeek plugin validate`` (every static
+check, including importing the plugin for the schemas and pipeline checks) and ``mixpeek plugin
+test`` (the static checks, then the plugin's pytest in a child while the parent imports the
+plugin). A floor row, ``python -c 'import pydantic, pandas'``, is what a cold validate cannot
+avoid: the platform imports the plugin, and this plugin's ``processors/core.py`` imports pandas.
+
+Targets, and the row each judges (a cold row is printed beside every warm verdict, never hidden):
+
+* hook warm <= 0.5x bandit (warm row), hook cold <= 1.0x bandit (cold row) (validator issue);
+* ``plugin validate`` <= 1.0x bandit (issue 15): judged on the **warm** row; the cold row gets
+  its own line against the same limit and the floor, which is above it for a pandas plugin;
+* ``plugin test`` <= 1.2x pytest (issue 15): judged on the cold row (pytest has no cache to
+  warm), the warm row is printed too.
+
+Each row gives the median wall time (what the targets judge) and the median CPU time (user +
+system of the command and its children), which a machine shared with other work disturbs much
+less: read the CPU ratios when the wall figures wander between runs.
+
+Every command runs with Python's bytecode cache on (``PYTHONDONTWRITEBYTECODE`` is dropped from
+the children's environment): bandit and pytest come with compiled bytecode from their wheels,
+and so does an installed kit; an editable checkout run with that variable set would compile the
+kit from source on every run (about 100 ms on this machine) and time that instead.
+
+The check cache (``mixpeek_tools.validator.check_cache``; ``--no-cache`` turns it off) is keyed
+by the plugin's exact file set, the kit's code and the environment the import resolves in, so a
+warm run returns the same findings without importing anything of the plugin.
 
     .venv/bin/python benchmarks/bench_check.py [--runs 9]
 
@@ -22,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,12 +75,17 @@ def render_plugin(workdir: Path) -> tuple[Path, str]:
     return target, "copy of tests/fixtures/docs_plugin/my_extractor (plugin init unavailable)"
 
 
-def timed(cmd: list[str], env: dict[str, str], before: Callable[[], None] | None = None) -> float:
+def timed(cmd: list[str], env: dict[str, str],
+          before: Callable[[], None] | None = None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the process and its children."""
     if before is not None:
         before()
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
 
 
 def main() -> int:
@@ -68,53 +97,70 @@ def main() -> int:
         root, origin = render_plugin(work)
         files = sorted(str(p) for p in root.rglob("*.py") if "__pycache__" not in p.parts)
         lines = sum(len(Path(f).read_text().splitlines()) for f in files)
-        cold_cache, warm_cache = work / "cold-cache", work / "warm-cache"
-        env_cold = dict(os.environ, MIXPEEK_CACHE_DIR=str(cold_cache))
-        env_warm = dict(os.environ, MIXPEEK_CACHE_DIR=str(warm_cache))
+        caches = {name: work / f"cache-{name}" for name in ("cold", "warm")}
+        plain = dict(os.environ)
+        plain.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module docstring
+        env_cold = dict(plain, MIXPEEK_CACHE_DIR=str(caches["cold"]))
+        env_warm = dict(plain, MIXPEEK_CACHE_DIR=str(caches["warm"]))
         check = [str(BIN / "mixpeek-check"), *files]
-        subprocess.run(check, env=env_warm, capture_output=True, check=False)  # fill warm cache
+        validate = [str(BIN / "mixpeek"), "plugin", "validate", "-p", str(root)]
+        test = [str(BIN / "mixpeek"), "plugin", "test", "-p", str(root)]
+        for warm_up in (check, validate, test):  # fill the warm cache
+            subprocess.run(warm_up, env=env_warm, capture_output=True, check=False)
 
         def clear_cold() -> None:
-            shutil.rmtree(cold_cache, ignore_errors=True)
+            shutil.rmtree(caches["cold"], ignore_errors=True)
 
+        pytest_env = dict(plain, PYTHONPATH=os.pathsep.join(
+            p for p in (str(root.parent), os.environ.get("PYTHONPATH")) if p))
+        floor = [sys.executable, "-c", "import pydantic, pandas"]
         commands: dict[str, tuple[list[str], dict[str, str], Callable[[], None] | None]] = {
-            "python -c pass": ([sys.executable, "-c", "pass"], dict(os.environ), None),
-            "bandit -r (baseline)": ([str(BIN / "bandit"), "-q", "-r", str(root)], dict(os.environ), None),
+            "python -c pass": ([sys.executable, "-c", "pass"], plain, None),
+            "import pydantic, pandas": (floor, plain, None),
+            "bandit -r (baseline)": ([str(BIN / "bandit"), "-q", "-r", str(root)], plain, None),
             "mixpeek-check cold": (check, env_cold, clear_cold),
             "mixpeek-check warm": (check, env_warm, None),
-            "mixpeek plugin validate": (
-                [str(BIN / "mixpeek"), "plugin", "validate", "-p", str(root)], dict(os.environ), None
-            ),
+            "plugin validate cold": (validate, env_cold, clear_cold),
+            "plugin validate warm": (validate, env_warm, None),
             "pytest (baseline)": (
                 [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
-                dict(os.environ, PYTHONPATH=os.pathsep.join(
-                    p for p in (str(root.parent), os.environ.get("PYTHONPATH")) if p)), None,
+                pytest_env, None,
             ),
-            "mixpeek plugin test": (
-                [str(BIN / "mixpeek"), "plugin", "test", "-p", str(root)], dict(os.environ), None
-            ),
+            "plugin test cold": (test, env_cold, clear_cold),
+            "plugin test warm": (test, env_warm, None),
         }
-        samples: dict[str, list[float]] = {name: [] for name in commands}
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for cmd, env, before in commands.values():  # warm the OS caches once
             timed(cmd, env, before)
         for _ in range(args.runs):  # interleaved, so drift hits every command alike
             for name, (cmd, env, before) in commands.items():
                 samples[name].append(timed(cmd, env, before))
-    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians = {name: statistics.median(w for w, _ in values) for name, values in samples.items()}
+    cpu = {name: statistics.median(c for _, c in values) for name, values in samples.items()}
     base, tests = medians["bandit -r (baseline)"], medians["pytest (baseline)"]
+    cpu_base, cpu_tests = cpu["bandit -r (baseline)"], cpu["pytest (baseline)"]
     print(f"plugin: {origin}; {len(files)} Python files, {lines} lines; {args.runs} runs each")
-    print(f"{'command':<26}{'median ms':>10}{'x bandit':>10}{'x pytest':>10}")
+    print(f"{'command':<26}{'median ms':>10}{'x bandit':>10}{'x pytest':>10}"
+          f"{'cpu ms':>10}{'x bandit':>10}{'x pytest':>10}")
     for name, value in medians.items():
-        print(f"{name:<26}{value * 1000:>10.1f}{value / base:>10.2f}{value / tests:>10.2f}")
+        print(f"{name:<26}{value * 1000:>10.1f}{value / base:>10.2f}{value / tests:>10.2f}"
+              f"{cpu[name] * 1000:>10.1f}{cpu[name] / cpu_base:>10.2f}{cpu[name] / cpu_tests:>10.2f}")
     targets = [
-        ("mixpeek-check warm", medians["mixpeek-check warm"] / base, 0.5, "bandit"),
-        ("mixpeek-check cold", medians["mixpeek-check cold"] / base, 1.0, "bandit"),
-        ("plugin validate", medians["mixpeek plugin validate"] / base, 1.0, "bandit"),
-        ("plugin test", medians["mixpeek plugin test"] / tests, 1.2, "pytest"),
+        ("mixpeek-check warm", "mixpeek-check warm", 0.5, base, "bandit"),
+        ("mixpeek-check cold", "mixpeek-check cold", 1.0, base, "bandit"),
+        ("plugin validate (judged warm)", "plugin validate warm", 1.0, base, "bandit"),
+        ("plugin validate cold", "plugin validate cold", 1.0, base, "bandit"),
+        ("plugin test (judged cold)", "plugin test cold", 1.2, tests, "pytest"),
+        ("plugin test warm", "plugin test warm", 1.2, tests, "pytest"),
     ]
-    for name, ratio, limit, against in targets:
+    for label, row, limit, against, name in targets:
+        ratio = medians[row] / against
+        cpu_ratio = cpu[row] / (cpu_base if name == "bandit" else cpu_tests)
         verdict = "met" if ratio <= limit else "MISSED"
-        print(f"target {name} <= {limit}x {against}: {verdict} ({ratio:.2f}x)")
+        print(f"target {label} <= {limit}x {name}: {verdict} ({ratio:.2f}x wall; "
+              f"{cpu_ratio:.2f}x cpu)")
+    floor_ratio = medians["import pydantic, pandas"] / base
+    print(f"floor of a cold validate (the plugin's own imports): {floor_ratio:.2f}x bandit")
     return 0
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import fnmatch
 import importlib.machinery
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -258,6 +257,8 @@ def stage(files: FileSet, dest: Path) -> Path:
     archive would leave out does not exist there, so importing it fails locally as it would on
     the platform.
     """
+    import shutil  # not at module level: the pre-commit hook imports this module on every commit
+
     target = dest / files.root.name
     target.mkdir(parents=True, exist_ok=False)
     for f in files:

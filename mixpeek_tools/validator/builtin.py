@@ -12,8 +12,14 @@ from mixpeek_tools.validator.hookspecs import hookimpl
 from mixpeek_tools.validator.model import Check
 
 
-def builtin_checks() -> list[Check]:
-    """The seven built-in checks, in the documented order."""
+def builtin_checks(*, scanner_rules: bool = True) -> list[Check]:
+    """The seven built-in checks, in the documented order.
+
+    ``scanner_rules=False`` leaves the security check's rule list empty instead of importing
+    the scanner for it (a run's :meth:`~mixpeek_tools.validator.runner.Session.rules` fills it
+    in when a reporter asks): a run whose security findings come from the cache never imports
+    the scanner.
+    """
     from mixpeek_tools.validator.checks import (
         names,
         pipeline,
@@ -26,14 +32,15 @@ def builtin_checks() -> list[Check]:
 
     checks = [structure.CHECK, names.CHECK, schemas.CHECK, pipeline.CHECK, security.CHECK, tests.CHECK,
               sample_data.CHECK]
-    security.CHECK.rules = security.scanner_rules()
+    if scanner_rules:
+        security.CHECK.rules = security.scanner_rules()
     return checks
 
 
 @hookimpl
 def mixpeek_register_checks() -> list[Check]:
     """Register structure, names, schemas, pipeline, security, tests and sample data."""
-    return builtin_checks()
+    return builtin_checks(scanner_rules=False)
 
 
 @hookimpl

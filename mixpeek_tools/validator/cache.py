@@ -20,7 +20,8 @@ _KIT = Path(__file__).resolve().parents[1]
 # edited check) must invalidate every entry, even before the kit's version number moves.
 _FINGERPRINTED = (
     "scanner", "validator/checks/structure.py", "validator/checks/security.py",
-    "validator/checks/names.py", "validator/session.py",
+    "validator/checks/names.py", "validator/session.py", "validator/config.py",
+    "plugin/files.py",
 )
 
 

@@ -159,7 +159,9 @@ def checks_markdown(checks: Iterable[Check], meta: Iterable[type[Rule]]) -> str:
     lines = [*_INTRO, *_check_table(checks)]
     lines.extend(["", "## Configuration", "", "```toml"])
     lines.extend(_config_example())
-    lines.extend(["```", "", "## Pre-commit hook", ""])
+    lines.extend(["```", "", "## Cache", ""])
+    lines.extend(_cache_doc())
+    lines.extend(["", "## Pre-commit hook", ""])
     lines.extend(_precommit_doc())
     lines.extend(_examples_intro())
     for check in checks:
@@ -211,6 +213,13 @@ def _scanner_rules() -> list[str]:
         "finding carries one of the five capability categories.",
         "",
     ]
+
+
+def _cache_doc() -> list[str]:
+    """The check cache's docstring (what a warm ``validate`` / ``test`` skips, and when)."""
+    from mixpeek_tools.validator import check_cache
+
+    return (inspect.getdoc(check_cache) or "").replace("``", "`").splitlines()
 
 
 def _precommit_doc() -> list[str]:

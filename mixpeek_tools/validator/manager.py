@@ -8,10 +8,11 @@ that caused it (an MP001/MP002 finding), never a traceback and never a silent sk
 
 from __future__ import annotations
 
-import importlib.metadata
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -19,6 +20,9 @@ from mixpeek_tools.findings import Finding
 from mixpeek_tools.validator import builtin, hookspecs
 from mixpeek_tools.validator.checks.meta import CheckCrashed, CheckLoadFailed
 from mixpeek_tools.validator.model import Check
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 BUILTIN_NAME = "mixpeek-tools"
 
@@ -98,10 +102,47 @@ def build_manager(*, entry_points: bool = True) -> Manager:
     pm.add_hookspecs(hookspecs)
     pm.register(builtin, name=BUILTIN_NAME)
     manager = Manager(pm=pm)
-    if entry_points:
+    if entry_points and may_declare_checks():
+        import importlib.metadata
+
         for ep in importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
             _register_entry_point(manager, ep)
     return manager
+
+
+def may_declare_checks() -> bool:
+    """False only when no installed distribution can declare a ``mixpeek.checks`` entry point.
+
+    Reads the ``entry_points.txt`` of every ``*.dist-info`` / ``*.egg-info`` folder on
+    ``sys.path`` for the group's name, which costs a few small reads, where importing
+    ``importlib.metadata`` and parsing every distribution costs tens of milliseconds on each
+    run. Anything it cannot see through (a zip or egg file on ``sys.path``, an unreadable
+    entry, a distribution finder other than Python's own) answers True: the full lookup runs.
+    """
+    import importlib.machinery
+
+    if any(getattr(f, "find_distributions", None) is not None
+           and f is not importlib.machinery.PathFinder for f in sys.meta_path):
+        return True
+    needle = f"[{hookspecs.ENTRY_POINT_GROUP}]".encode()
+    for entry in sys.path:
+        if os.path.isfile(entry):
+            return True
+        try:
+            with os.scandir(entry or ".") as found:
+                infos = [e.path for e in found if e.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            continue
+        for info in infos:
+            try:
+                with open(os.path.join(info, "entry_points.txt"), "rb") as handle:
+                    if needle in handle.read():
+                        return True
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return True
+    return False
 
 
 def _register_entry_point(manager: Manager, ep: importlib.metadata.EntryPoint) -> None:

@@ -8,7 +8,7 @@ with the security scanner's rules).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ class RunConfig:
     for_publish: bool = False
     no_import: bool = False  # publish: never import or run the plugin (static gate only)
     options: dict[str, Any] = field(default_factory=dict)
+    cache_dir: Path | None = None  # the check cache's folder (validator.check_cache); None: off
 
 
 @dataclass
@@ -188,6 +189,29 @@ class CheckResult:
     note: str = ""
 
 
+class LazyRules(Mapping[str, type[Rule]]):
+    """Rule id -> rule class, computed on first use (the SARIF reporter needs the scanner's
+    rules; a text report of a cached run should not import the scanner for them)."""
+
+    def __init__(self, load: Callable[[], Mapping[str, type[Rule]]]) -> None:
+        self._load = load
+        self._rules: Mapping[str, type[Rule]] | None = None
+
+    def _get(self) -> Mapping[str, type[Rule]]:
+        if self._rules is None:
+            self._rules = dict(self._load())
+        return self._rules
+
+    def __getitem__(self, key: str) -> type[Rule]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 @dataclass
 class CheckReport:
     """The outcome of :func:`mixpeek_tools.validator.run_checks`.
@@ -203,7 +227,7 @@ class CheckReport:
     root: Path | None = None
     results: list[CheckResult] = field(default_factory=list)
     sample_outputs: list[SampleRow] = field(default_factory=list)
-    rules: dict[str, type[Rule]] = field(default_factory=dict)
+    rules: Mapping[str, type[Rule]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

@@ -36,6 +36,7 @@ class CheckRequest:
     output: Path | None = None
     verbose: bool = False
     fmt_given: bool = True
+    no_cache: bool = False  # --no-cache: run every check even when the findings cache holds it
 
 
 @dataclass
@@ -105,6 +106,7 @@ def check_and_render(request: CheckRequest, say: Callable[[str], None]) -> Rende
     ``say`` gets the "Checking ..." line once the request has been accepted.
     """
     from mixpeek_tools.validator import runner
+    from mixpeek_tools.validator.cache import default_cache_dir
 
     path = request.path
     require_plugin(path)
@@ -116,7 +118,7 @@ def check_and_render(request: CheckRequest, say: Callable[[str], None]) -> Rende
     report = runner.run(
         path, static_only=request.static_only, select=split_names(request.select),
         skip=split_names(request.skip), sample_data=request.sample_data, params=request.params,
-        session=session,
+        session=session, cache_dir=None if request.no_cache else default_cache_dir(),
     )  # fmt: skip
     text = render(report, verbose=request.verbose)
     if request.output is not None:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding, Severity
@@ -25,9 +25,13 @@ from mixpeek_tools.validator.model import (
     CheckContext,
     CheckReport,
     CheckResult,
+    LazyRules,
     Rule,
     RunConfig,
 )
+
+if TYPE_CHECKING:
+    from mixpeek_tools.validator.check_cache import CheckCache
 
 SECURITY = config_mod.SECURITY
 GATE_REASON = (
@@ -50,6 +54,16 @@ def _gate_first(selected: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
     """
     gate = [item for item in selected if not runs_plugin_code(item[0])]
     return gate + [item for item in selected if runs_plugin_code(item[0])]
+
+
+def _security_first(ordered: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
+    """The run order: the security scan (the gate itself) before the other static checks.
+
+    Once it has passed, the checks that run in a child (the plugin's pytest) start at once and
+    run while structure and names finish and the plugin is imported; the report still lists
+    the checks in :func:`_gate_first` order.
+    """
+    return sorted(ordered, key=lambda item: item[0].name != SECURITY or bool(item[1]))
 
 
 def _describe(exc: BaseException) -> str:
@@ -104,10 +118,14 @@ class Session:
     def rules(self) -> dict[str, type[Rule]]:
         """Every rule id known to this run (for SARIF rule metadata and docs)."""
         from mixpeek_tools.validator.checks.meta import RULES as META
+        from mixpeek_tools.validator.checks.security import scanner_rules
 
         out = {r.id: r for r in META}
         for check in self.checks:
-            out.update({r.id: r for r in check.rules})
+            rules = check.rules
+            if check.name == SECURITY and not rules and check.source == "mixpeek-tools":
+                rules = scanner_rules()  # the scanner's, imported only when asked for
+            out.update({r.id: r for r in rules})
         return out
 
     def configure(
@@ -192,36 +210,17 @@ class Session:
             return self._run(config)
 
     def _run(self, config: RunConfig) -> CheckReport:
+        from mixpeek_tools.validator.check_cache import open_check_cache
+
         ctx = CheckContext(config)
-        results: list[CheckResult] = []
-        findings: list[Finding] = list(self.manager.findings)
-        self.manager.findings.clear()
-        gate_failed = False
-        started: dict[str, Callable[[], Iterable[Finding]]] | None = None
+        cache = open_check_cache(config)
+        early = self._drain()
         ordered = _gate_first(self.selected(config))
-        for check, reason in ordered:
-            if reason:
-                results.append(CheckResult(check.name, [], 0.0, "skipped", reason))
-                continue
-            if gate_failed and runs_plugin_code(check):
-                results.append(CheckResult(check.name, [], 0.0, "not-run", GATE_REASON))
-                continue
-            if started is None and runs_plugin_code(check):
-                started = _start_background(ordered, ctx)  # the gate has passed
-            ctx.notes.clear()
-            result = self._run_one(check, ctx, (started or {}).get(check.name))
-            result.note = "; ".join(ctx.notes)
-            result.findings = self._adjust(result.findings, config)
-            results.append(result)
-            findings.extend(result.findings)
-            self.manager.call_each(
-                "mixpeek_check_finished", check=check, findings=result.findings,
-                seconds=result.seconds,
-            )
-            findings.extend(self._drain())
-            gate_failed = gate_failed or (
-                check.name == SECURITY and any(f.is_error for f in result.findings)
-            )
+        done = self._run_all(ordered, ctx, cache)
+        if cache is not None:
+            cache.save()
+        results = [done[check.name][0] for check, _reason in ordered]  # in the listed order
+        findings = early + [f for check, _reason in ordered for f in done[check.name][1]]
         findings = self._adjust(findings, config) if findings else findings
         report = CheckReport(
             findings=_dedupe(findings),
@@ -230,12 +229,48 @@ class Session:
             root=config.root,
             results=results,
             sample_outputs=ctx.sample_outputs,
-            rules=self.rules(),
+            rules=LazyRules(self.rules),
         )
         self.manager.call_each("mixpeek_run_finished", report=report)
         report.findings.extend(self._drain())
         report.failed = any(f.severity is Severity.ERROR for f in report.findings)
         return report
+
+    def _run_all(
+        self, ordered: list[tuple[Check, str]], ctx: CheckContext, cache: CheckCache | None
+    ) -> dict[str, tuple[CheckResult, list[Finding]]]:
+        """Each check's result and findings (its own, then its hooks'), by check name.
+
+        Run order: the security scan first; the moment it passes, the checks that run in a
+        child start (:func:`_start_background`); a check that runs plugin code never runs after
+        the scan found an error.
+        """
+        done: dict[str, tuple[CheckResult, list[Finding]]] = {}
+        gate_failed = scanned = False
+        started: dict[str, Callable[[], Iterable[Finding]]] | None = None
+        for check, reason in _security_first(ordered):
+            if started is None and not gate_failed and (scanned or runs_plugin_code(check)):
+                started = _start_background(ordered, ctx)  # the security scan has passed
+            if reason:
+                done[check.name] = (CheckResult(check.name, [], 0.0, "skipped", reason), [])
+                continue
+            if gate_failed and runs_plugin_code(check):
+                done[check.name] = (CheckResult(check.name, [], 0.0, "not-run", GATE_REASON), [])
+                continue
+            ctx.notes.clear()
+            result = self._run_one(check, ctx, (started or {}).get(check.name), cache)
+            result.note = "; ".join(ctx.notes)
+            result.findings = self._adjust(result.findings, ctx.config)
+            self.manager.call_each(
+                "mixpeek_check_finished", check=check, findings=result.findings,
+                seconds=result.seconds,
+            )
+            done[check.name] = (result, [*result.findings, *self._drain()])
+            scanned = scanned or check.name == SECURITY
+            gate_failed = gate_failed or (
+                check.name == SECURITY and any(f.is_error for f in result.findings)
+            )
+        return done
 
     def _drain(self) -> list[Finding]:
         out = list(self.manager.findings)
@@ -243,7 +278,21 @@ class Session:
         return out
 
     def _run_one(
-        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None
+        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None,
+        cache: CheckCache | None = None,
+    ) -> CheckResult:
+        start = time.perf_counter()
+        hit = cache.get(check) if cache is not None else None
+        if hit is not None:
+            ctx.note("cached")
+            return CheckResult(check.name, hit, time.perf_counter() - start)
+        result = self._run_uncached(check, ctx, waiter)
+        if cache is not None and result.status == "ran":
+            cache.put(check, result.findings)
+        return result
+
+    def _run_uncached(
+        self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None
     ) -> CheckResult:
         start = time.perf_counter()
         found: list[Finding] = []
@@ -343,8 +392,14 @@ def run(
     for_publish: bool = False,
     session: Session | None = None,
     no_import: bool = False,
+    cache_dir: Path | None = None,
 ) -> CheckReport:
-    """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`)."""
+    """Run the checks on the plugin at ``root`` (see :func:`mixpeek_tools.validator.run_checks`).
+
+    With ``cache_dir``, the kit's own checks keep their findings there and an unchanged plugin
+    is not checked again (:mod:`mixpeek_tools.validator.check_cache`); without it (the default,
+    and always for publish and the registry) every check runs.
+    """
     root = root.expanduser()
     if not root.is_dir():
         raise BadInput(
@@ -361,4 +416,5 @@ def run(
     )
     if sample_data is not None and not static_only:
         config.sample_rows = read_sample_rows(sample_data)
+    config.cache_dir = cache_dir
     return session.run(config)

@@ -6,7 +6,9 @@ the checks that need no plugin import on each whole plugin: structure (layout an
 security. The security scan always sees every module of the plugin, so a name imported from an
 unchanged sibling module is resolved as `mixpeek plugin validate` resolves it. Per-file results
 are cached by content hash, so a commit that changes nothing the hook has seen before does not
-even import libcst. Slower checks (schemas, pipeline, tests) and third-party checks stay in
+even import libcst; a plugin folder that did not change at all since the last run (every
+entry's size, mtime, ctime and inode) gets that run's findings back without reading a file.
+Slower checks (schemas, pipeline, tests) and third-party checks stay in
 `mixpeek plugin validate` / `test`, which import the plugin. The plugin's `[tool.mixpeek]`
 settings (skip structure, severities, extra forbidden names) apply here too.
 Exit codes: 0 clean, 1 an error remains, 2 bad input.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +33,8 @@ MARKER = "manifest.py"
 BIG_FILE = 1 << 20  # above this, a file's key is its size and first megabyte (model weights)
 _FILE_CHECKS = b"file-checks-v2\0"
 _SKIPPED_DIRS = {"node_modules", "venv", "build", "dist"}
+_INCOMPLETE = {"MP001", "MP004"}  # a crashed check or a missing scanner: never memoised
+TREE_LIMIT = 20_000
 
 
 def plugin_roots(files: Iterable[str], cwd: Path) -> list[Path]:
@@ -92,17 +97,73 @@ def configure(root: Path) -> RunConfig:
 
 
 def check_plugin(root: Path, cache_dir: Path | None) -> CheckReport:
-    """The fast checks on one plugin, with its ``[tool.mixpeek]`` settings applied."""
+    """The fast checks on one plugin, with its ``[tool.mixpeek]`` settings applied.
+
+    A plugin whose folder did not change at all since the last run (:func:`tree_key`) gets that
+    run's findings back without reading a file, parsing ``pyproject.toml`` or matching the
+    ignore rules; any change falls through to the per-file cache below.
+    """
+    cache = open_cache(cache_dir, root) if cache_dir is not None else None
+    memo = tree_key(root) if cache is not None else None
+    hit = cache.get(memo) if cache is not None and memo is not None else None
+    if hit is not None:
+        findings = hit
+    else:
+        findings = _fresh_findings(root, cache)
+        if cache is not None and memo is not None and not any(f.rule in _INCOMPLETE for f in findings):
+            cache.put(memo, findings)
+            cache.save()
+    return CheckReport(findings=findings, failed=any(f.is_error for f in findings), timings={},
+                       root=root)
+
+
+def _fresh_findings(root: Path, cache: FindingsCache | None) -> list[Finding]:
     from mixpeek_tools.validator.config import apply_severities
 
     config = configure(root)
     findings = list(_plugin_findings(config))
-    cache = open_cache(cache_dir, root) if cache_dir is not None else None
     per_file = file_findings(root, plugin_files(root), sorted(set(config.extra_forbidden)), cache)
     findings.extend(f for f in per_file if f.check not in config.skip or f.check == "security")
-    findings = apply_severities(findings, config)
-    return CheckReport(findings=findings, failed=any(f.is_error for f in findings), timings={},
-                       root=root)
+    return apply_severities(findings, config)
+
+
+def tree_key(root: Path) -> str | None:
+    """A key of everything in the plugin's folder as ``stat`` sees it, or None when too big.
+
+    Every entry below ``root`` (the fixed exclusions such as ``.git`` and ``.venv`` pruned, the
+    plugin's own ignore rules not applied: matching them needs pathspec) by path, type, size,
+    mtime, ctime and inode; a link also by what it points at. A write to a file always moves its
+    ctime, which no tool can set back, so an edit is never missed; a mere ``touch`` or checkout
+    costs one miss. Folders of more than :data:`TREE_LIMIT` entries are not memoised.
+    """
+    from mixpeek_tools.plugin.files import always_excluded
+
+    digest = hashlib.sha256(b"tree-v1\0" + str(root).encode("utf-8", "surrogateescape"))
+    pending, seen = [(root, "")], 0
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return None
+        for entry in entries:
+            seen += 1
+            if seen > TREE_LIMIT:
+                return None
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if always_excluded(entry.name, is_dir=is_dir):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+                target = os.stat(entry.path) if entry.is_symlink() else st
+            except OSError:
+                return None
+            digest.update(f"\0{prefix}{entry.name}:{st.st_mode}:{st.st_size}:{st.st_mtime_ns}:"
+                          f"{st.st_ctime_ns}:{st.st_ino}:{target.st_mode}:{target.st_ino}"
+                          .encode("utf-8", "surrogateescape"))
+            if is_dir:
+                pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+    return digest.hexdigest()
 
 
 def _plugin_findings(config: RunConfig) -> Iterable[Finding]:
@@ -118,7 +179,8 @@ def _plugin_findings(config: RunConfig) -> Iterable[Finding]:
         yield from sibling_findings(CheckContext(config))
 
 
-def _content(path: Path) -> bytes:
+def file_content(path: Path) -> bytes:
+    """The bytes a file is keyed by: all of it, or its size and first megabyte when big."""
     size = path.stat().st_size
     if size <= BIG_FILE:
         return path.read_bytes()
@@ -137,7 +199,7 @@ def file_findings(root: Path, files: list[Path], extra_forbidden: list[str],
     for path in files:
         if path.suffix == ".py":
             rel = path.relative_to(root).as_posix()
-            syntax[rel] = _python_findings(_content(path), rel, cache)
+            syntax[rel] = _python_findings(file_content(path), rel, cache)
     scanned, complete = _security_findings(root, files, extra_forbidden, cache)
     out = [f for found in syntax.values() for f in found]
     # the scanner reports the same syntax error as MP104 again as MP413; one message is enough
@@ -174,7 +236,7 @@ def _plugin_scan_key(root: Path, files: list[Path], extra_forbidden: list[str]) 
     digest = hashlib.sha256(b"plugin-scan-v1\0" + "\0".join(extra_forbidden).encode())
     for path in files:
         digest.update(b"\0" + path.relative_to(root).as_posix().encode("utf-8", "surrogateescape"))
-        digest.update(b"\0" + hashlib.sha256(_content(path)).digest())
+        digest.update(b"\0" + hashlib.sha256(file_content(path)).digest())
     return digest.hexdigest()
 
 

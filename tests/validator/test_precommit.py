@@ -187,3 +187,42 @@ def test_no_cache_leaves_no_files(tmp_path: Path) -> None:
     result = mixpeek_check("--no-cache", cwd=tmp_path, cache=tmp_path / "cache")
     assert result.returncode == 0
     assert not (tmp_path / "cache").exists()
+
+
+MEMO_PROBE = PROBE.replace('"scanner": ', '"config": "mixpeek_tools.validator.config" in sys.modules,'
+                           ' "pathspec": "pathspec" in sys.modules, "scanner": ')
+
+
+def test_an_unchanged_folder_is_answered_without_reading_settings_or_ignore_rules(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {**FORBIDDEN, ".gitignore": "*.log\n"})
+    cache = tmp_path / "cache"
+    env = dict(os.environ, MIXPEEK_CACHE_DIR=str(cache))
+
+    def probe() -> dict[str, object]:
+        result = subprocess.run([sys.executable, "-c", MEMO_PROBE, "example_plugin/manifest.py"],
+                                capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    cold = probe()
+    assert cold["config"] is True and cold["pathspec"] is True
+    warm = probe()
+    assert warm["code"] == 1 and warm["config"] is False and warm["pathspec"] is False
+    (tmp_path / "example_plugin" / "notes.log").write_text("ignored, but the folder changed")
+    assert probe()["config"] is True  # any change falls through to the per-file cache
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path: Path) -> None:
+    write_tree(tmp_path, FORBIDDEN)
+    cache = tmp_path / "cache"
+    assert mixpeek_check(cwd=tmp_path, cache=cache).returncode == 1
+    core = tmp_path / "example_plugin" / "processors" / "core.py"
+    before = core.stat()
+    text = core.read_text()
+    core.write_text(text.replace("import subprocess\n", "import contextlib\n"))  # same length
+    os.utime(core, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert core.stat().st_size == before.st_size and core.stat().st_mtime_ns == before.st_mtime_ns
+    result = mixpeek_check(cwd=tmp_path, cache=cache)
+    assert "subprocess" not in result.stdout

@@ -6,11 +6,14 @@ command costs little more than the plain pytest it replaces (benchmarks/bench_ch
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.validator import run_checks
+from mixpeek_tools.findings import Finding
+from mixpeek_tools.validator import run_checks, runner
+from mixpeek_tools.validator.model import Check, CheckContext
 from mixpeek_tools.validator.examples import MANIFEST, write_tree
 
 WAIT_FOR_PYTEST = '''\
@@ -19,7 +22,7 @@ import pathlib
 import time
 
 _mark = pathlib.Path(os.environ["MIXPEEK_OVERLAP_MARK"])
-_deadline = time.monotonic() + 20
+_deadline = time.monotonic() + 60
 while not _mark.exists() and time.monotonic() < _deadline:
     time.sleep(0.05)
 pathlib.Path(os.environ["MIXPEEK_OVERLAP_SEEN"]).write_text(str(_mark.exists()))
@@ -47,3 +50,27 @@ def test_a_failing_gate_still_starts_no_pytest(tmp_path: Path, monkeypatch: pyte
     report = run_checks(root, select=["tests"])
     assert report.failed and {r.name: r.status for r in report.results}["tests"] == "not-run"
     assert not mark.exists()
+
+
+def test_pytest_starts_as_soon_as_the_security_scan_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Structure and names are no gate: they run while the plugin's pytest already runs."""
+    root = write_tree(tmp_path, {"tests/conftest.py": CONFTEST})
+    mark = tmp_path / "pytest-started"
+    monkeypatch.setenv("MIXPEEK_OVERLAP_MARK", str(mark))
+
+    def probe(ctx: CheckContext) -> list[Finding]:
+        deadline = time.monotonic() + 60
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        ctx.note(f"pytest started: {mark.exists()}")
+        return []
+
+    session = runner.Session(entry_points=False)
+    session.checks.insert(0, Check(name="probe", run=probe, order=50))  # a static check
+    report = runner.run(root, select=["probe", "tests"], session=session)
+    assert not report.failed, report.findings
+    results = {r.name: r for r in report.results}
+    assert results["probe"].note == "pytest started: True"
+    assert [r.name for r in report.results][:3] == ["probe", "structure", "names"]  # listed in order

@@ -34,6 +34,7 @@ def execute(
     output: Path | None = None,
     verbose: bool = False,
     fmt_given: bool = True,
+    no_cache: bool = False,
 ) -> None:
     """Run the checks, print the chosen report, exit 1 when an error remains."""
     from mixpeek_tools.validator.reporters import github
@@ -42,6 +43,7 @@ def execute(
     request = CheckRequest(
         path=path, static_only=static_only, sample_data=sample_data, params=params,
         select=select, skip=skip, fmt=fmt, output=output, verbose=verbose, fmt_given=fmt_given,
+        no_cache=no_cache,
     )  # fmt: skip
     done = check_and_render(request, say=settings().say)
     report = done.report
@@ -70,6 +72,9 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      "not inside the plugin unless under .mixpeek/."),
         click.option("--verbose", "-v", is_flag=True,
                      help="Show per-check timings and each sample row's output."),
+        click.option("--no-cache", is_flag=True,
+                     help="Run every check even when the plugin, the kit and the installed "
+                     "packages are unchanged since a run whose findings are cached."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -93,6 +98,7 @@ def test_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
     verbose: bool, sample_data: Path | None, params_json: str | None, params_file: Path | None,
     cpu_fallback: bool = False, placeholder_services: bool = False, guard: bool = False,
+    no_cache: bool = False,
 ) -> None:
     """Run every check: structure, schemas, pipeline, security, the plugin's tests and, with
     --sample-data, the sample rows through the real pipeline.
@@ -112,6 +118,7 @@ def test_command(
             path=path, static_only=False, sample_data=sample_data,
             params=parse_params(params_json, params_file), select=select, skip=skip, fmt=fmt,
             output=output, verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
+            no_cache=no_cache,
         )
 
 
@@ -119,7 +126,7 @@ def test_command(
 @_report_options
 def validate_command(
     path: Path, select: tuple[str, ...], skip: tuple[str, ...], fmt: str, output: Path | None,
-    verbose: bool,
+    verbose: bool, no_cache: bool = False,
 ) -> None:
     """Run the static checks only (structure, schemas, pipeline, security): no pytest, no data.
 
@@ -127,7 +134,7 @@ def validate_command(
     """
     execute(
         path=path, static_only=True, select=select, skip=skip, fmt=fmt, output=output,
-        verbose=verbose or settings().verbose, fmt_given=_format_given(fmt),
+        verbose=verbose or settings().verbose, fmt_given=_format_given(fmt), no_cache=no_cache,
     )
 
 
