@@ -24,6 +24,7 @@ _.get_read_tasks
 _.get_name
 _.supports_distributed_reads
 data_context  # get_read_tasks(parallelism, data_context=...): Ray passes it
+parallelism  # get_read_tasks(parallelism, ...): Ray's signature; the kit sizes its own tasks
 
 # --- plugin code uses these: the stand-ins mirror the platform's API -----------------------------
 IS_TEXT, IS_IMAGE, IS_VIDEO, IS_AUDIO, IS_PDF, IS_VIDEO_OR_AUDIO  # local_platform/pipeline.py
