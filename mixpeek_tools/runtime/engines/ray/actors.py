@@ -11,11 +11,11 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
     _block,
     _count_bit,
     _data_frame,
-    _helpers,
     _labels,
     _lookup,
     _seconds_column,
     _seconds_index,
+    helper_columns,
 )
 
 
@@ -133,7 +133,7 @@ class StepActor:
 
         if self.error is not None:
             raise self.error
-        rows, hits, flags, timings = _helpers(batch)
+        rows, hits, flags, timings = helper_columns(batch)
         frame = _data_frame(batch, pd.Index(rows))
         started = time.perf_counter()
         outcome = apply_step(self.step, self.service, frame, flags, on_error="continue")

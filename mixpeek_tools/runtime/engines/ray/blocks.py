@@ -59,7 +59,7 @@ def _lost_row_numbers() -> Exception:
     )
 
 
-def _helpers(batch: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+def helper_columns(batch: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
     """A block's helper columns, read from either block format: row numbers, step bits,
     processed flags, and the earlier steps' seconds (by column name)."""
     import pandas as pd

@@ -11,8 +11,8 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
     FEED_DEPTH,
     _count_bit,
     _data_frame,
-    _helpers,
     _seconds_column,
+    helper_columns,
 )
 from mixpeek_tools.runtime.engines.ray.errors import _detached, _unwrap
 from mixpeek_tools.runtime.engines.ray.feed import Feed
@@ -300,7 +300,7 @@ class RayEngine:
         import numpy as np
         import pandas as pd
 
-        rows, hits, flags, timings = _helpers(table)
+        rows, hits, flags, timings = helper_columns(table)
         for index, step_stats in enumerate(self.stats.steps):
             step_stats.rows_processed += _count_bit(hits, index)
             values = timings.get(_seconds_column(index))
