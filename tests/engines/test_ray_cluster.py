@@ -10,17 +10,11 @@ teardown by killing their process groups.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +22,10 @@ from typing import Any
 import pytest
 
 from tests.support.cli import mixpeek
+from tests.support.ray_cluster import cluster_env, free_port, ray_start, stop_node, wait_for_nodes
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 
 MANIFEST = """
 from pydantic import BaseModel
@@ -97,12 +91,6 @@ def build_steps(extractor_request, container=None, base_steps=None, dataset_size
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _write_plugin(parent: Path) -> Path:
     folder = parent / "cluster-probe"  # imported as cluster_probe (the loader's mapped name)
     folder.mkdir(parents=True)
@@ -111,83 +99,6 @@ def _write_plugin(parent: Path) -> Path:
                        ("processors", PROCESSORS), ("pipeline", PIPELINE)):  # fmt: skip
         (folder / f"{name}.py").write_text(textwrap.dedent(text))
     return folder
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env["RAY_USAGE_STATS_ENABLED"] = "0"
-    # `ray start` turns on token authentication; every process of this cluster shares a token
-    # of its own (not ~/.ray/auth_token, which other clusters on the machine may use).
-    env["RAY_AUTH_MODE"] = "token"
-    env["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
-    env.pop("RAY_AUTH_TOKEN_PATH", None)
-    env.pop("RAY_ADDRESS", None)
-    return env
-
-
-def _ray_start(args: list[str], env: dict[str, str], wrap: list[str] | None = None) -> Any:
-    ray_bin = str(Path(sys.executable).with_name("ray"))
-    command = [ray_bin, "start", "--block", "--disable-usage-stats", *args]
-    if wrap:  # the last item of ``wrap`` is a shell script ending in "exec"
-        command = [*wrap[:-1], wrap[-1] + " " + " ".join(command)]
-    return subprocess.Popen(
-        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _wait_for_nodes(address: str, env: dict[str, str], count: int) -> None:
-    probe = (
-        "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR');"
-        "print(sum(1 for n in ray.nodes() if n['Alive']), ray.cluster_resources().get('CPU', 0))"
-    )
-    deadline = time.time() + 120
-    last = ""
-    while time.time() < deadline:
-        proc = subprocess.run([sys.executable, "-c", probe, address], env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
-        last = proc.stdout.strip() or proc.stderr[-500:]
-        parts = proc.stdout.split()
-        if len(parts) == 2 and int(parts[0]) >= count and float(parts[1]) > 0:
-            return
-        time.sleep(2)
-    raise AssertionError(f"the Ray cluster did not come up: {last}")
-
-
-def _session_members(sid: int) -> list[int]:
-    """Processes of the session ``sid`` (a node's GCS, raylet and workers started by it)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid:  # field 6 of stat: the session id
-            members.append(int(entry.name))
-    return members
-
-
-def _stop(proc: Any) -> None:
-    """Stop one node: its process group, then anything left in its session (never `ray stop`,
-    which would stop every Ray on the machine)."""
-    if proc is None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=20)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    for pid in _session_members(proc.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -203,27 +114,27 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
         pytest.skip(f"cannot create a private mount namespace here: {check.stderr.strip()}")
     hidden = tmp_path / "hidden"
     plugin = _write_plugin(hidden)
-    env = _env(tmp_path)
-    port = _free_port()
+    env = cluster_env(tmp_path)
+    port = free_port()
     address = f"127.0.0.1:{port}"
     head = worker = None
     try:
-        head = _ray_start([
+        head = ray_start([
             "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
             "--node-ip-address=127.0.0.1",  # every node talks over loopback only
-            f"--dashboard-agent-listen-port={_free_port()}",
+            f"--dashboard-agent-listen-port={free_port()}",
         ], env)  # fmt: skip
         mount = f"mount -t tmpfs tmpfs {hidden} && ls -A {hidden} | wc -l > {tmp_path}/seen && exec"
-        worker = _ray_start([
+        worker = ray_start([
             f"--address={address}", "--num-cpus=2", "--node-ip-address=127.0.0.1",
-            f"--dashboard-agent-listen-port={_free_port()}",
+            f"--dashboard-agent-listen-port={free_port()}",
         ], env, wrap=["unshare", "-m", "--propagation", "private", "sh", "-c", mount])  # fmt: skip
-        _wait_for_nodes(address, env, 2)
+        wait_for_nodes(address, env, 2)
         assert (tmp_path / "seen").read_text().strip() == "0", "the worker node sees the plugin"
         yield address, plugin, env
     finally:
-        _stop(worker)
-        _stop(head)
+        stop_node(worker)
+        stop_node(head)
         current = Path("/tmp/ray/ray_current_cluster")  # `ray start` records the head here
         if current.is_file() and current.read_text().strip().endswith(f":{port}"):
             current.unlink()

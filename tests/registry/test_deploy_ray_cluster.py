@@ -20,7 +20,7 @@ from test_deploy_realtime import poll_until_settled, status
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.server import DB_NAME
 from mixpeek_tools.registry.store import Store
-from tests.engines.test_ray_cluster import _env, _free_port, _ray_start, _stop, _wait_for_nodes
+from tests.support.ray_cluster import cluster_env, free_port, ray_start, stop_node, wait_for_nodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -29,21 +29,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 def joined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """RAY_ADDRESS of a one-node cluster with 2 CPUs, set for the registries this test starts."""
     pytest.importorskip("ray.serve", reason="the Ray engine needs ray[serve]")
-    env = _env(tmp_path)
-    port = _free_port()
+    env = cluster_env(tmp_path)
+    port = free_port()
     address = f"127.0.0.1:{port}"
-    head = _ray_start(["--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+    head = ray_start(["--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
                        "--node-ip-address=127.0.0.1",
-                       f"--dashboard-agent-listen-port={_free_port()}"], env)  # fmt: skip
+                       f"--dashboard-agent-listen-port={free_port()}"], env)  # fmt: skip
     try:
-        _wait_for_nodes(address, env, 1)
+        wait_for_nodes(address, env, 1)
         for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_USAGE_STATS_ENABLED", "PYTHONPATH"):
             monkeypatch.setenv(name, env[name])
         monkeypatch.delenv("RAY_AUTH_TOKEN_PATH", raising=False)
         monkeypatch.setenv("RAY_ADDRESS", address)
         yield address
     finally:
-        _stop(head)
+        stop_node(head)
         current = Path("/tmp/ray/ray_current_cluster")  # `ray start` records the head here
         if current.is_file() and current.read_text().strip().endswith(f":{port}"):
             current.unlink()
