@@ -7,7 +7,7 @@
    namespace with no interface up (not even loopback). Elsewhere the audit hook alone denies
    sockets.
 3. **Resource limits**: CPU, memory, written file size and open files
-   (:func:`mixpeek_tools.registry.verify_worker.apply_limits`).
+   (:func:`mixpeek_tools.guard.limits.apply_limits`).
 4. **The audit hook** (:mod:`mixpeek_tools.guard.hook`).
 
 ``python -m mixpeek_tools.cli.guarded_main SPEC.json`` calls :func:`prepare_from_spec` and then
@@ -60,7 +60,7 @@ def isolate_network() -> str:
 def prepare(roots: list[Path], report: Path | None) -> str:
     """Steps 1-4 above; returns how the network is cut (``namespace`` or ``hook``)."""
     from mixpeek_tools.guard.hook import install
-    from mixpeek_tools.registry.verify_worker import apply_limits
+    from mixpeek_tools.guard.limits import apply_limits
 
     die_with_parent()
     network = isolate_network()

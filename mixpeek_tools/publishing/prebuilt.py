@@ -28,8 +28,8 @@ def prepare_archive(
     archive: Path, *, say: Say = lambda _: None, run_checks: bool = True
 ) -> Prepared:
     """Check a prebuilt ``.tar.gz``/``.zip`` and describe it for :func:`flow.publish`."""
-    from mixpeek_tools.registry.archive_formats import sniff
-    from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+    from mixpeek_tools.archives.formats import sniff
+    from mixpeek_tools.archives.unpack import UnsafeArchive, safe_unpack
 
     archive = archive.resolve()
     if not archive.is_file():

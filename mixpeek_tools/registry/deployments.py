@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+from mixpeek_tools.archives.unpack import UnsafeArchive, safe_unpack
 from mixpeek_tools.registry.deployments_api import (
     NOT_DEPLOYED,
     DeploymentState,
@@ -34,7 +35,6 @@ from mixpeek_tools.registry.deployments_api import (
 )
 from mixpeek_tools.registry.persistence import sha256_of
 from mixpeek_tools.registry.realtime_supervisor import ServiceFailed, ServiceProcess
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 log = logging.getLogger(__name__)
 ESTIMATE_SECONDS = 15  # measured: the fixture plugin's service answers in 2-6 s on 2 cores

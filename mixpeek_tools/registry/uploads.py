@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from mixpeek_tools.archives.formats import sniff
 from mixpeek_tools.registry.api_errors import ApiFailure, not_found
-from mixpeek_tools.registry.archive_formats import sniff
 from mixpeek_tools.registry.context import Registry
 from mixpeek_tools.registry.naming import feature_uri, plugin_id
 from mixpeek_tools.registry.persistence import keep_archive

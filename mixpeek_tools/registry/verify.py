@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mixpeek_tools.archives.unpack import UnsafeArchive, safe_unpack
 from mixpeek_tools.registry.naming import same_version
 from mixpeek_tools.registry.scratch import scratch_dir
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
 
 WORKER_TIMEOUT = 180
 SECURITY_CATEGORIES = frozenset(

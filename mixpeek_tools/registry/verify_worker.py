@@ -13,36 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
-
-WORKER_CPU_SECONDS = 120
-WORKER_MEMORY_BYTES = 8 * 1024**3
-WORKER_FILE_BYTES = 256 * 1024**2
-WORKER_OPEN_FILES = 512
-
-
-def apply_limits() -> None:
-    """Bound CPU, memory, written file size and open files before any plugin code is imported.
-
-    Set here rather than in a ``preexec_fn``: the registry is multi-threaded, and forking with a
-    Python callback in a threaded process can deadlock.
-    """
-    if os.name != "posix":
-        return
-    import resource
-
-    for limit, value in (
-        (resource.RLIMIT_CPU, WORKER_CPU_SECONDS),
-        (resource.RLIMIT_AS, WORKER_MEMORY_BYTES),
-        (resource.RLIMIT_FSIZE, WORKER_FILE_BYTES),
-        (resource.RLIMIT_NOFILE, WORKER_OPEN_FILES),
-    ):
-        _, hard = resource.getrlimit(limit)
-        capped = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(limit, (capped, capped))
 
 
 def check(plugin_root: Path) -> dict[str, Any]:
@@ -119,7 +92,7 @@ def denials_file(out: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     root, out = Path(argv[0]), Path(argv[1])
-    # Dies with the registry, no network, the limits above, then the run-time guard: all before
+    # Dies with the registry, no network, the limits of guard/limits.py, then the run-time guard: all before
     # the plugin's first import (mixpeek_tools.guard.child).
     from mixpeek_tools.guard.child import prepare
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bombs import MIB, extended_header_bomb, tar_bomb, zip_bomb
 
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack, unpack_limit
+from mixpeek_tools.archives.unpack import UnsafeArchive, safe_unpack, unpack_limit
 
 
 def refused(archive: Path, out: Path) -> tuple[str, float, int]:

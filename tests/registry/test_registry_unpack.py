@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.registry.unpack import UnsafeArchive, safe_unpack
+from mixpeek_tools.archives.unpack import UnsafeArchive, safe_unpack
 
 
 def tar_gz(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
@@ -81,8 +81,8 @@ def test_garbage_is_reported_as_unreadable(tmp_path: Path) -> None:
 import stat  # noqa: E402
 import zipfile  # noqa: E402
 
-from mixpeek_tools.registry.archive_formats import sniff  # noqa: E402
-from mixpeek_tools.registry.unpack import safe_unpack as unpack_archive  # noqa: E402
+from mixpeek_tools.archives.formats import sniff  # noqa: E402
+from mixpeek_tools.archives.unpack import safe_unpack as unpack_archive  # noqa: E402
 
 
 def zip_file(path: Path, members: list[tuple[str, bytes]], link: str | None = None) -> Path:

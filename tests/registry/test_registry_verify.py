@@ -73,7 +73,7 @@ def test_a_manifest_that_disagrees_with_the_upload_fails_validation(tmp_path: Pa
 def test_the_worker_limits_itself_before_checking() -> None:
     probe = (
         "import resource\n"
-        "from mixpeek_tools.registry.verify_worker import apply_limits\n"
+        "from mixpeek_tools.guard.limits import apply_limits\n"
         "apply_limits()\n"
         "print(resource.getrlimit(resource.RLIMIT_CPU)[0], resource.getrlimit(resource.RLIMIT_AS)[0])\n"
     )

@@ -1,7 +1,7 @@
 """Tell ``.tar.gz`` from ``.zip`` by their first bytes, never by a file name or a Content-Type.
 
 The platform's route text asks for a ``.zip`` and its CLI sends a ``.tar.gz``: the registry takes
-both. Unpacking either is :func:`mixpeek_tools.registry.unpack.safe_unpack` (one bounded
+both. Unpacking either is :func:`mixpeek_tools.archives.unpack.safe_unpack` (one bounded
 unpacker for both formats: headers checked before anything is inflated).
 """
 

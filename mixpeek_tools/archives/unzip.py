@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from mixpeek_tools.registry.unpack import (
+from mixpeek_tools.archives.unpack import (
     _CHUNK,
     Unpacked,
     UnsafeArchive,

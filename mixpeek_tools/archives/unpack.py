@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mixpeek_tools.registry.tarscan import ArchiveRefused, BoundedTarInfo, check_headers
+from mixpeek_tools.archives.tarscan import ArchiveRefused, BoundedTarInfo, check_headers
 
 MAX_UNPACKED_BYTES = 2 * 1024**3
 MAX_ENTRIES = 20_000
@@ -65,7 +65,7 @@ def safe_unpack(archive: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTE
     with archive.open("rb") as fh:
         is_zip = fh.read(4) == b"PK\x03\x04"
     if is_zip:
-        from mixpeek_tools.registry.unzip import safe_unzip
+        from mixpeek_tools.archives.unzip import safe_unzip
 
         return safe_unzip(archive, dest, max_bytes=limit, max_entries=MAX_ENTRIES)
     try:
