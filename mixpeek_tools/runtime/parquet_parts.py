@@ -20,7 +20,7 @@ from typing import Any
 from mixpeek_tools.errors import BadInput
 
 ROW_GROUP_ROWS = 1 << 20  # pyarrow's own default row-group ceiling
-ROW_GROUP_BYTES = 64 << 20
+ROW_GROUP_BYTES = 16 << 20  # enough for ~250,000 short rows; memory stays bounded by it
 
 
 class ParquetParts:

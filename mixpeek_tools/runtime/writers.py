@@ -21,7 +21,6 @@ from mixpeek_tools.errors import BadInput, EnvironmentFailure
 if TYPE_CHECKING:
     import pandas as pd
 
-from mixpeek_tools.runtime.io import format_of
 from mixpeek_tools.runtime.parquet_parts import ParquetParts
 from mixpeek_tools.runtime.storage import RemoteFile, StorageOptions, is_remote, upload
 
@@ -106,6 +105,8 @@ class FrameWriter:
         self.remote = str(path) if is_remote(path) else None
         self.storage = storage
         self.path = Path(RemoteFile(self.remote).name) if self.remote else Path(path)
+        from mixpeek_tools.runtime.io import format_of  # io re-exports this module
+
         self.kind = format_of(RemoteFile(self.remote) if self.remote else self.path)
         self._local_dir: Path | None = None
         self.rows = 0
