@@ -31,11 +31,6 @@ from typing import Any
 
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 DEFAULT_BASE_URL = "https://api.mixpeek.com"
 PROFILE_KEYS = ("base_url", "namespace", "api_key", "api_key_command")
 KEY_COMMAND_TIMEOUT_S = 30.0
@@ -98,6 +93,11 @@ def load_config(path: Path) -> Config:
     """Parse the config file; a missing file is an empty config, a broken one is BadInput."""
     if not path.is_file():
         return Config(path=path)
+    # Imported here: every command resolves its settings, most users have no config file.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

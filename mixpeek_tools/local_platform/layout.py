@@ -21,7 +21,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -51,11 +51,9 @@ def documented_modules() -> dict[str, str]:
     return table
 
 
-@functools.cache
-def packages() -> frozenset[str]:
-    """Every folder above a served module (``engine``, ``engine.inference``, ...)."""
+def _folders_above(paths: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
-    for path in documented_modules():
+    for path in paths:
         parts = path.split(".")
         found.update(".".join(parts[:i]) for i in range(1, len(parts)))
     return frozenset(found)
@@ -92,6 +90,18 @@ class AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._own_spec
 
 
+@functools.cache
+def packages() -> frozenset[str]:
+    """Every folder above a served module (``engine``, ``engine.inference``, ...)."""
+    return _folders_above(documented_modules())
+
+
+# The real modules and the folders above them are served without building the catalog (which
+# imports pydantic's model machinery and makes the built-ins' config models): importing
+# ``engine.plugins.extractors.pipeline`` costs what that module costs, nothing more.
+_REAL_PACKAGES = _folders_above(REAL_MODULES)
+
+
 def _builtin_key(path: str) -> str:
     """``engine.inference.openai.whisper_api.services`` -> ``openai.whisper_api``."""
     return ".".join(path.split(".")[2:-1])
@@ -100,8 +110,9 @@ def _builtin_key(path: str) -> str:
 class _LayoutLoader(AliasLoader):
     """Loads one path of the table: a real module (aliased), a service module or a package."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, is_package: bool = False) -> None:
         self.path = path
+        self.is_package = is_package
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         real = self._real_target()
@@ -113,15 +124,16 @@ class _LayoutLoader(AliasLoader):
         if self._real_target():
             self.restore_spec(module)
             return
-        how = documented_modules().get(self.path)
-        if how is None:
+        if self.is_package:
             _fill_package(module, self.path)
         else:
-            _fill_builtin(module, self.path, how)
+            _fill_builtin(module, self.path, documented_modules()[self.path])
 
     def _real_target(self) -> str | None:
         if self.path in REAL_MODULES:
             return REAL_MODULES[self.path]
+        if self.is_package:
+            return None
         from mixpeek_tools.local_platform import catalog
 
         if documented_modules().get(self.path) == "services":
@@ -145,23 +157,26 @@ def _fill_builtin(module: ModuleType, path: str, how: str) -> None:
     module.__all__ = [row.service_name, "InferenceConfigs"]  # type: ignore[attr-defined]
 
 
+def _children(path: str) -> set[str]:
+    """The names directly inside package ``path`` (builds the catalog)."""
+    return {
+        p[len(path) + 1 :].split(".", 1)[0]
+        for p in documented_modules()
+        if p.startswith(path + ".")
+    }
+
+
 def _fill_package(module: ModuleType, path: str) -> None:
-    children = sorted(
-        {
-            p[len(path) + 1 :].split(".", 1)[0]
-            for p in documented_modules()
-            if p.startswith(path + ".")
-        }
-    )
     module.__doc__ = f"Local stand-in for the platform's ``{path}`` package (made on the fly)."
 
     def __getattr__(name: str) -> Any:  # the module-level hook of PEP 562
-        if name in children:
+        child = f"{path}.{name}"
+        if child in REAL_MODULES or child in _REAL_PACKAGES or name in _children(path):
             return importlib.import_module(f"{module.__name__}.{name}")
         raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted(set(module.__dict__) | set(children))
+        return sorted(set(module.__dict__) | _children(path))
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     module.__dir__ = __dir__  # type: ignore[method-assign]
@@ -176,8 +191,11 @@ class LayoutFinder(NameFinder):
         rel = fullname[len(PREFIX) + 1 :]
         if rel.split(".", 1)[0] not in ("engine", "shared"):
             return None  # the kit's real modules (and a check that imports nothing heavy)
-        if rel in packages():
-            spec = importlib.machinery.ModuleSpec(fullname, _LayoutLoader(rel), is_package=True)
+        if rel in REAL_MODULES:
+            return importlib.machinery.ModuleSpec(fullname, _LayoutLoader(rel))
+        if rel in _REAL_PACKAGES or rel in packages():
+            loader = _LayoutLoader(rel, is_package=True)
+            spec = importlib.machinery.ModuleSpec(fullname, loader, is_package=True)
             spec.submodule_search_locations = []
             return spec
         if rel in documented_modules():

@@ -198,14 +198,32 @@ def _frame(records: list[dict[str, Any]], start: int) -> pd.DataFrame:
     return df
 
 
+# Arrow-to-pandas costs about a millisecond per call whatever the size, so Parquet is converted
+# in pieces of many batches (at most READ_ROWS rows and about READ_BYTES of data, judged from the
+# file's own sizes, so a column of images still converts a batch at a time) and sliced.
+READ_ROWS = 1 << 16
+READ_BYTES = 16 << 20
+
+
+def _rows_per_read(pf: Any, batch_size: int) -> int:
+    """A multiple of ``batch_size``: as many rows as fit in one conversion."""
+    meta = pf.metadata
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    per_row = size / meta.num_rows if meta.num_rows else 1.0
+    fits = int(READ_BYTES // max(per_row, 1.0))
+    return max(1, min(READ_ROWS, fits) // batch_size) * batch_size
+
+
 def _parquet_frames(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path.open_binary() if isinstance(path, RemoteFile) else path)
-        for batch in pf.iter_batches(batch_size=batch_size):
-            yield pa.Table.from_batches([batch]).to_pandas()
+        for batch in pf.iter_batches(batch_size=_rows_per_read(pf, batch_size)):
+            frame = pa.Table.from_batches([batch]).to_pandas()
+            for start in range(0, len(frame), batch_size):
+                yield frame.iloc[start : start + batch_size]
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise BadInput(
             f"cannot read Parquet: {exc}",

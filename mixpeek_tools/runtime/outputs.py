@@ -13,6 +13,8 @@ failure: it is counted separately as *unprocessed*.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -197,7 +199,22 @@ _CONFIG_THAT_VALIDATES = (
 )
 
 
+_PLAIN_MODELS: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
 def _plain_model(schema: Any) -> bool:
+    """:func:`_is_plain_model`, worked out once per schema class (asked for every batch)."""
+    try:
+        return _PLAIN_MODELS[schema]
+    except (KeyError, TypeError):
+        pass
+    plain = _is_plain_model(schema)
+    with contextlib.suppress(TypeError):  # a class that cannot be weakly referenced: no cache
+        _PLAIN_MODELS[schema] = plain
+    return plain
+
+
+def _is_plain_model(schema: Any) -> bool:
     """Whether ``schema`` only checks types: no validators, constraints, aliases or config that
     validates, and every field a plain ``int``, ``float``, ``bool`` or ``str``."""
     from pydantic import BaseModel
@@ -234,8 +251,8 @@ def _column_fits(column: pd.Series, annotation: Any) -> bool:
     import pandas as pd
 
     dtype = column.dtype
-    if annotation is str:
-        return isinstance(dtype, pd.StringDtype) and not column.isna().any()
+    if annotation is str:  # the array's own null mask: no Series is built per batch
+        return isinstance(dtype, pd.StringDtype) and not column.array.isna().any()
     if not (isinstance(dtype, np.dtype) and dtype.kind in _PLAIN_KINDS[annotation]):
         return False
     return dtype.kind != "f" or bool(np.isfinite(column.to_numpy()).all())

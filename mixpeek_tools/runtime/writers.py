@@ -8,7 +8,6 @@ half-written output. The output honours the user's umask like any file the user 
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import json
 import os
@@ -22,7 +21,7 @@ from mixpeek_tools.errors import BadInput, EnvironmentFailure
 if TYPE_CHECKING:
     import pandas as pd
 
-from mixpeek_tools.runtime.io import format_of
+from mixpeek_tools.runtime.parquet_parts import ParquetParts
 from mixpeek_tools.runtime.storage import RemoteFile, StorageOptions, is_remote, upload
 
 
@@ -97,14 +96,17 @@ class FrameWriter:
     with an exception deletes the temporary files and leaves any existing target untouched.
 
     Batches need not share columns (a step only adds its columns to batches where it selected
-    rows): CSV rows and Parquet batches are spooled to disk and written at the end under the
-    union of all columns, so no column is dropped and memory stays one batch deep.
+    rows): CSV rows are spooled to disk and written at the end under the union of all columns;
+    Parquet goes straight into large row groups and is merged under the union of the schemas
+    only when they differ (:mod:`.parquet_parts`). No column is dropped and memory stays bounded.
     """
 
     def __init__(self, path: str | Path, *, storage: StorageOptions | None = None) -> None:
         self.remote = str(path) if is_remote(path) else None
         self.storage = storage
         self.path = Path(RemoteFile(self.remote).name) if self.remote else Path(path)
+        from mixpeek_tools.runtime.io import format_of  # io re-exports this module
+
         self.kind = format_of(RemoteFile(self.remote) if self.remote else self.path)
         self._local_dir: Path | None = None
         self.rows = 0
@@ -113,9 +115,7 @@ class FrameWriter:
         self._spool_dir: Path | None = None
         self._csv_columns: dict[str, None] = {}
         self._csv_filled: set[str] = set()
-        self._spools: list[Path] = []
-        self._ipc: Any = None
-        self._ipc_schema: Any = None
+        self._parquet: ParquetParts | None = None
 
     def __enter__(self) -> FrameWriter:
         if self.remote:  # written locally, uploaded once complete
@@ -136,6 +136,8 @@ class FrameWriter:
             self._spool_dir = spool_dir
             if self.kind == "csv":
                 self._fh = (spool_dir / "rows.jsonl").open("w", encoding="utf-8")
+            else:
+                self._parquet = ParquetParts(spool_dir, self.path)
         elif self.kind != "parquet":
             self._fh = self._tmp.open("w", encoding="utf-8", newline="")
             if self.kind == "json":
@@ -193,51 +195,27 @@ class FrameWriter:
     def _spool_parquet(self, df: pd.DataFrame) -> None:
         import pyarrow as pa
 
-        assert self._spool_dir is not None
+        assert self._parquet is not None
         if df.attrs:
             # attrs carry the runtime's bookkeeping (which rows each step processed); it is not
             # data and pyarrow would warn on every batch trying to store it as metadata.
             df = df.copy(deep=False)
             df.attrs = {}
         try:
-            table = pa.Table.from_pandas(df, preserve_index=False)
+            # One thread: for a batch of a few thousand rows pyarrow's thread pool costs more
+            # than the conversion itself.
+            table = pa.Table.from_pandas(df, preserve_index=False, nthreads=1)
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
             raise BadInput(
                 f"cannot convert this batch to Parquet: {exc}",
                 where=str(self.path),
                 hint="A column mixes types Parquet cannot hold together; write .jsonl instead",
             ) from None
-        if self._ipc is None or not table.schema.equals(self._ipc_schema):
-            if self._ipc is not None:
-                self._ipc.close()
-            spool = self._spool_dir / f"part{len(self._spools):05d}.arrow"
-            self._spools.append(spool)
-            self._ipc_schema = table.schema
-            self._ipc = pa.ipc.new_stream(str(spool), table.schema)
-        self._ipc.write_table(table)
+        self._parquet.add(table)
 
     def _finish_parquet(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if self._ipc is not None:
-            self._ipc.close()
-        schemas = [pa.ipc.open_stream(str(s)).schema for s in self._spools]
-        try:
-            schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise BadInput(
-                f"batches have columns of incompatible types: {exc}",
-                where=str(self.path),
-                hint="Make each output column hold one type, or write .jsonl instead",
-            ) from None
-        if schema is None:
-            pq.write_table(pa.table({}), str(self._tmp))
-            return
-        with pq.ParquetWriter(str(self._tmp), schema) as writer:
-            for spool in self._spools:
-                for batch in pa.ipc.open_stream(str(spool)):
-                    writer.write_table(_conform(pa.Table.from_batches([batch]), schema, self.path))
+        assert self._parquet is not None and self._tmp is not None
+        self._parquet.finish(self._tmp)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         assert self._tmp is not None
@@ -264,9 +242,8 @@ class FrameWriter:
 
         if self._fh is not None and not self._fh.closed:
             self._fh.close()
-        if self._ipc is not None:
-            with contextlib.suppress(Exception):  # already closed by _finish_parquet
-                self._ipc.close()
+        if self._parquet is not None:
+            self._parquet.close()
         if self._spool_dir is not None:
             shutil.rmtree(self._spool_dir, ignore_errors=True)
         assert self._tmp is not None
@@ -304,27 +281,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _conform(table: Any, schema: Any, path: Path) -> Any:
-    """``table`` with exactly ``schema``'s columns: missing ones as nulls, types cast."""
-    import pyarrow as pa
-
-    columns = []
-    for field in schema:
-        if field.name in table.column_names:
-            column = table.column(field.name)
-            try:
-                columns.append(column.cast(field.type) if column.type != field.type else column)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-                raise BadInput(
-                    f"column '{field.name}' changes type between batches: {exc}",
-                    where=str(path),
-                    hint="Make the column hold one type, or write .jsonl instead",
-                ) from None
-        else:
-            columns.append(pa.nulls(len(table), field.type))
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _json_safe(record: dict[str, Any]) -> dict[str, Any]:

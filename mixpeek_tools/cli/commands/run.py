@@ -206,7 +206,7 @@ def _request(progress: RowProgress, **fields: Any) -> RunRequest:
     from mixpeek_tools.runtime.run import RunRequest
 
     return RunRequest(**fields, verbose=settings().verbose, on_progress=progress.update,
-                      on_size=progress.set_total)
+                      on_size=progress.set_total, freeze_heap=True)
 
 
 def _print_outcome(result: RunReport, engine: str, output_format: str) -> None:
