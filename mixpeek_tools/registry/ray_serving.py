@@ -111,6 +111,13 @@ def short(message: str, lines: int = MESSAGE_LINES) -> str:
     return "\n".join(message.strip().splitlines()[-lines:])
 
 
+# Serve registers modules for pickle by value and removes them again, process-wide, whenever it
+# builds a deployment's config, and every RequestRouterConfig it parses (serve.status too) does
+# the same: two such calls at once in the registry's threads (a deploy and a status poll) make
+# one removal fail ("... is not registered for pickle by value"). One Serve call at a time.
+SERVE_CALLS = threading.Lock()
+
+
 class RayServe:
     """The registry's Ray session and Serve instance; makes one :class:`RayServeApp` per
     deployment (the :class:`deployments.Deployer`'s service factory)."""
@@ -195,10 +202,12 @@ def remove_leftovers() -> None:
     their verified archives, by ``server.resume_deployments``."""
     from ray import serve
 
-    for name in list(serve.status().applications):
+    with SERVE_CALLS:
+        names = list(serve.status().applications)
+    for name in names:
         if APP_MARK in name:
             log.info("removing the leftover Ray Serve application %s", name)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), SERVE_CALLS:
                 serve.delete(name)
 
 
@@ -239,9 +248,10 @@ class RayServeApp:
             name = package_name(self.code)
             env = ship(self.code, name)
             options = self._options(env, name)
-            app = build_application(str(self.code), self.target.deployment_name, None,
-                                    options=options, package_name=name)  # fmt: skip
-            self._run(app)
+            with SERVE_CALLS:
+                app = build_application(str(self.code), self.target.deployment_name, None,
+                                        options=options, package_name=name)  # fmt: skip
+                self._run(app)
         except ServiceFailed:
             raise
         except Exception as err:  # Ray's own failures (cluster gone, upload refused, ...)
@@ -303,7 +313,8 @@ class RayServeApp:
         """Serve's status of this application (``None`` when it is not there) and message."""
         from ray import serve
 
-        app = serve.status().applications.get(self.app_name)
+        with SERVE_CALLS:
+            app = serve.status().applications.get(self.app_name)
         if app is None:
             return None, ""
         # The application's message only names its failed deployments; theirs hold the cause.
@@ -342,6 +353,7 @@ class RayServeApp:
         from ray import serve
 
         try:
-            serve.delete(self.app_name)
+            with SERVE_CALLS:
+                serve.delete(self.app_name)
         except Exception as err:  # already gone, or Ray is shutting down
             log.debug("serve.delete(%s): %s", self.app_name, err)

@@ -67,7 +67,7 @@ def test_sarif_rules_carry_their_help_text(tmp_path: Path) -> None:
     """Code scanning shows each MP4xx rule's docstring: capability and file-policy rules alike."""
     plugin = _plugin(tmp_path)
     (plugin / "cached.pyc").write_bytes(b"\x55\x0d\x0d\x0a" + b"\x00" * 12)
-    result = mixpeek("my_plugin", "--format", "sarif", "--jobs", "1", cwd=tmp_path)
+    result = scan("my_plugin", "--format", "sarif", "--jobs", "1", cwd=tmp_path)
     assert result.returncode == 1
     driver = json.loads(result.stdout)["runs"][0]["tool"]["driver"]
     by_id = {rule["id"]: rule for rule in driver["rules"]}
