@@ -59,7 +59,8 @@ class Check:
     file given); the check is then reported as skipped with that reason. ``start``, for a check
     whose work is a child process (the plugin's pytest), begins that work as soon as the static
     gate has passed and returns the function that waits for it and gives its findings, so the
-    child runs while the in-process checks import the plugin.
+    child runs while the other checks run (the built-in tests check also runs schemas and
+    pipeline in its child: :mod:`mixpeek_tools.validator.shared_import`).
     """
 
     name: str
