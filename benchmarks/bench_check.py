@@ -10,8 +10,8 @@ command that has a cache is timed twice, and both rows are printed:
 
 Measured: ``mixpeek-check`` (the pre-commit hook), ``mixpeek plugin validate`` (every static
 check, including importing the plugin for the schemas and pipeline checks) and ``mixpeek plugin
-test`` (the static checks, then the plugin's pytest in a child while the parent imports the
-plugin). A floor row, ``python -c 'import pydantic, pandas'``, is what a cold validate cannot
+test`` (the static checks, then the plugin's pytest in a child, which also runs the schemas and
+pipeline checks: the plugin is imported in that one process). A floor row, ``python -c 'import pydantic, pandas'``, is what a cold validate cannot
 avoid: the platform imports the plugin, and this plugin's ``processors/core.py`` imports pandas.
 
 Targets, and the row each judges (a cold row is printed beside every warm verdict, never hidden):

@@ -150,6 +150,12 @@ _INTRO = [
     "that `.gitignore`/`.mixpeekignore` leaves out fails the import (MP003) as it would on the",
     "platform, and bytecode or native extensions are never loaded.",
     "",
+    "**`test` imports the plugin once.** When the tests check runs the plugin's `tests` folder,",
+    "schemas and pipeline run inside that pytest child once the tests are over (the plugin",
+    "imported afresh through the same loader and staged copy, the libraries already loaded),",
+    "and their findings come back to the report unchanged; without a `tests` folder, or when",
+    "pytest stops before the end (bad options, a timeout), they run in the kit's own process.",
+    "",
 ]
 
 

@@ -59,7 +59,8 @@ class Check:
     file given); the check is then reported as skipped with that reason. ``start``, for a check
     whose work is a child process (the plugin's pytest), begins that work as soon as the static
     gate has passed and returns the function that waits for it and gives its findings, so the
-    child runs while the in-process checks import the plugin.
+    child runs while the other checks run (the built-in tests check also runs schemas and
+    pipeline in its child: :mod:`mixpeek_tools.validator.shared_import`).
     """
 
     name: str
@@ -119,6 +120,10 @@ class CheckContext:
         self._load_error: Exception | None = None
         self._loaded = False
         self._files: Any = None
+        # plugin test: the import-based checks that run inside the plugin's pytest child
+        # (validator.shared_import), and the function that waits for their results there
+        self.shared_checks: tuple[str, ...] = ()
+        self.shared_results: Callable[[], dict[str, Any] | None] | None = None
 
     def note(self, text: str) -> None:
         """A short remark the text report shows next to the running check (e.g. "5 passed")."""
@@ -161,6 +166,11 @@ class CheckContext:
         if self._load_error is not None:
             raise self._load_error
         return self._plugin
+
+    def record_import_failure(self, error: Exception) -> None:
+        """The plugin failed to import elsewhere (the pytest child): later checks skip it."""
+        self._loaded = True
+        self._load_error = error
 
     @property
     def import_attempted(self) -> bool:

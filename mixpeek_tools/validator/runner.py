@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mixpeek_tools.validator.check_cache import CheckCache
 
 SECURITY = config_mod.SECURITY
+TESTS = "tests"
 GATE_REASON = (
     "the security scan has findings, and no plugin code runs before the static gate "
     "passes (the plugin was not imported)"
@@ -248,9 +249,9 @@ class Session:
         done: dict[str, tuple[CheckResult, list[Finding]]] = {}
         gate_failed = scanned = False
         started: dict[str, Callable[[], Iterable[Finding]]] | None = None
-        for check, reason in _security_first(ordered):
+        for check, reason in _deferring_shared(_security_first(ordered), ctx):
             if started is None and not gate_failed and (scanned or runs_plugin_code(check)):
-                started = _start_background(ordered, ctx)  # the security scan has passed
+                started = _start_background(ordered, ctx, cache)  # the security scan has passed
             if reason:
                 done[check.name] = (CheckResult(check.name, [], 0.0, "skipped", reason), [])
                 continue
@@ -294,38 +295,17 @@ class Session:
     def _run_uncached(
         self, check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None
     ) -> CheckResult:
-        start = time.perf_counter()
-        found: list[Finding] = []
-        if check.needs_import:
-            first_try = not ctx.import_attempted
-            try:
-                ctx.load_plugin()
-            except (Exception, SystemExit) as exc:
-                if first_try:
-                    found.append(import_failure_finding(exc, ctx.root))
-                    return CheckResult(check.name, found, time.perf_counter() - start)
-                return CheckResult(
-                    check.name, [], time.perf_counter() - start, "not-run",
-                    "the plugin cannot be imported (see MP003)",
-                )
-        try:
-            for finding in waiter() if waiter is not None else check.run(ctx):
-                found.append(finding if finding.check else dataclasses.replace(finding, check=check.name))
-        except (Exception, SystemExit) as exc:
-            found.append(
-                CheckCrashed.finding(
-                    f"check '{check.name}' from {check.source} crashed: {_describe(exc)}",
-                    extra={"source": check.source, "check": check.name},
-                )
-            )
-        return CheckResult(check.name, found, time.perf_counter() - start)
+        from mixpeek_tools.validator.shared_import import result_from_report
+
+        shared = result_from_report(check, ctx)  # run in the plugin's pytest child
+        return shared if shared is not None else run_check_uncached(check, ctx, waiter)
 
     def _adjust(self, findings: list[Finding], config: RunConfig) -> list[Finding]:
         return config_mod.apply_severities(findings, config)
 
 
 def _start_background(
-    ordered: list[tuple[Check, str]], ctx: CheckContext
+    ordered: list[tuple[Check, str]], ctx: CheckContext, cache: CheckCache | None = None
 ) -> dict[str, Callable[[], Iterable[Finding]]]:
     """Begin every selected check that runs in a child process; their waiters by check name.
 
@@ -333,15 +313,77 @@ def _start_background(
     in-process checks import the plugin. A check whose start fails runs normally in its turn,
     where the same failure is reported as that check's crash.
     """
+    from mixpeek_tools.validator.shared_import import shareable
+
     out: dict[str, Callable[[], Iterable[Finding]]] = {}
     for check, reason in ordered:
         if reason or check.start is None or check.needs_import:
             continue
+        if check.name == TESTS and check.source == "mixpeek-tools":
+            ctx.shared_checks = shareable(ordered, cache)  # the tests check may take them
         try:
             out[check.name] = check.start(ctx)
         except Exception:  # reported when the check runs in its turn
+            ctx.shared_checks = ()
             continue
     return out
+
+
+def run_check_uncached(
+    check: Check, ctx: CheckContext, waiter: Callable[[], Iterable[Finding]] | None = None
+) -> CheckResult:
+    """Run one check in this process: MP003 when its import fails first, MP001 when it crashes.
+
+    Also what the plugin's pytest child runs for the import checks
+    (:mod:`mixpeek_tools.validator.shared_import`), so both routes give the same result.
+    """
+    start = time.perf_counter()
+    found: list[Finding] = []
+    if check.needs_import:
+        first_try = not ctx.import_attempted
+        try:
+            ctx.load_plugin()
+        except (Exception, SystemExit) as exc:
+            if first_try:
+                found.append(import_failure_finding(exc, ctx.root))
+                return CheckResult(check.name, found, time.perf_counter() - start)
+            return CheckResult(
+                check.name, [], time.perf_counter() - start, "not-run",
+                "the plugin cannot be imported (see MP003)",
+            )
+    try:
+        for finding in waiter() if waiter is not None else check.run(ctx):
+            found.append(finding if finding.check else dataclasses.replace(finding, check=check.name))
+    except (Exception, SystemExit) as exc:
+        found.append(
+            CheckCrashed.finding(
+                f"check '{check.name}' from {check.source} crashed: {_describe(exc)}",
+                extra={"source": check.source, "check": check.name},
+            )
+        )
+    return CheckResult(check.name, found, time.perf_counter() - start)
+
+
+def _deferring_shared(
+    order: list[tuple[Check, str]], ctx: CheckContext
+) -> Iterator[tuple[Check, str]]:
+    """``order``, with the checks the pytest child runs taken right after the tests check.
+
+    Lazy: ``ctx.shared_checks`` is filled in once the security scan has passed (when the child
+    starts). Their results exist only when the child is done, which the tests check waits for.
+    """
+    deferred: list[tuple[Check, str]] = []
+    tests_done = False
+    for item in order:
+        if not tests_done and not item[1] and item[0].name in ctx.shared_checks:
+            deferred.append(item)
+            continue
+        yield item
+        if item[0].name == TESTS:
+            tests_done = True
+            yield from deferred
+            deferred = []
+    yield from deferred
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

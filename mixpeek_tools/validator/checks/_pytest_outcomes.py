@@ -65,7 +65,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the outcomes once the run is over."""
+    """Write the outcomes once the run is over; then run the import checks the kit asked for."""
     target = os.environ.get("MIXPEEK_PYTEST_REPORT")
     if target:
         with open(target, "w", encoding="utf-8") as fh:
@@ -74,3 +74,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                  "exitstatus": int(exitstatus)},
                 fh,
             )
+    if os.environ.get("MIXPEEK_SHARED_CHECKS"):  # plugin test: schemas/pipeline run here too
+        from mixpeek_tools.validator.shared_import import report_from_child
+
+        report_from_child()

@@ -21,6 +21,7 @@ from typing import Any
 from mixpeek_tools.findings import Finding, Severity
 from mixpeek_tools.validator.examples import TEST
 from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
+from mixpeek_tools.validator.shared_import import child_env, read_report
 
 REPORT_PLUGIN = "mixpeek_tools.validator.checks._pytest_outcomes"
 DEFAULT_TIMEOUT = 900.0
@@ -142,11 +143,58 @@ def _tail(text: str, lines: int = 8) -> str:
     return " | ".join(line for line in text.strip().splitlines()[-lines:] if line.strip())
 
 
+class _PytestChild:
+    """The running pytest child; :meth:`finish` waits for it once, for every caller.
+
+    Two callers may need the child's end: the tests check, and the import checks it ran too
+    (:mod:`mixpeek_tools.validator.shared_import`).
+    """
+
+    def __init__(self, proc: subprocess.Popen[str], tmp: tempfile.TemporaryDirectory[str],
+                 timeout: float) -> None:
+        self.proc, self.tmp, self.timeout = proc, tmp, timeout
+        self.outcome: tuple[int | None, str, dict[str, Any]] | None = None
+        self.shared: dict[str, Any] | None = None
+
+    def finish(self) -> tuple[int | None, str, dict[str, Any]]:
+        """pytest's exit status (None: it timed out), its output tail and the outcomes."""
+        if self.outcome is None:
+            with self.tmp:
+                try:
+                    out, err = self.proc.communicate(timeout=self.timeout)
+                    code: int | None = self.proc.returncode
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.communicate()
+                    code, out, err = None, "", ""
+                report_file = Path(self.tmp.name) / "outcomes.json"
+                data: dict[str, Any] = {}
+                if code is not None and report_file.is_file():
+                    data = json.loads(report_file.read_text(encoding="utf-8"))
+                if code is not None:
+                    self.shared = read_report(Path(self.tmp.name) / "shared.json")
+                self.outcome = (code, err or out, data)
+        return self.outcome
+
+    def shared_results(self) -> dict[str, Any] | None:
+        self.finish()
+        return self.shared
+
+
+def _share_imports(ctx: CheckContext, root: Path, env: dict[str, str], tmp: Path) -> None:
+    """Ask the child to run the import checks too (when the tests import the plugin anyway)."""
+    if ctx.shared_checks and (root / "tests").is_dir():
+        env.update(child_env(ctx.shared_checks, ctx.root, tmp / "shared.json"))
+    else:
+        ctx.shared_checks = ()
+
+
 def start(ctx: CheckContext) -> Callable[[], Iterator[Finding]]:
     """Stage the plugin and start its pytest in a child; returns the function that waits for it.
 
-    The runner calls this once the static gate has passed, so pytest runs while the in-process
-    checks (schemas, pipeline) import the plugin; :func:`run` is start-then-wait.
+    The runner calls this once the static gate has passed. The child also runs the import
+    checks the runner put in ``ctx.shared_checks`` (schemas, pipeline), so that the plugin is
+    imported in one process only; :func:`run` is start-then-wait.
     """
     from mixpeek_tools.plugin.files import stage
 
@@ -155,30 +203,27 @@ def start(ctx: CheckContext) -> Callable[[], Iterator[Finding]]:
     try:
         # The tests import the plugin from a copy of exactly the files publish would ship.
         root = stage(ctx.files(), Path(tmp.name) / "staged")
-        report_file = Path(tmp.name) / "outcomes.json"
-        env = _env(root, report_file)
+        env = _env(root, Path(tmp.name) / "outcomes.json")
         env[GUARD_ROOT_ENV] = str(root)  # under --guard, the staged copy is plugin code too
+        _share_imports(ctx, root, env, Path(tmp.name))
         proc = subprocess.Popen(
             pytest_command(root), cwd=root, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
     except BaseException:
+        ctx.shared_checks = ()
         tmp.cleanup()
         raise
+    child = _PytestChild(proc, tmp, timeout)
+    if ctx.shared_checks:
+        ctx.shared_results = child.shared_results
 
     def wait() -> Iterator[Finding]:
-        with tmp:
-            try:
-                out, err = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-                yield TestsCouldNotRun.finding(f"the plugin's tests ran longer than {timeout:.0f}s")
-                return
-            data: dict[str, Any] = {}
-            if report_file.is_file():
-                data = json.loads(report_file.read_text(encoding="utf-8"))
-            yield from _outcome(data, root, proc.returncode, err or out, ctx)
+        code, output, data = child.finish()
+        if code is None:
+            yield TestsCouldNotRun.finding(f"the plugin's tests ran longer than {timeout:.0f}s")
+            return
+        yield from _outcome(data, root, code, output, ctx)
 
     return wait
 
