@@ -181,7 +181,7 @@ def checks_markdown(checks: Iterable[Check], meta: Iterable[type[Rule]]) -> str:
 def _check_table(checks: list[Check]) -> list[str]:
     lines = ["| order | check | runs under | what it checks |", "|---|---|---|---|"]
     for check in checks:
-        where = "test, validate" if check.static else "test"
+        where = "test, validate" if check.in_validate else "test"
         lines.append(f"| {check.order} | `{check.name}` | {where} | {check.description} |")
     return lines
 

@@ -52,7 +52,7 @@ class Check:
 
     ``run`` receives the :class:`CheckContext` and yields findings; it must never print.
     ``order`` places it in the run (built-ins use 100 structure ... 600 sample data; third-party
-    checks default to 700, after them). ``static`` checks run under ``validate``; the others
+    checks default to 700, after them). ``in_validate`` checks run under ``validate``; the others
     (tests, sample data) only under ``test``. ``needs_import`` checks are skipped with one
     MP003 finding when the plugin cannot be imported. ``mandatory`` checks cannot be skipped.
     ``not_applicable`` may return why the check has nothing to do in this run (e.g. no sample
@@ -68,7 +68,7 @@ class Check:
     description: str = ""
     order: int = 700
     rules: tuple[type[Rule], ...] = ()
-    static: bool = True
+    in_validate: bool = True  # False: the check runs plugin code (tests, sample data): `test` only
     needs_import: bool = False
     mandatory: bool = False
     source: str = "mixpeek-tools"

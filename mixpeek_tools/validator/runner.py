@@ -43,7 +43,7 @@ GATE_REASON = (
 
 def runs_plugin_code(check: Check) -> bool:
     """Whether the check imports or executes the plugin (so it waits for the static gate)."""
-    return check.needs_import or not check.static
+    return check.needs_import or not check.in_validate
 
 
 def _gate_first(selected: list[tuple[Check, str]]) -> list[tuple[Check, str]]:
@@ -189,7 +189,7 @@ class Session:
                 reason = "skipped (--skip or [tool.mixpeek] skip)"
             elif config.select and check.name not in config.select:
                 reason = "not selected"
-            elif config.static_only and not check.static:
+            elif config.static_only and not check.in_validate:
                 reason = "not run by validate (static checks only)"
             elif config.no_import and runs_plugin_code(check):
                 reason = (

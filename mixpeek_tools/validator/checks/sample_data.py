@@ -266,6 +266,6 @@ CHECK = Check(
     description="Sample rows go through the real pipeline; every output matches output_schema.",
     order=600,
     rules=RULES,
-    static=False,
+    in_validate=False,
     needs_import=True,
 )

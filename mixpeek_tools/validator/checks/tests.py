@@ -256,6 +256,6 @@ CHECK = Check(
     description="The plugin's pytest suite passes (run in a child process).",
     order=500,
     rules=RULES,
-    static=False,
+    in_validate=False,
     start=start,
 )
