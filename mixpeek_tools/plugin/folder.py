@@ -34,13 +34,7 @@ def require_plugin(path: str | Path) -> Path:
     if not folder.is_dir():
         raise BadInput("this is a file, not a plugin folder", where=str(folder), hint=HINT)
     shown = folder.resolve()
-    children = sorted(p.parent.name for p in shown.glob("*/manifest.py"))
-    if children:
-        raise BadInput(
-            "this folder is not a plugin but holds plugin(s): " + ", ".join(children),
-            where=str(shown),
-            hint=f"Pass the plugin itself, e.g. --path {shown / children[0]}, or cd into it",
-        )
+    refuse_parent_of_plugins(shown, hint_tail=", or cd into it")
     raise BadInput("no manifest.py here, so this is not a plugin folder", where=str(shown), hint=HINT)
 
 
@@ -67,3 +61,14 @@ def would_be_packed(root: Path, target: Path) -> bool:
         if always_excluded(name, is_dir=is_dir) or (rules is not None and rules(rel, is_dir)):
             return False
     return True
+
+
+def refuse_parent_of_plugins(folder: Path, *, hint_tail: str = "") -> None:
+    """A folder that holds plugins rather than being one: name them, so the fix is one step."""
+    children = sorted(p.parent.name for p in folder.glob("*/manifest.py"))
+    if children:
+        raise BadInput(
+            "this folder is not a plugin but holds plugin(s): " + ", ".join(children),
+            where=str(folder),
+            hint=f"Pass the plugin itself, e.g. --path {folder / children[0]}{hint_tail}",
+        )

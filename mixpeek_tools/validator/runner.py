@@ -414,13 +414,9 @@ def _refuse_parent_of_plugins(root: Path) -> None:
     """A folder holding plugins rather than being one is a usage mistake, not a broken plugin."""
     if any((root / name).exists() for name in ("manifest.py", "pipeline.py", "__init__.py")):
         return
-    children = sorted(p.parent.name for p in root.glob("*/manifest.py"))
-    if children:
-        raise BadInput(
-            "this folder is not a plugin but holds plugin(s): " + ", ".join(children),
-            where=str(root),
-            hint=f"Pass the plugin itself, e.g. --path {root / children[0]}",
-        )
+    from mixpeek_tools.plugin.folder import refuse_parent_of_plugins
+
+    refuse_parent_of_plugins(root)
 
 
 def run(
