@@ -307,22 +307,11 @@ def run_batches(
     stats: RunStats | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Like :func:`run_chunks` but yields DataFrames; each carries its processed flags in
-    ``df.attrs["mixpeek_processed"]`` (read them with :func:`processed_flags`)."""
+    ``df.attrs["mixpeek_processed"]`` (read them with :func:`mixpeek_tools.runtime.core.processed_flags`)."""
     for chunk in run_chunks(plan, batches, options, stats):
         chunk.frame.attrs[PROCESSED_ATTR] = ProcessedFlags(chunk.processed)
         yield chunk.frame
 
-
-def processed_flags(df: pd.DataFrame) -> np.ndarray | None:
-    """Which rows of an output batch some step processed (None when the engine did not say)."""
-    import numpy as np
-
-    flags = df.attrs.get(PROCESSED_ATTR)
-    if isinstance(flags, ProcessedFlags):
-        flags = flags.values
-    if flags is None or len(flags) != len(df):
-        return None
-    return np.asarray(flags, dtype=bool)
 
 
 def run_frame(plan: PipelinePlan, df: pd.DataFrame, options: RunOptions | None = None) -> RunResult:
