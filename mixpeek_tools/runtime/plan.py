@@ -53,20 +53,26 @@ class PlanFactory:
     """Picklable recipe to rebuild a plan in another process (Ray workers, process pools).
 
     A Ray worker prefers the plugin copy shipped with the job (``py_modules``, imported as
-    ``package_name``): the driver's folder may not exist on its node.
+    ``package_name``) when ``shipped`` says the run shipped it; otherwise the folder, and a
+    copy of that name only where the folder does not exist on the worker's node (shipped by
+    whoever started Ray). A package of the same name that merely is on the worker's path (the
+    driver's script folder is) must not stand in for the plugin.
     """
 
     root: str
     params: dict[str, Any]
     dataset_size: int | None = None
     package_name: str | None = None
+    shipped: bool = True
 
     def __call__(self) -> PipelinePlan:
         from mixpeek_tools.plugin.loader import load_plugin
         from mixpeek_tools.runtime.shipping import staged_root
 
-        shipped = staged_root(self.package_name) if self.package_name else None
-        root = str(shipped) if shipped is not None else self.root
+        copy = None
+        if self.package_name and (self.shipped or not Path(self.root).is_dir()):
+            copy = staged_root(self.package_name)
+        root = str(copy) if copy is not None else self.root
         return plan_pipeline(load_plugin(root), self.params, self.dataset_size)
 
 

@@ -44,14 +44,22 @@ class Hub:
     """
 
     def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self._empty()
+
+    def _empty(self) -> None:
         import asyncio
 
-        self.queue: Any = asyncio.Queue(maxsize=depth)
+        self.queue: Any = asyncio.Queue(maxsize=self.depth)
         self.failures: list[Any] = []
         self.read_rows = 0
         self.seconds: dict[int, float] = {}
         self.batches: dict[int, int] = {}
         self.processed: dict[int, int] = {}
+
+    async def reset(self) -> None:
+        """Empty, for the next run of the session (see :mod:`.hubs`)."""
+        self._empty()
 
     async def put(self, item: Any, timeout: float) -> bool:
         import asyncio
@@ -105,7 +113,9 @@ class StepActor:
         placeholders: bool,
         hub: Any = None,
         on_error: str = "continue",
+        reads: Any = None,
     ) -> None:
+        self.reads = reads  # ActorReads: this first step reads its own input (see .readers)
         if placeholders:
             os.environ["MIXPEEK_PLACEHOLDER_SERVICES"] = "1"
         self.error: BaseException | None = None
@@ -124,6 +134,18 @@ class StepActor:
             self.error = exc
 
     def __call__(self, batch: Any) -> Any:
+        """The step over one block; for a reading first step, a generator of output blocks
+        over the runs the batch names."""
+        if self.reads is not None:
+            return self._read_and_apply(batch.column("run").to_pylist())
+        return self._apply(batch)
+
+    def _read_and_apply(self, runs: list[int]) -> Any:
+        for run in runs:
+            for block in self.reads.blocks(run, self.hub):
+                yield self._apply(block)
+
+    def _apply(self, batch: Any) -> Any:
         import time
 
         import numpy as np

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import EnvironmentFailure
-from mixpeek_tools.runtime.engines.ray.actors import Hub, StepActor
+from mixpeek_tools.runtime.engines.ray.actors import StepActor
 from mixpeek_tools.runtime.engines.ray.blocks import (
     FEED_DEPTH,
     _count_bit,
@@ -16,6 +17,7 @@ from mixpeek_tools.runtime.engines.ray.blocks import (
 )
 from mixpeek_tools.runtime.engines.ray.errors import _detached, _unwrap
 from mixpeek_tools.runtime.engines.ray.feed import Feed
+from mixpeek_tools.runtime.engines.ray.hubs import acquire_hub, forget_hubs, release_hub
 from mixpeek_tools.runtime.engines.ray.session import _configure_data_context, _restore, init_ray
 from mixpeek_tools.runtime.engines.ray.shipment import Input, Shipment
 
@@ -64,14 +66,13 @@ class RayEngine:
         if self._started:
             import ray
 
+            forget_hubs()
             ray.shutdown()
             self._started = False
 
     # -- internals ------------------------------------------------------------------------------
     def _run(self, plan: Any, options: Any, given: Input) -> Any:
         import gc
-
-        import ray
 
         factory = _factory(plan)
         if options.placeholder_services:
@@ -80,6 +81,7 @@ class RayEngine:
         started = init_ray(self.num_cpus, verbose=self.verbose, runtime_env=shipped.runtime_env)
         self._started = started or self._started
         shipped.joined_without_it = not started
+        factory = dataclasses.replace(factory, shipped=started)
         previous = _configure_data_context(self.verbose)
         tables: Any = None
         ds: Any = None
@@ -89,12 +91,9 @@ class RayEngine:
         completed = False
         try:
             shares = self._shares(plan, options)
-            hub = ray.remote(num_cpus=0)(Hub).remote(FEED_DEPTH)
-            ds, feed = self._input(given, hub, previous, shipped)
-            ds = self._prepared(plan, ds, shipped)
-            for index, step in enumerate(plan.steps):
-                resources = (shares.cpus[index], shares.gpus[index])
-                ds = self._stage(ds, factory, index, step, resources, options, hub, shipped)
+            hub = acquire_hub(FEED_DEPTH)
+            ds, feed, layout = self._input(given, hub, previous, shipped)
+            ds = self._steps(plan, (ds, layout, given), factory, shares, options, hub, shipped)
             tables = iter(_iter_blocks(ds))
             yield from self._frames(tables, options)
             self._after_stream(feed, hub, plan, options)
@@ -104,7 +103,7 @@ class RayEngine:
         finally:
             # Stopping early (a failed row, an error, a closed consumer) must stop Ray Data's
             # executor too, or its actors keep their CPUs and the next run waits for them.
-            self._release(tables, feed, hub, previous, shipped)
+            self._release(tables, feed, hub, previous, shipped, completed)
             # Ray Data's actor handles must become unreachable, or the actors (and their CPUs)
             # outlive the run for as long as the caller keeps the error (see _detached); an
             # interrupted run also leaves them in reference cycles, freed only by a collection.
@@ -137,11 +136,10 @@ class RayEngine:
         self._collect(hub, plan, options)
 
     def _release(self, tables: Any, feed: Feed | None, hub: Any, previous: dict[str, Any],
-                 shipped: Shipment) -> None:  # fmt: skip
-        """Stop the stream, the feed and the hub; restore Ray Data's context; final figures."""
+                 shipped: Shipment, completed: bool) -> None:  # fmt: skip
+        """Stop the stream and the feed; keep or kill the hub; restore Ray Data's context; final
+        figures."""
         import time
-
-        import ray
 
         close = getattr(tables, "close", None)
         if close is not None:
@@ -149,15 +147,40 @@ class RayEngine:
         if feed is not None:
             feed.close()
         if hub is not None:
-            ray.kill(hub)
+            release_hub(hub, reusable=completed)
         _restore(previous)
         shipped.remove()
         self.stats.finished = time.perf_counter()
         self._finish_step_stats()
 
+    def _steps(self, plan: Any, read: tuple[Any, Any, Input], factory: Any, shares: Shares,
+               options: Any, hub: Any, shipped: Shipment) -> Any:  # fmt: skip
+        """``prepare`` and the steps' stages over the input dataset. When the input is Parquet
+        read in tasks and ``prepare`` keeps it, the first step's actors read it themselves."""
+        ds, layout, given = read
+        prepared = self._prepared(plan, ds, shipped)
+        reads = None
+        if prepared is ds and layout is not None and shares.gpus[0] == 0:
+            from mixpeek_tools.runtime.engines.ray.readers import actor_reads
+
+            step = plan.steps[0]
+            size = int(options.batch_size or step.batch_size)
+            reads = actor_reads(given.source, layout, max(1, int(step.concurrency)), size)
+        if reads is not None:
+            import ray
+
+            runs = [{"run": run} for run in range(len(reads.groups))]
+            prepared = ray.data.from_items(runs, override_num_blocks=len(runs))
+        for index, step in enumerate(plan.steps):
+            resources = (shares.cpus[index], shares.gpus[index])
+            prepared = self._stage(prepared, factory, index, step, resources, options, hub,
+                                   shipped, reads if index == 0 else None)  # fmt: skip
+        return prepared
+
     def _input(self, given: Input, hub: Any, previous: dict[str, Any], shipped: Shipment) -> Any:
-        """The input dataset (and the feed, when the driver reads), with object-store file
-        references fetched in tasks. The block size is sealed into the dataset made here."""
+        """The input dataset, the feed (when the driver reads) and the layout (when tasks read
+        Parquet or JSON Lines straight from the store), with object-store file references fetched
+        in tasks. The block size is sealed into the dataset made here."""
         import ray
 
         from mixpeek_tools.runtime.engines.ray.readers import read_in_tasks, read_layout
@@ -171,7 +194,8 @@ class RayEngine:
             layout = read_layout(source, given.read_size, max(1, cpus), default)
             ctx.target_max_block_size = layout.target
             ds = read_in_tasks(source, layout, given.read_size, hub)
-            return self._resolving(ds, source, layout.columns, shipped), None
+            resolving = self._resolving(ds, source, layout.columns, shipped)
+            return resolving, None, layout if resolving is ds else None
         batches = given.batches
         if source is not None:
             batches = source.batches(given.read_size, fetch_remote=False)
@@ -180,7 +204,7 @@ class RayEngine:
         columns = None if source is not None and source.kind == "media" else feed.columns()
         ds = feed.dataset()
         feed.start()  # before prepare: a prepare that materializes reads the whole feed
-        return self._resolving(ds, source, columns, shipped), feed
+        return self._resolving(ds, source, columns, shipped), feed, None
 
     def _resolving(self, ds: Any, source: Any, columns: list[str] | None, shipped: Shipment) -> Any:
         """Object-store references fetched by Ray tasks holding no CPU (I/O, not compute),
@@ -268,25 +292,34 @@ class RayEngine:
         options: Any,
         hub: Any,
         shipped: Shipment,
+        reads: Any = None,
     ) -> Any:
+        """One step's actor pool; with ``reads``, over the runs its actors read (one at a time
+        per actor, so every actor of the pool gets runs of its own)."""
         import ray
 
         cpus, gpus = resources
         size = int(options.batch_size or step.batch_size)
+        actors = max(1, int(step.concurrency))
         return ds.map_batches(
             StepActor,
             fn_constructor_kwargs={"factory": factory, "index": index,
                                    "placeholders": bool(options.placeholder_services),
-                                   "hub": hub, "on_error": options.on_error},
-            batch_size=size,
+                                   "hub": hub, "on_error": options.on_error, "reads": reads},
+            batch_size=1 if reads is not None else size,
             # Blocks as they are: the reader's pandas frames for the first step; Arrow outputs
             # of earlier steps, which the actor converts the way the driver does (Ray's own
             # conversion leaves frames that pandas' concat and row selection trip over).
-            batch_format=None,
+            batch_format="pyarrow" if reads is not None else None,
             # The actor never writes into its batch (pandas copy-on-write; apply_step hands the
             # service a shallow copy), so Ray's defensive copy of every batch is not needed.
             zero_copy_batch=True,
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(step.concurrency))),
+            # A reading pool starts whole: it has at least a run per actor, and Ray's autoscaler
+            # sees no queued input to grow it by (the runs wait upstream until an actor is free).
+            compute=ray.data.ActorPoolStrategy(
+                min_size=1, max_size=actors, initial_size=actors if reads is not None else None,
+                max_tasks_in_flight_per_actor=1 if reads is not None else None,
+            ),
             num_cpus=cpus,
             num_gpus=gpus,
             # Our actors are cheap to rebuild from plain data; restarts only add a warning.

@@ -37,6 +37,7 @@ class ReadLayout:
     groups: list[list[int]] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
     columns: list[str] | None = None
+    counts: list[int] = field(default_factory=list)  # rows per row group (Parquet)
 
 
 def read_layout(source: Any, size: int, cpus: int, default_target: int) -> ReadLayout:
@@ -59,7 +60,7 @@ def read_layout(source: Any, size: int, cpus: int, default_target: int) -> ReadL
     wanted = rows if source.limit is None else min(rows, source.limit)
     tasks = -(-int(row_bytes * wanted) // BYTES_PER_READ_TASK)
     target = min(default_target, max(MIN_BLOCK_BYTES, int(2 * row_bytes * size)))
-    layout = ReadLayout(target, columns=list(meta.schema.to_arrow_schema().names))
+    layout = ReadLayout(target, columns=list(meta.schema.to_arrow_schema().names), counts=counts)
     _split_groups(layout, counts, max(1, min(tasks, 2 * cpus)), source.limit)
     return layout
 
@@ -188,6 +189,40 @@ def _jsonl_task(source: Any, size: int, target: int, hub: Any) -> Iterator[Any]:
     yield from _blocks(frames, target, hub)
 
 
+@dataclass
+class ActorReads:
+    """Runs of row groups that the first step's actors read themselves (see :func:`actor_reads`)."""
+
+    source: Any
+    groups: list[list[int]]
+    offsets: list[int]
+    size: int  # rows per batch: the first step's batch size
+
+    def blocks(self, run: int, hub: Any) -> Iterator[Any]:
+        """Run ``run`` as input blocks of one batch each, helper columns included."""
+        return _parquet_task(
+            self.source, self.groups[run], self.offsets[run], self.source.limit, self.size, 0, hub
+        )
+
+
+def actor_reads(source: Any, layout: ReadLayout, actors: int, size: int) -> ActorReads | None:
+    """The Parquet object as runs of row groups for ``actors`` actors that read it themselves,
+    two runs per actor so the last run does not leave an actor idle long; None when the object
+    has fewer row groups than actors (the separate read tasks then feed every actor).
+
+    Reading in the first step's actors is what Ray Data's operator fusion does for a read
+    followed by a map of compatible resources (which it does not do here: the steps set a batch
+    size and ``max_restarts``). It saves the read tasks' worker processes, which on a small
+    machine start after the actors and hold back the first batch, and the object store round
+    trip of every input block.
+    """
+    if source.kind != "parquet" or len(layout.counts) < max(1, actors):
+        return None
+    runs = ReadLayout(layout.target, columns=layout.columns, counts=layout.counts)
+    _split_groups(runs, layout.counts, min(len(layout.counts), 2 * actors), source.limit)
+    return ActorReads(source, runs.groups, runs.offsets, size)
+
+
 def read_in_tasks(source: Any, layout: ReadLayout, size: int, hub: Any) -> Any:
     """The input as a Ray Dataset whose read tasks open the object themselves."""
     target = layout.target
@@ -236,4 +271,6 @@ def tasks_dataset(reads: list[Any], name: str, *, on_driver_node: bool = False) 
     )  # fmt: skip
 
 
-__all__ = ["ReadLayout", "read_in_tasks", "read_layout", "tasks_dataset"]
+__all__ = [
+    "ActorReads", "ReadLayout", "actor_reads", "read_in_tasks", "read_layout", "tasks_dataset"
+]
