@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import requests
-from api_helpers import api, auth
 from procs import processes_with, wait_gone
-from test_deploy_realtime import CRASH, poll_until_settled, status
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from tests.support.cli import mixpeek
+from tests.support.plugins import CRASHING_SERVICE
+from tests.support.registry_api import auth, plugins_url, poll_until_settled, status
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 PROXY_LINE = re.compile(r"Ray Serve \(HTTP proxy: (http://[0-9.:]+)\)")
@@ -67,7 +67,7 @@ def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
     with ray_registry(data) as first:
         live_id = publish(first, make_plugin("ray_live"))
         crash = make_plugin("ray_crash")
-        (crash / "realtime.py").write_text((crash / "realtime.py").read_text() + CRASH)
+        (crash / "realtime.py").write_text((crash / "realtime.py").read_text() + CRASHING_SERVICE)
         crash_id = publish(first, crash)
         deployed = run_json(first, "plugin", "deploy", live_id, "--wait",
                             "--interval", "0.2", "--timeout", "240")  # fmt: skip
@@ -123,7 +123,7 @@ def answers(registry: RunningRegistry, plugin_id: str, text: str) -> str:
 
 
 def assert_crash_fails(registry: RunningRegistry, plugin_id: str) -> None:
-    done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry),
+    done = requests.post(f"{plugins_url(registry)}/{plugin_id}/deploy", headers=auth(registry),
                          timeout=60)  # fmt: skip
     assert done.status_code == 200 and done.json()["status"] == "queued", done.text
     seen = poll_until_settled(registry, plugin_id, timeout=240)
