@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from bombs import MIB, extended_header_bomb, tar_bomb
-from procs import rss_bytes
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import running_registry
+from tests.support.procs import rss_bytes
 from tests.support.registry_api import confirm, publish, start_upload
 
 pytestmark = pytest.mark.slow

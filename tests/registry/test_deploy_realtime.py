@@ -8,16 +8,14 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from procs import alive, processes_with, wait_gone
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry
-from tests.support.plugin_api_schemas import assert_matches
 from tests.support.plugins import CRASHING_SERVICE
+from tests.support.procs import alive, wait_gone
 from tests.support.registry_api import (
     auth,
     kept_archive,
@@ -26,6 +24,7 @@ from tests.support.registry_api import (
     publish,
     status,
 )
+from tests.support.registry_deploy import deploy, service_pids
 
 pytestmark = pytest.mark.slow
 
@@ -33,25 +32,6 @@ pytestmark = pytest.mark.slow
 def published(registry: RunningRegistry, plugin: Path, name: str, tmp: Path) -> str:
     archive = build_archive(plugin, name, tmp / f"{name}.tar.gz")
     return publish(registry, archive.path, name, "v1")[0]
-
-
-def deploy(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
-    done = requests.post(f"{plugins_url(registry)}/{plugin_id}/deploy", headers=auth(registry),
-                         timeout=60)  # fmt: skip
-    assert done.status_code == 200, done.text
-    answer = dict(done.json())
-    if answer.get("deployment_type") == "batch_only":
-        assert_matches("deploy_batch", answer)
-    elif answer["status"] == "queued":
-        assert_matches("deploy_realtime", answer)
-    else:  # deploying a live deployment again (the sheet has no shape for it): its state
-        assert answer["status"] in ("in_progress", "deployed"), answer
-        assert answer["route_prefix"].startswith("/inference/custom_plugin_")
-    return answer
-
-
-def service_pids(plugin_id: str) -> list[int]:
-    return processes_with(f"/{plugin_id}/code")
 
 
 def test_a_realtime_plugin_is_queued_started_served_and_undeployed(

@@ -13,12 +13,19 @@ from pathlib import Path
 
 import pytest
 import requests
-from procs import processes_with, wait_gone
-from test_deploy_realtime import deploy, poll_until_settled, service_pids
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import running_registry
-from tests.support.registry_api import auth, confirm, plugins_url, publish, start_upload
+from tests.support.procs import processes_with, wait_gone
+from tests.support.registry_api import (
+    auth,
+    confirm,
+    plugins_url,
+    poll_until_settled,
+    publish,
+    start_upload,
+)
+from tests.support.registry_deploy import deploy, service_pids
 
 pytestmark = pytest.mark.slow
 SLOW_IMPORT = "import time\n\ntime.sleep(120)\n"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +22,12 @@ def git(cwd: Path, *args: str) -> str:
 def commit_all(repo: Path, message: str) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
+
+
+def copier_answers(plugin: Path) -> dict[str, Any]:
+    """What Copier recorded in a rendered plugin (``_commit`` says which template release)."""
+    answers: dict[str, Any] = yaml.safe_load((plugin / ".copier-answers.yml").read_text())
+    return answers
 
 
 def copy_template(target: Path) -> Path:

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from .helpers import commit_all, git
+from .helpers import commit_all, copier_answers, git
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +53,6 @@ def own_repo(plugin: Path) -> None:
     commit_all(plugin, "rendered plugin")
 
 
-def answers(plugin: Path) -> dict:
-    return yaml.safe_load((plugin / ".copier-answers.yml").read_text())
-
-
 def test_copier_update_inside_the_plugin_brings_the_fix_and_keeps_the_edit(
     template_repo: Path, tmp_path: Path, mixpeek
 ) -> None:
@@ -73,7 +68,7 @@ def test_copier_update_inside_the_plugin_brings_the_fix_and_keeps_the_edit(
 
     assert "one CPU step (IS_TEXT) over the text rows" in (plugin / "pipeline.py").read_text()
     assert "good brilliant great" in (plugin / "processors" / "core.py").read_text()
-    assert answers(plugin)["_commit"] == "v2"
+    assert copier_answers(plugin)["_commit"] == "v2"
     # the update rendered in place: no nested plugin folder, no stray answers file
     assert not (plugin / "my_plugin").exists()
     assert sorted(p.name for p in plugin.glob("**/.copier-answers.yml")) == [".copier-answers.yml"]
@@ -99,7 +94,7 @@ def test_mixpeek_plugin_update_works_in_a_subfolder_of_a_bigger_repo(
     assert "(IS_TEXT)" in (plugin / "pipeline.py").read_text()
     assert "good brilliant great" in (plugin / "processors" / "core.py").read_text()
     assert "(IS_TEXT)" not in (sibling / "pipeline.py").read_text()  # only the plugin asked for
-    assert answers(sibling)["_commit"] == "v1"
+    assert copier_answers(sibling)["_commit"] == "v1"
 
 
 def test_a_conflicting_edit_fails_the_update_and_names_the_file(
@@ -177,7 +172,7 @@ def test_vcs_ref_picks_the_template_version(template_repo: Path, tmp_path: Path,
     git(template_repo, "tag", "v3")
 
     assert mixpeek("plugin", "update", "--path", str(plugin), "--vcs-ref", "v2").code == 0
-    assert answers(plugin)["_commit"] == "v2"
+    assert copier_answers(plugin)["_commit"] == "v2"
     assert "A v3 addition." not in (plugin / "README.md").read_text()
 
 

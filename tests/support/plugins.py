@@ -38,3 +38,8 @@ def copy_docs_plugin(dest: Path, *, name: str | None = None, version: str | None
     if not realtime:
         (dest / "realtime.py").unlink()
     return dest
+
+
+def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
+    """A fresh copy of the docs fixture plugin under ``tmp_path/<name>``, its metadata as is."""
+    return copy_docs_plugin(tmp_path / name)
