@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import commit_all, copier_answers, git
+from .helpers import apply_template_fix, commit_all, copier_answers, git
 
 pytestmark = pytest.mark.slow
 
-PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
-OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
-NEW_LINE = (
-    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
-    '<< parts.part.rows >> rows.'
-)
 
 
 def render(mixpeek, template_repo: Path, out: Path, name: str = "my_plugin") -> Path:
@@ -34,10 +28,7 @@ def render(mixpeek, template_repo: Path, out: Path, name: str = "my_plugin") -> 
 
 def release_fix(template_repo: Path, tag: str = "v2") -> None:
     """Commit a template fix (a docstring line of pipeline.py) and tag it."""
-    path = template_repo / PIPELINE_TEMPLATE
-    source = path.read_text()
-    assert OLD_LINE in source
-    path.write_text(source.replace(OLD_LINE, NEW_LINE))
+    apply_template_fix(template_repo)
     commit_all(template_repo, "template fix")
     git(template_repo, "tag", tag)
 
