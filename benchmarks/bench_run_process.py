@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_run_s3 import _plugin  # noqa: E402  (the same text plugin and processor)
+from bench_run_s3 import _plugin  # the same text plugin and processor
 
 BARE = """
 import sys

@@ -3,8 +3,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 cd "$ROOT"
-echo "==> ruff check mixpeek_tools"
-ruff check mixpeek_tools
+echo "==> ruff check mixpeek_tools tests benchmarks scripts"
+ruff check mixpeek_tools tests benchmarks scripts
 echo "==> mypy mixpeek_tools"
 mypy
 echo "==> pytest"

@@ -1,9 +1,9 @@
 """Is this a plugin folder, and would a file written here be packed? Checks shared by commands.
 
 ``test``, ``validate``, ``publish``, ``serve`` and ``predict`` all start from a folder holding
-``manifest.py``. Without this check a command run in the wrong folder went on to walk it
-(virtual environments and all, minutes in a big one) and printed one error per check; now it is
-one paragraph and exit 2 before anything is read beyond the folder's own manifest.
+``manifest.py``. A command run in the wrong folder stops here, with one paragraph and exit 2,
+before anything beyond the folder's own manifest is read: otherwise it would walk the folder
+(virtual environments and all) and print one error per check.
 """
 
 from __future__ import annotations

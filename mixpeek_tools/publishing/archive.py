@@ -6,11 +6,10 @@ archive normalises everything a file system varies on: entries are sorted, every
 ``FIXED_MTIME``, owner is 0/0 with empty names, modes are 0644 or 0755, and the gzip header's
 own mtime and file name are fixed.
 
-The gzip level is 1, chosen by measurement on this kind of machine (100 MB, half text, half
-random): level 9 (``tarfile``'s default) 15.8 MB/s, level 6 34.7 MB/s, level 1 61 MB/s for an
-archive only 6% larger. Archives are dominated by data files and models that barely compress,
-and every byte saved by a higher level costs more time than it saves on any link faster than a
-few MB/s.
+The gzip level is 1, not ``tarfile``'s 9: archives are dominated by data files and models that
+barely compress, so a higher level makes the archive only a few percent smaller and costs more
+time than those bytes save on any link faster than a few MB/s (``benchmarks/bench_publish.py``
+times the build).
 
 The file is written in one streaming pass; the sha256 and md5 (S3's ETag of a single-part
 upload) are computed on the way out, so the archive is never read back or held in memory.

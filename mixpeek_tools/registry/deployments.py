@@ -37,7 +37,9 @@ from mixpeek_tools.registry.persistence import sha256_of
 from mixpeek_tools.registry.realtime_supervisor import ServiceFailed, ServiceProcess
 
 log = logging.getLogger(__name__)
-ESTIMATE_SECONDS = 15  # measured: the fixture plugin's service answers in 2-6 s on 2 cores
+# The wait a deploy answer promises per service ahead in the queue: generous, so that a client
+# polling on it rarely finds the service still starting.
+ESTIMATE_SECONDS = 15
 _LIVE = ("queued", "in_progress", "deployed")
 
 __all__ = ["Deployer", "NotDeployable", "Service", "verified_copy"]

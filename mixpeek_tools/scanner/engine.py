@@ -3,8 +3,8 @@
 Per file: read bytes once; classify; for Python text run the sound pre-filter
 (:mod:`mixpeek_tools.scanner.prefilter`: trigger words, then where they stand in the stdlib
 ``ast`` tree) and, only when it cannot prove the file harmless, the libcst analysis. A file the
-pre-filter clears only needs the syntax check its ``ast`` parse already was (``ast`` is ten
-times faster than a libcst parse, and libcst is not even imported). Files are spread over
+pre-filter clears only needs the syntax check its ``ast`` parse already was (``ast`` parses far
+faster than libcst, and libcst is not even imported). Files are spread over
 worker processes when there is enough work to pay for them, and results can be cached by
 content hash.
 """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -17,17 +16,8 @@ from typing import Any
 # Re-exported: the CLI tests import them from here with the helpers below.
 from tests.support.cli import mixpeek as mixpeek
 from tests.support.cli import start_mixpeek as start_mixpeek
-from tests.support.plugins import copy_docs_plugin
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
-    return copy_docs_plugin(tmp_path / name)
+from tests.support.net import free_port as free_port
+from tests.support.plugins import copy_plugin as copy_plugin
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:

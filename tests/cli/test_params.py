@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.plugin.params_input import parse_params
 from mixpeek_tools.errors import BadInput
+from mixpeek_tools.plugin.params_input import parse_params
 
 
 def test_no_parameters_means_the_plugins_defaults() -> None:

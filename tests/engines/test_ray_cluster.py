@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from tests.support.cli import mixpeek
-from tests.support.ray_cluster import cluster_env, free_port, ray_start, stop_node, wait_for_nodes
+from tests.support.net import free_port
+from tests.support.ray_cluster import cluster_env, ray_start, stop_node, wait_for_nodes
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 

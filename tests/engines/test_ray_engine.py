@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from engine_plugin import write_plugin
 
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 from mixpeek_tools.local_platform.engine.inference.base import PLACEHOLDER_ENV, ServiceUnavailable
@@ -50,11 +49,6 @@ def ray_session() -> Iterator[None]:
     context.execution_no_progress_timeout_s = timeout
     if started:
         ray.shutdown()
-
-
-@pytest.fixture
-def plugin(tmp_path: Path) -> Path:
-    return write_plugin(tmp_path / "plugins")
 
 
 @pytest.fixture(autouse=True)

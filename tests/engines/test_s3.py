@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_plugin import write_plugin
 
 from tests.support.cli import mixpeek
 
@@ -67,11 +66,6 @@ def _parquet_rows(data: bytes) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     return list(pq.read_table(io.BytesIO(data)).to_pylist())
-
-
-@pytest.fixture
-def plugin(tmp_path: Path) -> Path:
-    return write_plugin(tmp_path / "plugins")
 
 
 def _put_inputs(client: Any, prefix: str) -> None:

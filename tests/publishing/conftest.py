@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 import strict_platform as strict
-from faultproxy import FaultProxy, free_port, start
+from faultproxy import FaultProxy, start
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.server import DB_NAME
 from mixpeek_tools.registry.store import Store
 from tests.support.cli import mixpeek
+from tests.support.net import free_port
 from tests.support.plugins import copy_docs_plugin
 
 _namespaces = itertools.count(1)

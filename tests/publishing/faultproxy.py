@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
 import socketserver
 import threading
 import time
@@ -164,10 +163,3 @@ def start(proxy: FaultProxy) -> _Server:
     server = _Server(("127.0.0.1", proxy.port), _handler(proxy))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (loopback)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

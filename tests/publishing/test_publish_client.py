@@ -99,10 +99,9 @@ def test_the_progress_bar_draws_on_stderr_only_when_enabled(
 
 
 def test_an_unreachable_api_is_retried_three_times_then_named_without_the_key() -> None:
-    from faultproxy import free_port
-
     from mixpeek_tools.errors import EnvironmentFailure
     from mixpeek_tools.publishing.retry import RetryPolicy
+    from tests.support.net import free_port
 
     waits: list[float] = []
     notes: list[str] = []

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.cli import mixpeek
 
 from mixpeek_tools.publishing.api_errors import ApiRejected
 from mixpeek_tools.publishing.client import PluginApi
+from tests.support.cli import mixpeek
 
 pytestmark = pytest.mark.slow
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.support.cli import mixpeek
 
 pytestmark = pytest.mark.slow

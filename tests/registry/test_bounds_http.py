@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from api_helpers import api, auth
 
 from mixpeek_tools.registry.launch import RunningRegistry
 from mixpeek_tools.registry.limits import DEFAULT_BODY_LIMIT
+from tests.support.registry_api import auth, plugins_url
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(registry: RunningReg
         for _ in range(64):  # 4 MiB offered in 64 KiB chunks, with no Content-Length
             yield b" " * 65536
 
-    reply = requests.post(f"{api(registry)}/uploads", data=chunks(), headers=auth(registry),
+    reply = requests.post(f"{plugins_url(registry)}/uploads", data=chunks(), headers=auth(registry),
                           timeout=30)  # fmt: skip
     assert "content-length" not in {k.lower() for k in reply.request.headers}
     assert reply.status_code == 413 and reply.json()["error"]["type"] == "payload_too_large"
@@ -61,8 +61,9 @@ def test_malformed_json_of_any_depth_is_a_400(registry: RunningRegistry, body: b
     """Malformed (or too deep) is 400 in the platform's shape; well-formed JSON that is not the
     request object (an array, no body at all) breaks the schema: FastAPI's 422. A number past
     the float range is refused as malformed (no answer could echo it as JSON: it was a 500)."""
-    reply = requests.post(f"{api(registry)}/uploads", data=body, timeout=30,
-                          headers={**auth(registry), "Content-Type": "application/json"})  # fmt: skip
+    headers = {**auth(registry), "Content-Type": "application/json"}
+    url = f"{plugins_url(registry)}/uploads"
+    reply = requests.post(url, data=body, headers=headers, timeout=30)
     if body in (b"[1]", b""):
         assert reply.status_code == 422, reply.text
         assert reply.json()["detail"][0]["loc"][0] == "body"
@@ -80,7 +81,8 @@ def test_names_and_versions_must_match_in_full(
     registry: RunningRegistry, field: str, value: str
 ) -> None:
     body = {"name": "good_name", "version": "1.0.0", "file_size_bytes": 10, field: value}
-    reply = requests.post(f"{api(registry)}/uploads", json=body, headers=auth(registry), timeout=30)
+    reply = requests.post(f"{plugins_url(registry)}/uploads", json=body, headers=auth(registry),
+                          timeout=30)  # fmt: skip
     assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", field]
 
 
@@ -100,7 +102,7 @@ def test_the_direct_upload_route_takes_archives_over_the_json_limit(
     """The multipart route's bound is the archive limit plus form overhead, not 1 MiB: a 3 MB
     part reaches the gate (and fails there, being no archive), it is not a 413."""
     junk = b"\x1f\x8b" + b"\0" * (3 * DEFAULT_BODY_LIMIT)
-    reply = requests.post(api(registry), headers=auth(registry), timeout=60,
+    reply = requests.post(plugins_url(registry), headers=auth(registry), timeout=60,
                           data={"name": "big_direct", "version": "1.0.0"},
                           files={"file": ("big.tar.gz", junk, "application/gzip")})  # fmt: skip
     assert reply.status_code == 400, reply.text

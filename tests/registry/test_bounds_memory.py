@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from api_helpers import confirm, publish, start_upload
 from bombs import MIB, extended_header_bomb, tar_bomb
-from procs import rss_bytes
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import running_registry
+from tests.support.procs import rss_bytes
+from tests.support.registry_api import confirm, publish, start_upload
 
 pytestmark = pytest.mark.slow
 BOUND = 64 * MIB

@@ -7,24 +7,20 @@ deploy, answer, a plugin that fails, a restart that deploys again, undeploy.
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from api_helpers import api, auth
-from procs import processes_with, wait_gone
-from test_deploy_realtime import CRASH, poll_until_settled, status
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
-from tests.support.cli import mixpeek
+from tests.support.plugins import CRASHING_SERVICE
+from tests.support.procs import processes_with, wait_gone
+from tests.support.registry_api import auth, plugins_url, poll_until_settled, status
+from tests.support.registry_deploy import answers, cli_publish, run_json, serve_proxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
-PROXY_LINE = re.compile(r"Ray Serve \(HTTP proxy: (http://[0-9.:]+)\)")
 
 
 @pytest.fixture
@@ -45,19 +41,6 @@ def ray_registry(data: Path) -> Iterator[RunningRegistry]:
     assert not processes_with(str(data)), "nothing of the registry is left running"
 
 
-def serve_proxy(registry: RunningRegistry) -> str:
-    found = PROXY_LINE.search(registry.log.read_text(errors="replace"))
-    assert found, registry.log.read_text(errors="replace")
-    return found.group(1)
-
-
-def run_json(registry: RunningRegistry, *args: str) -> dict[str, Any]:
-    done = mixpeek(*args, "--json", env=registry.env())
-    assert done.returncode == 0, done.stderr
-    doc: dict[str, Any] = json.loads(done.stdout)
-    return doc
-
-
 def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
     ray_env: None, make_plugin: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -65,10 +48,10 @@ def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
     data = tmp_path / "data"
     data.mkdir()
     with ray_registry(data) as first:
-        live_id = publish(first, make_plugin("ray_live"))
+        live_id = cli_publish(first, make_plugin("ray_live"))
         crash = make_plugin("ray_crash")
-        (crash / "realtime.py").write_text((crash / "realtime.py").read_text() + CRASH)
-        crash_id = publish(first, crash)
+        (crash / "realtime.py").write_text((crash / "realtime.py").read_text() + CRASHING_SERVICE)
+        crash_id = cli_publish(first, crash)
         deployed = run_json(first, "plugin", "deploy", live_id, "--wait",
                             "--interval", "0.2", "--timeout", "240")  # fmt: skip
         assert deployed["deploy"]["status"] == "queued", deployed
@@ -99,31 +82,8 @@ def test_ray_serve_deploys_serves_fails_restarts_and_undeploys(
         assert wait_gone(replicas(second, live_id), timeout=60) == [], "its replica ends"
 
 
-def publish(registry: RunningRegistry, plugin: Path) -> str:
-    published = run_json(registry, "plugin", "publish", "-p", str(plugin), "-y")
-    assert published["validation_status"] == "passed"
-    return str(published["plugin_id"])
-
-
-def answers(registry: RunningRegistry, plugin_id: str, text: str) -> str:
-    """POST and GET on the route the status names, through the registry; returns the route."""
-    final = status(registry, plugin_id)
-    route = str(final["route_prefix"])
-    assert route == f"/inference/custom_plugin_{plugin_id}" and final["error"] is None
-    url = registry.base_url + route
-    reply = requests.post(f"{url}/predict", json={"inputs": {"text": text}},
-                          headers=auth(registry), timeout=60)  # fmt: skip
-    assert reply.status_code == 200, reply.text
-    assert reply.json() == {"result": f"Processed: {text}", "confidence": 0.95}
-    bad = requests.post(f"{url}/predict", json={"inputs": {"text": 1}},
-                        headers=auth(registry), timeout=60)  # fmt: skip
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "inputs", "text"]
-    assert requests.get(f"{url}/health", timeout=30).status_code == 401, "the key is checked"
-    return route
-
-
 def assert_crash_fails(registry: RunningRegistry, plugin_id: str) -> None:
-    done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry),
+    done = requests.post(f"{plugins_url(registry)}/{plugin_id}/deploy", headers=auth(registry),
                          timeout=60)  # fmt: skip
     assert done.status_code == 200 and done.json()["status"] == "queued", done.text
     seen = poll_until_settled(registry, plugin_id, timeout=240)

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_deploy_ray import answers, publish, run_json, serve_proxy
-from test_deploy_realtime import poll_until_settled, status
 
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.server import DB_NAME
 from mixpeek_tools.registry.store import Store
-from tests.support.ray_cluster import cluster_env, free_port, ray_start, stop_node, wait_for_nodes
+from tests.support.net import free_port
+from tests.support.ray_cluster import cluster_env, ray_start, stop_node, wait_for_nodes
+from tests.support.registry_api import poll_until_settled, status
+from tests.support.registry_deploy import answers, cli_publish, run_json, serve_proxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -67,8 +68,8 @@ def test_a_killed_registry_leaves_apps_the_next_start_cleans_up_and_redeploys(
     data = tmp_path / "data"
     data.mkdir()
     with registry_on(data) as first:
-        kept_id = publish(first, make_plugin("joined_kept"))
-        dropped_id = publish(first, make_plugin("joined_dropped"))
+        kept_id = cli_publish(first, make_plugin("joined_kept"))
+        dropped_id = cli_publish(first, make_plugin("joined_dropped"))
         for plugin_id in (kept_id, dropped_id):
             done = run_json(first, "plugin", "deploy", plugin_id, "--wait",
                             "--interval", "0.2", "--timeout", "240")  # fmt: skip

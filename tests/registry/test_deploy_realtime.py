@@ -8,74 +8,30 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from api_helpers import api, auth, kept_archive, publish
-from procs import alive, processes_with, wait_gone
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry
-from tests.support.plugin_api_schemas import assert_matches
+from tests.support.plugins import CRASHING_SERVICE
+from tests.support.procs import alive, wait_gone
+from tests.support.registry_api import (
+    auth,
+    kept_archive,
+    plugins_url,
+    poll_until_settled,
+    publish,
+    status,
+)
+from tests.support.registry_deploy import deploy, service_pids
 
 pytestmark = pytest.mark.slow
-CRASH = """
-
-class _Broken:
-    pass
-
-
-def _boom(self):
-    raise RuntimeError("model weights are missing from the archive")
-
-
-MyExtractorRealtimeService.__init__ = _boom
-"""
 
 
 def published(registry: RunningRegistry, plugin: Path, name: str, tmp: Path) -> str:
     archive = build_archive(plugin, name, tmp / f"{name}.tar.gz")
     return publish(registry, archive.path, name, "v1")[0]
-
-
-def deploy(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
-    done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry), timeout=60)
-    assert done.status_code == 200, done.text
-    answer = dict(done.json())
-    if answer.get("deployment_type") == "batch_only":
-        assert_matches("deploy_batch", answer)
-    elif answer["status"] == "queued":
-        assert_matches("deploy_realtime", answer)
-    else:  # deploying a live deployment again (the sheet has no shape for it): its state
-        assert answer["status"] in ("in_progress", "deployed"), answer
-        assert answer["route_prefix"].startswith("/inference/custom_plugin_")
-    return answer
-
-
-def status(registry: RunningRegistry, plugin_id: str) -> dict[str, Any]:
-    got = requests.get(f"{api(registry)}/{plugin_id}/status", headers=auth(registry), timeout=30)
-    assert got.status_code == 200, got.text
-    assert_matches("status", got.json())
-    return dict(got.json())
-
-
-def poll_until_settled(
-    registry: RunningRegistry, plugin_id: str, timeout: float = 120
-) -> list[dict[str, Any]]:
-    """Every status record seen until it is deployed or failed (at most ``timeout`` s)."""
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen.append(status(registry, plugin_id))
-        if seen[-1]["status"] in ("deployed", "failed"):
-            return seen
-        time.sleep(0.1)
-    raise AssertionError(f"still {seen[-1]['status']} after {timeout} s")
-
-
-def service_pids(plugin_id: str) -> list[int]:
-    return processes_with(f"/{plugin_id}/code")
 
 
 def test_a_realtime_plugin_is_queued_started_served_and_undeployed(
@@ -115,7 +71,7 @@ def test_a_realtime_plugin_is_queued_started_served_and_undeployed(
     pids = service_pids(plugin_id)
     assert len(pids) == 1
     gone = requests.post(
-        f"{api(registry)}/{plugin_id}/undeploy", headers=auth(registry), timeout=60
+        f"{plugins_url(registry)}/{plugin_id}/undeploy", headers=auth(registry), timeout=60
     )
     assert gone.status_code == 200 and gone.json()["deployment_removed"] is True
     assert wait_gone(pids) == [], "undeploy stops the service process"
@@ -130,7 +86,7 @@ def test_a_service_that_crashes_at_start_ends_failed_with_its_error(
 ) -> None:
     plugin = make_plugin("crash_plugin")
     realtime = plugin / "realtime.py"
-    realtime.write_text(realtime.read_text() + CRASH)
+    realtime.write_text(realtime.read_text() + CRASHING_SERVICE)
     plugin_id = published(registry, plugin, "crash_plugin", tmp_path)
     assert deploy(registry, plugin_id)["status"] == "queued"
     final = poll_until_settled(registry, plugin_id)[-1]
@@ -172,7 +128,8 @@ def test_a_batch_only_plugin_deploys_at_once_and_delete_stops_a_service(
     assert poll_until_settled(registry, live_id)[-1]["status"] == "deployed"
     pids = service_pids(live_id)
     assert pids
-    deleted = requests.delete(f"{api(registry)}/{live_id}", headers=auth(registry), timeout=60)
+    deleted = requests.delete(f"{plugins_url(registry)}/{live_id}", headers=auth(registry),
+                              timeout=60)  # fmt: skip
     assert deleted.status_code == 200
     assert wait_gone(pids) == []
 
@@ -187,7 +144,8 @@ def test_only_the_scanned_archive_is_ever_served(
     kept.write_bytes(
         build_archive(evil, "swapped_plugin", tmp_path / "evil.tar.gz").path.read_bytes()
     )
-    done = requests.post(f"{api(registry)}/{plugin_id}/deploy", headers=auth(registry), timeout=60)
+    done = requests.post(f"{plugins_url(registry)}/{plugin_id}/deploy", headers=auth(registry),
+                         timeout=60)  # fmt: skip
     assert done.status_code == 400 and "differs from what was scanned" in done.text
     assert status(registry, plugin_id)["status"] == "not_deployed"
     assert service_pids(plugin_id) == []

@@ -16,26 +16,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from tests.support.registry_api import Api, new_namespace, tar_gz, zip_archive
 
 from mixpeek_tools.registry.builtin import BUILTIN_SERVICES
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from tests.support.plugin_api_schemas import assert_matches
+from tests.support.registry_api import Api, new_namespace, tar_gz, zip_archive
 
 pytestmark = pytest.mark.slow
 
 Make = Callable[..., Path]
 FORBIDDEN = "import subprocess\n\n\ndef sneaky():\n    return subprocess.run(['id'])\n"
-
-
-def official_version(manifest_version: str) -> str:
-    """What the official CLI sends for a manifest version: ``vN`` -> ``N.0.0``."""
-    digits = manifest_version[1:]
-    return (
-        f"{digits}.0.0"
-        if manifest_version.startswith("v") and digits.isdigit()
-        else manifest_version
-    )
 
 
 def publish(api: Api, archive: Path, name: str, version: str = "1.0.0", *, expect: int = 200,
@@ -58,9 +48,8 @@ def test_the_official_cli_publish_replayed_exactly_passes_and_lists_as_an_extrac
     api: Api, make_plugin: Make, tmp_path: Path
 ) -> None:
     plugin = make_plugin("cli_replay", "v1")
-    version = official_version("v1")
-    assert version == "1.0.0"
-    done = publish(api, tar_gz(plugin, tmp_path / "p.tar.gz"), "cli_replay", version)
+    # the official CLI sends the manifest's "v1" as "1.0.0"
+    done = publish(api, tar_gz(plugin, tmp_path / "p.tar.gz"), "cli_replay", "1.0.0")
     assert done["success"] is True and done["validation_status"] == "passed"
     assert done["plugin_id"] == "cli_replay_1_0_0"
     assert done["feature_uri"] == "mixpeek://cli_replay@1.0.0"
@@ -339,7 +328,7 @@ def test_the_plugin_quota_answers_403_and_realtime_can_be_switched_off(
     monkeypatch.setenv("MIXPEEK_REGISTRY_PLUGIN_QUOTA", "1")
     monkeypatch.setenv("MIXPEEK_REGISTRY_REALTIME", "off")
     with running_registry(tmp_path / "quota", namespace="ns_quota") as small:
-        api = Api(small.base_url, small.namespace, small.api_key)
+        api = Api.of(small)
         publish(api, tar_gz(make_plugin("first_one"), tmp_path / "a.tar.gz"),
                 "first_one")  # fmt: skip
         full = api.call("POST", "/uploads", expect=403, json={"name": "second", "version": "1.0.0"})
@@ -375,7 +364,7 @@ def test_a_restart_keeps_plugins_and_their_downloads(make_plugin: Make, tmp_path
     archive = tar_gz(make_plugin("kept_one", realtime=False), tmp_path / "k.tar.gz")
     data_dir = tmp_path / "data"
     with running_registry(data_dir, namespace="ns_keep") as first:
-        publish(Api(first.base_url, first.namespace, first.api_key), archive, "kept_one")
+        publish(Api.of(first), archive, "kept_one")
         key = first.api_key
     with running_registry(data_dir, namespace="ns_keep") as second:
         api = Api(second.base_url, second.namespace, key)

@@ -13,12 +13,19 @@ from pathlib import Path
 
 import pytest
 import requests
-from api_helpers import api, auth, confirm, publish, start_upload
-from procs import processes_with, wait_gone
-from test_deploy_realtime import deploy, poll_until_settled, service_pids
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import running_registry
+from tests.support.procs import processes_with, wait_gone
+from tests.support.registry_api import (
+    auth,
+    confirm,
+    plugins_url,
+    poll_until_settled,
+    publish,
+    start_upload,
+)
+from tests.support.registry_deploy import deploy, service_pids
 
 pytestmark = pytest.mark.slow
 SLOW_IMPORT = "import time\n\ntime.sleep(120)\n"
@@ -80,5 +87,5 @@ def test_realtime_services_end_with_the_registry_and_come_back_with_it(
         reply = requests.post(url, json={"inputs": {"text": "again"}}, headers=auth(second),
                               timeout=60)  # fmt: skip
         assert reply.status_code == 200, reply.text
-        shown = requests.get(f"{api(second)}/{plugin_id}", headers=auth(second), timeout=30)
+        shown = requests.get(f"{plugins_url(second)}/{plugin_id}", headers=auth(second), timeout=30)
         assert shown.json()["plugin"]["deployed"] is True

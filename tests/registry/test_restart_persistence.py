@@ -13,11 +13,11 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-from api_helpers import api, auth, publish, start_upload
 
 from mixpeek_tools.publishing.archive import build_archive
 from mixpeek_tools.registry.launch import RunningRegistry, running_registry
 from mixpeek_tools.registry.storage import LOCAL_CREDENTIALS, LocalS3
+from tests.support.registry_api import auth, plugins_url, publish, start_upload
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def stop(registry: RunningRegistry, sig: int) -> None:
 
 def download_sha(registry: RunningRegistry, plugin_id: str) -> str:
     shown = requests.get(
-        f"{api(registry)}/{plugin_id}?return_presigned_urls=true",
+        f"{plugins_url(registry)}/{plugin_id}?return_presigned_urls=true",
         headers=auth(registry),
         timeout=30,
     )

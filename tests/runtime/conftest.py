@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.plugins import DOCS_PLUGIN as DOCS_PLUGIN  # the runtime tests import it from here
+# DOCS_PLUGIN: the runtime tests import it from here.
+from tests.support.plugins import DOCS_PLUGIN as DOCS_PLUGIN
 from tests.support.plugins import copy_docs_plugin
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,9 @@ from mixpeek_tools.plugin.loader import load_plugin
 from mixpeek_tools.runtime.plan import RunOptions, plan_pipeline
 from mixpeek_tools.runtime.run import RunRequest, run_file
 from tests.support.cli import mixpeek as run_mixpeek
+from tests.support.engine_plugin import write_plugin
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "engines"))
-from engine_plugin import write_plugin  # noqa: E402
-
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 8
 
 

@@ -24,12 +24,11 @@ def test_a_docs_plugin_loads_with_all_its_parts(docs_plugin: Path) -> None:
 
 
 def test_reloading_sees_edited_code(docs_plugin: Path) -> None:
-    first = load_plugin(docs_plugin)
+    load_plugin(docs_plugin)  # loaded once, so the next load is a reload
     core = docs_plugin / "processors" / "core.py"
     core.write_text(core.read_text().replace('"Processed: ', '"Edited: '))
     second = load_plugin(docs_plugin)
     module = second.package.processors.core
-    assert module.MyExtractorProcessor is not first.package.processors.core.MyExtractorProcessor
     assert module.MyExtractorProcessor(module.MyExtractorConfig())._process_single("x")[0] == (
         "Edited: x"
     )
@@ -51,7 +50,10 @@ def test_a_plugin_named_like_a_stdlib_module_does_not_replace_it(
     clash = tmp_path / "json"
     shutil.copytree(docs_plugin, clash)
     plugin = load_plugin(clash)
-    assert plugin.package_name != "json"
+    core = plugin.package.processors.core
+    assert core.MyExtractorProcessor(core.MyExtractorConfig())._process_single("x")[0] == (
+        "Processed: x"
+    ), "the plugin's own code runs"
     import sys
 
     assert sys.modules["json"] is json

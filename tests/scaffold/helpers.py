@@ -5,8 +5,19 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
+# The template fix that the update tests release: a docstring line of the one pipeline template
+# every category shares.
+PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
+OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
+NEW_LINE = (
+    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
+    '<< parts.part.rows >> rows.'
+)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -19,6 +30,21 @@ def git(cwd: Path, *args: str) -> str:
 def commit_all(repo: Path, message: str) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
+
+
+def apply_template_fix(template_root: Path) -> None:
+    """Edit the template under ``template_root`` as a fixed release would (committing is the
+    caller's part)."""
+    path = template_root / PIPELINE_TEMPLATE
+    source = path.read_text()
+    assert OLD_LINE in source, f"{path} changed: update OLD_LINE in tests/scaffold/helpers.py"
+    path.write_text(source.replace(OLD_LINE, NEW_LINE))
+
+
+def copier_answers(plugin: Path) -> dict[str, Any]:
+    """What Copier recorded in a rendered plugin (``_commit`` says which template release)."""
+    answers: dict[str, Any] = yaml.safe_load((plugin / ".copier-answers.yml").read_text())
+    return answers
 
 
 def copy_template(target: Path) -> Path:

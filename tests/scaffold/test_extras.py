@@ -19,10 +19,6 @@ def test_require_extra_names_the_pip_install_and_exits_3() -> None:
     assert "pip install 'mixpeek-tools[registry]'" in text
 
 
-def test_require_extra_passes_when_the_module_is_there() -> None:
-    require_extra("json", "registry")
-
-
 @pytest.mark.parametrize(
     ("module", "extra"),
     [("moto.server", "registry"), ("boto3", "registry"), ("pyarrow.parquet", "parquet"),

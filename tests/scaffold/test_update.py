@@ -13,18 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from .helpers import commit_all, git
+from .helpers import apply_template_fix, commit_all, copier_answers, git
 
 pytestmark = pytest.mark.slow
 
-PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
-OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
-NEW_LINE = (
-    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
-    '<< parts.part.rows >> rows.'
-)
 
 
 def render(mixpeek, template_repo: Path, out: Path, name: str = "my_plugin") -> Path:
@@ -35,10 +28,7 @@ def render(mixpeek, template_repo: Path, out: Path, name: str = "my_plugin") -> 
 
 def release_fix(template_repo: Path, tag: str = "v2") -> None:
     """Commit a template fix (a docstring line of pipeline.py) and tag it."""
-    path = template_repo / PIPELINE_TEMPLATE
-    source = path.read_text()
-    assert OLD_LINE in source
-    path.write_text(source.replace(OLD_LINE, NEW_LINE))
+    apply_template_fix(template_repo)
     commit_all(template_repo, "template fix")
     git(template_repo, "tag", tag)
 
@@ -52,10 +42,6 @@ def edit_processor(plugin: Path) -> None:
 def own_repo(plugin: Path) -> None:
     git(plugin, "init", "-q")
     commit_all(plugin, "rendered plugin")
-
-
-def answers(plugin: Path) -> dict:
-    return yaml.safe_load((plugin / ".copier-answers.yml").read_text())
 
 
 def test_copier_update_inside_the_plugin_brings_the_fix_and_keeps_the_edit(
@@ -73,7 +59,7 @@ def test_copier_update_inside_the_plugin_brings_the_fix_and_keeps_the_edit(
 
     assert "one CPU step (IS_TEXT) over the text rows" in (plugin / "pipeline.py").read_text()
     assert "good brilliant great" in (plugin / "processors" / "core.py").read_text()
-    assert answers(plugin)["_commit"] == "v2"
+    assert copier_answers(plugin)["_commit"] == "v2"
     # the update rendered in place: no nested plugin folder, no stray answers file
     assert not (plugin / "my_plugin").exists()
     assert sorted(p.name for p in plugin.glob("**/.copier-answers.yml")) == [".copier-answers.yml"]
@@ -99,7 +85,7 @@ def test_mixpeek_plugin_update_works_in_a_subfolder_of_a_bigger_repo(
     assert "(IS_TEXT)" in (plugin / "pipeline.py").read_text()
     assert "good brilliant great" in (plugin / "processors" / "core.py").read_text()
     assert "(IS_TEXT)" not in (sibling / "pipeline.py").read_text()  # only the plugin asked for
-    assert answers(sibling)["_commit"] == "v1"
+    assert copier_answers(sibling)["_commit"] == "v1"
 
 
 def test_a_conflicting_edit_fails_the_update_and_names_the_file(
@@ -177,7 +163,7 @@ def test_vcs_ref_picks_the_template_version(template_repo: Path, tmp_path: Path,
     git(template_repo, "tag", "v3")
 
     assert mixpeek("plugin", "update", "--path", str(plugin), "--vcs-ref", "v2").code == 0
-    assert answers(plugin)["_commit"] == "v2"
+    assert copier_answers(plugin)["_commit"] == "v2"
     assert "A v3 addition." not in (plugin / "README.md").read_text()
 
 

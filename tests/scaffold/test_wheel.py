@@ -7,24 +7,20 @@ the daily commands and that the optional parts name the ``pip install`` that add
 
 from __future__ import annotations
 
-import socket
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
-from .helpers import commit_all, git
+from tests.support.net import free_port
+
+from .helpers import commit_all, copier_answers, git
 from .wheel_env import KitBuilds, KitVenv
 
 pytestmark = pytest.mark.slow
 
 KIT_SRC = "~/.cache/mixpeek-tools/template"
-
-
-def answers(plugin: Path) -> dict:
-    return yaml.safe_load((plugin / ".copier-answers.yml").read_text())
 
 
 def init(venv: KitVenv, name: str, out: Path) -> Path:
@@ -41,13 +37,15 @@ def committed(plugin: Path) -> Path:
 
 
 def test_the_sdist_and_wheel_carry_the_template_and_its_history(kit_builds: KitBuilds) -> None:
-    sdist = tarfile.open(kit_builds.sdist1).getnames()
+    with tarfile.open(kit_builds.sdist1) as tar:
+        sdist = tar.getnames()
     top = f"mixpeek_tools-{kit_builds.version1}/"
     for name in ("copier.yml", "template/<<plugin_name>>/manifest.py.jinja",
                  "template/_categories/video/processors/core.py.jinja", "template-history.bundle",
                  "hooks/untrack_kit_outputs.py"):
         assert top + name in sdist, name
-    wheel = zipfile.ZipFile(kit_builds.wheel2).namelist()
+    with zipfile.ZipFile(kit_builds.wheel2) as zf:
+        wheel = zf.namelist()
     assert "mixpeek_tools/scaffold/template-history.bundle" in wheel
     heads = git(kit_builds.repo, "bundle", "list-heads",
                 str(_extract_bundle(kit_builds.wheel2, kit_builds.repo.parent)))
@@ -69,7 +67,7 @@ def test_the_installed_kit_inits_tests_and_publishes_a_plugin(
     assert where.stdout.startswith(str(kit_venv.path)), where.stdout + where.stderr
 
     plugin = init(kit_venv, "wheel_demo", tmp_path / "plugins")
-    recorded = answers(plugin)
+    recorded = copier_answers(plugin)
     assert recorded["_src_path"] == KIT_SRC and recorded["_commit"] == kit_builds.version1
 
     own_tests = kit_venv.python("-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=plugin)
@@ -92,17 +90,11 @@ def test_the_installed_kit_inits_tests_and_publishes_a_plugin(
     assert git(plugin, "status", "--porcelain") == ""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_core_install_names_the_registry_extra(
     kit_builds: KitBuilds, kit_venv: KitVenv, tmp_path: Path
 ) -> None:
     kit_venv.install(kit_builds.wheel1, kit_builds.version1)
-    done = kit_venv.mixpeek("registry", "serve", "--port", str(_free_port()), "--data-dir",
+    done = kit_venv.mixpeek("registry", "serve", "--port", str(free_port()), "--data-dir",
                             str(tmp_path / "registry"), cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "pip install 'mixpeek-tools[registry]'" in done.stderr
@@ -138,8 +130,8 @@ def test_an_upgraded_kit_updates_its_plugins_keeping_their_edits(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(IS_TEXT)" in (edited / "pipeline.py").read_text()
     assert "good brilliant great" in core.read_text()
-    assert answers(edited)["_commit"] == kit_builds.version2
-    assert answers(edited)["_src_path"] == KIT_SRC
+    assert copier_answers(edited)["_commit"] == kit_builds.version2
+    assert copier_answers(edited)["_src_path"] == KIT_SRC
     commit_all(edited, "template update")
     assert kit_venv.mixpeek("plugin", "update", "--check", cwd=edited).returncode == 0
 

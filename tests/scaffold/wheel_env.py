@@ -17,19 +17,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .helpers import KIT_ROOT, commit_all, git
+from .helpers import KIT_ROOT, apply_template_fix, commit_all, git
 
 BUILD_FILES = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "copier.yml")
 BUILD_DIRS = ("mixpeek_tools", "template", "hooks")
 _IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", "template-history.bundle"
-)
-# The template fix of "release 2": the one pipeline template every category shares.
-PIPELINE_TEMPLATE = Path("template/<<plugin_name>>/pipeline.py.jinja")
-OLD_LINE = '"""How << plugin_name >> runs: one CPU step over the << parts.part.rows >> rows.'
-NEW_LINE = (
-    '"""How << plugin_name >> runs: one CPU step (<< parts.part.condition >>) over the '
-    '<< parts.part.rows >> rows.'
 )
 VERSION_FILE = Path("mixpeek_tools/__init__.py")
 # The venv gets a private HOME (the template history lives there), but pip keeps the user's
@@ -78,9 +71,7 @@ class KitBuilds:
         return builds
 
     def _release_fix(self, out: Path) -> None:
-        template = self.repo / PIPELINE_TEMPLATE
-        assert OLD_LINE in template.read_text()
-        template.write_text(template.read_text().replace(OLD_LINE, NEW_LINE))
+        apply_template_fix(self.repo)
         self.version2 = f"{self.version1}.1"
         init = self.repo / VERSION_FILE
         init.write_text(init.read_text().replace(

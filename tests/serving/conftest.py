@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from serving_helpers import copy_plugin
+
+from tests.support.plugins import copy_plugin
 
 
 @pytest.fixture

@@ -1,26 +1,14 @@
-"""Helpers for the realtime-server tests: plugin copies and a real uvicorn server on a free port."""
+"""Helpers for the realtime-server tests: a real uvicorn server on a free port."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.plugins import copy_docs_plugin
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
-    """A fresh copy of the docs-style fixture plugin under ``tmp_path/<name>``."""
-    return copy_docs_plugin(tmp_path / name)
+from tests.support.net import free_port
 
 
 @contextmanager

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from serving_helpers import free_port, running_server
+from serving_helpers import running_server
+
+from tests.support.net import free_port
 
 
 def test_health_answers_ok_with_the_plugin_name(plugin: Path) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from serving_helpers import free_port
+
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 

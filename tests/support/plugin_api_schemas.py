@@ -9,6 +9,7 @@ are not. ``assert_matches(name, body)`` validates one answer and names every pro
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -251,19 +252,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    # A schema that is not valid JSON Schema could pass anything: refuse it first.
+    Draft202012Validator.check_schema(SCHEMAS[name])
+    return Draft202012Validator(SCHEMAS[name], format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def assert_matches(name: str, body: Any) -> None:
     """Fail, naming every mismatch, when ``body`` breaks the sheet's schema ``name``."""
-    validator = Draft202012Validator(
-        SCHEMAS[name], format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    problems = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    problems = sorted(_validator(name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if problems:
         lines = [f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in problems]
         raise AssertionError(
             f"answer does not match the sheet's {name!r} schema:\n" + "\n".join(lines)
         )
-
-
-def check_schemas() -> None:
-    for schema in SCHEMAS.values():
-        Draft202012Validator.check_schema(schema)

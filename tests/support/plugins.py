@@ -9,6 +9,15 @@ from pathlib import Path
 DOCS_PLUGIN = Path(__file__).resolve().parents[1] / "fixtures" / "docs_plugin" / "my_extractor"
 # Left out of copies: caches and archives a run in the fixture folder may have left there.
 _LEFT_OUT = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".mixpeek")
+# Appended to a copy's realtime.py: its service fails at start, as one missing its weights does.
+CRASHING_SERVICE = """
+
+def _boom(self):
+    raise RuntimeError("model weights are missing from the archive")
+
+
+MyExtractorRealtimeService.__init__ = _boom
+"""
 
 
 def copy_docs_plugin(dest: Path, *, name: str | None = None, version: str | None = None,
@@ -29,3 +38,8 @@ def copy_docs_plugin(dest: Path, *, name: str | None = None, version: str | None
     if not realtime:
         (dest / "realtime.py").unlink()
     return dest
+
+
+def copy_plugin(tmp_path: Path, name: str = "my_extractor") -> Path:
+    """A fresh copy of the docs fixture plugin under ``tmp_path/<name>``, its metadata as is."""
+    return copy_docs_plugin(tmp_path / name)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.validator.session import plugin_roots
 from mixpeek_tools.validator.examples import BASELINE, CORE, write_tree
+from mixpeek_tools.validator.session import plugin_roots
 
 from .helpers import REPO
 
@@ -154,9 +154,9 @@ def test_pre_commit_try_repo_runs_the_hook_for_real(tmp_path: Path) -> None:
 
 def test_the_hook_walks_the_same_files_as_the_scanner_and_the_archive(tmp_path: Path) -> None:
     """One file set (mixpeek_tools.plugin.files): hook, scanner and archive agree."""
-    from mixpeek_tools.validator import session
     from mixpeek_tools.publishing.archive import collect_entries
     from mixpeek_tools.scanner import sources
+    from mixpeek_tools.validator import session
 
     root = write_tree(tmp_path, {".venv/lib/x.py": "import subprocess\n", "data/model.bin": "x",
                                  "node_modules/p/x.js": "x",

@@ -13,8 +13,8 @@ import pytest
 
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.validator import run_checks, runner
-from mixpeek_tools.validator.model import Check, CheckContext
 from mixpeek_tools.validator.examples import MANIFEST, write_tree
+from mixpeek_tools.validator.model import Check, CheckContext
 
 WAIT_FOR_PYTEST = '''\
 import os
