@@ -3,9 +3,12 @@
 S3 filesystem + ``map_batches`` of the same processor on an actor pool) in the same Ray session.
 
 Both read the same object and consume every output batch; neither writes an output, and each
-timed run follows an untimed one of its own kind (warm workers for both), so the figure is the
-engine's cost (row numbers, helper columns, row selection, failure isolation,
-per-step counts) over what Ray Data alone does. Target: at least 0.9x the bare throughput.
+timed run follows an untimed one of its own kind (warm workers for both; the engine also keeps
+its helper actor between runs of one session, see ``runtime/engines/ray/hubs.py``), so the
+figure is the engine's cost (row numbers, helper columns, row selection, failure isolation,
+per-step counts, frames for the writer) over what Ray Data alone does. The object has ten row
+groups, so the engine's first step reads it in its own actors (``readers.actor_reads``); bare
+Ray Data reads it in a task of its own. Target: at least 0.9x the bare throughput.
 
     PYTHONPATH=. python benchmarks/bench_run_s3.py [--rows 1000000] [--cpus 2]
 """

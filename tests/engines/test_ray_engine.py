@@ -515,3 +515,34 @@ def test_a_reader_error_mid_stream_is_the_local_engines_error(
         assert not out.exists()
         errors.append(err.value.paragraph())
     assert errors[0] == errors[1] and f"{source}:7:" in errors[1]
+
+
+def test_a_run_that_ends_well_leaves_its_hub_to_the_next_run_and_a_stopped_run_kills_it(
+    ray_session: None, plugin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper actor is a worker process of its own: a second run in the same session takes
+    the first run's (emptied) hub instead of starting one; a run stopped by a failed row does
+    not hand its hub on, and the next run starts a new one."""
+    import ray
+
+    from mixpeek_tools.runtime.engines.ray import engine as ray_engine
+
+    used: list[Any] = []
+    acquire = ray_engine.acquire_hub
+
+    def recording(depth: int) -> Any:
+        used.append(acquire(depth))
+        return used[-1]
+
+    monkeypatch.setattr(ray_engine, "acquire_hub", recording)
+    source = _write(tmp_path / "in.jsonl", _rows())
+    first = run("ray", plugin, source, tmp_path / "a.jsonl", {"fail_on": "eta"}, on_error="continue")
+    second = run("ray", plugin, source, tmp_path / "b.jsonl", {"fail_on": "eta"}, on_error="continue")
+    assert used[0]._actor_id == used[1]._actor_id
+    assert [f.row for f in first.failures] == [f.row for f in second.failures] == [4]
+    with pytest.raises(RowsFailed):
+        run("ray", plugin, source, tmp_path / "c.jsonl", {"fail_on": "eta"})
+    run("ray", plugin, source, tmp_path / "d.jsonl")
+    assert used[3]._actor_id != used[2]._actor_id
+    with pytest.raises(ray.exceptions.RayActorError):
+        ray.get(used[2].rows_read.remote(), timeout=60)

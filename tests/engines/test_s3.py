@@ -205,13 +205,37 @@ def test_a_small_parquet_object_is_one_streamed_read_task_in_small_blocks(
     assert readers.read_layout(source, 4, cpus=4, default_target=128 << 20).groups == [[0], [1]]
 
 
+def test_the_first_steps_actors_read_runs_of_row_groups_when_there_are_enough(
+    s3: tuple[str, Any],
+) -> None:
+    """Two runs per actor where the row groups allow, each with its first row's offset; fewer
+    row groups than actors, or JSON Lines, leave the reading to read tasks (None)."""
+    pytest.importorskip("pyarrow")
+    from mixpeek_tools.runtime.engines.ray import readers
+    from mixpeek_tools.runtime.sources import open_source
+
+    endpoint, client = s3
+    _put_inputs(client, "runs")
+    source = open_source(f"s3://{BUCKET}/runs/in.parquet", _storage(endpoint))
+    layout = readers.read_layout(source, 4, cpus=2, default_target=128 << 20)
+    one = readers.actor_reads(source, layout, actors=1, size=4)
+    assert one is not None and one.groups == [[0, 1], [2]] and one.offsets == [0, 4]
+    two = readers.actor_reads(source, layout, actors=2, size=4)
+    assert two is not None and two.groups == [[0], [1], [2]] and two.offsets == [0, 2, 4]
+    assert readers.actor_reads(source, layout, actors=4, size=4) is None
+    lines = open_source(f"s3://{BUCKET}/runs/in.jsonl", _storage(endpoint))
+    jsonl = readers.read_layout(lines, 4, cpus=2, default_target=128 << 20)
+    assert readers.actor_reads(lines, jsonl, actors=1, size=4) is None
+
+
 @pytest.mark.ray
 @pytest.mark.slow
-def test_rows_read_in_several_tasks_keep_their_numbers_and_order(
-    s3: tuple[str, Any], plugin: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("reader", ["read tasks", "the first step's actors"])
+def test_rows_read_in_several_runs_keep_their_numbers_and_order(
+    s3: tuple[str, Any], plugin: Path, monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
-    """Three read tasks (one per row group): output in input order, failures named by the
-    input row, every row counted once."""
+    """Runs of row groups read by read tasks or by the first step's actors: output in input
+    order, failures named by the input row, every row counted once."""
     pytest.importorskip("ray")
     import ray
 
@@ -223,6 +247,14 @@ def test_rows_read_in_several_tasks_keep_their_numbers_and_order(
     endpoint, client = s3
     _put_inputs(client, "tasks")
     monkeypatch.setattr(readers, "BYTES_PER_READ_TASK", 1)  # read in the driver's process
+    chosen: list[Any] = []
+    planned = readers.actor_reads
+
+    def actor_reads(*args: Any, **kwargs: Any) -> Any:
+        chosen.append(planned(*args, **kwargs) if reader != "read tasks" else None)
+        return chosen[-1]
+
+    monkeypatch.setattr(readers, "actor_reads", actor_reads)
     source = open_source(f"s3://{BUCKET}/tasks/in.parquet", _storage(endpoint))
     plan = plan_pipeline(load_plugin(plugin), {"fail_on": "eta"}, dataset_size=source.rows())
     started = init_ray(num_cpus=2)
@@ -237,3 +269,4 @@ def test_rows_read_in_several_tasks_keep_their_numbers_and_order(
     assert ids == [0, 1, 2, 4, 5]
     assert [f.row for f in engine.stats.failures] == [4]
     assert engine.stats.rows_in == len(TEXTS) and engine.stats.rows_out == 5
+    assert (chosen[0] is None) == (reader == "read tasks")

@@ -17,6 +17,7 @@ HITS = "__mixpeek_hits__"  # bit i set: step i processed the row (for per-step c
 SECONDS = "__mixpeek_seconds_{}__"  # seconds step i spent on one batch, on that batch's first row
 FEED_DEPTH = 8  # input blocks the driver may put ahead of Ray
 MIN_BLOCK_BYTES = 1 << 20  # smallest target block size (see Feed.block_bytes)
+OUTPUT_BLOCK_BYTES = 8 << 20  # target output block size when the first step reads its input
 HIT_BITS = 62  # steps past this many are not counted per step (int64 bitmask)
 POLL_SECONDS = 0.5  # how often the feeder re-checks that the run is still wanted
 

@@ -10,6 +10,7 @@ from mixpeek_tools.errors import EnvironmentFailure
 from mixpeek_tools.runtime.engines.ray.actors import StepActor
 from mixpeek_tools.runtime.engines.ray.blocks import (
     FEED_DEPTH,
+    OUTPUT_BLOCK_BYTES,
     _count_bit,
     _data_frame,
     _seconds_column,
@@ -169,6 +170,10 @@ class RayEngine:
         if reads is not None:
             import ray
 
+            # Outputs join into blocks of a few MiB: the input blocks no longer travel, and the
+            # driver's cost goes by the block.
+            ctx = ray.data.DataContext.get_current()
+            ctx.target_max_block_size = max(int(ctx.target_max_block_size or 0), OUTPUT_BLOCK_BYTES)
             runs = [{"run": run} for run in range(len(reads.groups))]
             prepared = ray.data.from_items(runs, override_num_blocks=len(runs))
         for index, step in enumerate(plan.steps):
