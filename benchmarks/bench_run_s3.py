@@ -164,7 +164,7 @@ def main() -> int:
         print(f"rows: {args.rows:,}  Ray CPUs: {args.cpus}")
         print(f"bare Ray Data read_parquet + map_batches: {best_bare:,.0f} rows/s "
               f"(runs: {', '.join(f'{r:,.0f}' for r in bare)})")  # fmt: skip
-        print(f"mixpeek ray engine (s3 read in tasks):     {best_ours:,.0f} rows/s "
+        print(f"mixpeek ray engine (first step reads s3):  {best_ours:,.0f} rows/s "
               f"(runs: {', '.join(f'{r:,.0f}' for r in ours)})")  # fmt: skip
         print(f"ratio engine/bare: {best_ours / best_bare:.2f}x (target >= 0.90x)")
     finally:
