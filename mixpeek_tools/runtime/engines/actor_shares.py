@@ -61,3 +61,16 @@ def _fit(requests: Sequence[float], capacity: float, kind: str) -> tuple[list[fl
 def _round_down(value: float) -> float:
     """Four decimals, rounded down so that the scaled requests never add up past the cluster."""
     return math.floor(value * SHARE_STEPS) / SHARE_STEPS
+
+
+def first_pool_size(shares: Shares, wanted: int, cluster: dict[str, float]) -> int:
+    """How many actors the first step's pool may start with: ``wanted`` where the cluster holds
+    them on top of one actor of every other step, fewer where it does not (at least one), so a
+    pool started whole never takes what a later step's first actor needs."""
+    extra = max(0, wanted - 1)
+    for kind, requests in (("CPU", shares.cpus), ("GPU", shares.gpus)):
+        if not requests or requests[0] <= 0:
+            continue
+        room = float(cluster.get(kind, 0)) - sum(r for r in requests if r > 0)
+        extra = min(extra, max(0, math.floor(room / requests[0] + 1e-9)))
+    return 1 + extra

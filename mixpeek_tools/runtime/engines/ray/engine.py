@@ -160,26 +160,22 @@ class RayEngine:
         read in tasks and ``prepare`` keeps it, the first step's actors read it themselves."""
         ds, layout, given = read
         prepared = self._prepared(plan, ds, shipped)
-        reads = None
+        reading = None
         if prepared is ds and layout is not None and shares.gpus[0] == 0:
-            from mixpeek_tools.runtime.engines.ray.readers import actor_reads
-
-            step = plan.steps[0]
-            size = int(options.batch_size or step.batch_size)
-            reads = actor_reads(given.source, layout, max(1, int(step.concurrency)), size)
-        if reads is not None:
+            reading = _first_step_reads(plan.steps[0], given.source, layout, shares, options)
+        if reading is not None:
             import ray
 
             # Outputs join into blocks of a few MiB: the input blocks no longer travel, and the
             # driver's cost goes by the block.
             ctx = ray.data.DataContext.get_current()
             ctx.target_max_block_size = max(int(ctx.target_max_block_size or 0), OUTPUT_BLOCK_BYTES)
-            runs = [{"run": run} for run in range(len(reads.groups))]
+            runs = [{"run": run} for run in range(len(reading[0].groups))]
             prepared = ray.data.from_items(runs, override_num_blocks=len(runs))
         for index, step in enumerate(plan.steps):
             resources = (shares.cpus[index], shares.gpus[index])
             prepared = self._stage(prepared, factory, index, step, resources, options, hub,
-                                   shipped, reads if index == 0 else None)  # fmt: skip
+                                   shipped, reading if index == 0 else None)  # fmt: skip
         return prepared
 
     def _input(self, given: Input, hub: Any, previous: dict[str, Any], shipped: Shipment) -> Any:
@@ -297,12 +293,13 @@ class RayEngine:
         options: Any,
         hub: Any,
         shipped: Shipment,
-        reads: Any = None,
+        reading: tuple[Any, int] | None = None,
     ) -> Any:
-        """One step's actor pool; with ``reads``, over the runs its actors read (one at a time
-        per actor, so every actor of the pool gets runs of its own)."""
+        """One step's actor pool; with ``reading`` (the runs and how many actors start), over
+        the runs its actors read, one at a time per actor, so that every actor gets its own."""
         import ray
 
+        reads, starting = reading if reading is not None else (None, None)
         cpus, gpus = resources
         size = int(options.batch_size or step.batch_size)
         actors = max(1, int(step.concurrency))
@@ -319,10 +316,10 @@ class RayEngine:
             # The actor never writes into its batch (pandas copy-on-write; apply_step hands the
             # service a shallow copy), so Ray's defensive copy of every batch is not needed.
             zero_copy_batch=True,
-            # A reading pool starts whole: it has at least a run per actor, and Ray's autoscaler
-            # sees no queued input to grow it by (the runs wait upstream until an actor is free).
+            # A reading pool starts with its actors (first_pool_size): it has a run for each, and
+            # Ray's autoscaler sees no queued input to grow it by (runs wait upstream).
             compute=ray.data.ActorPoolStrategy(
-                min_size=1, max_size=actors, initial_size=actors if reads is not None else None,
+                min_size=1, max_size=actors, initial_size=starting,
                 max_tasks_in_flight_per_actor=1 if reads is not None else None,
             ),
             num_cpus=cpus,
@@ -387,6 +384,22 @@ def _factory(plan: Any) -> Any:
             hint="Plan the pipeline with plan_pipeline(load_plugin(path), ...)",
         )
     return factory
+
+
+def _first_step_reads(step: Any, source: Any, layout: Any, shares: Shares,
+                      options: Any) -> tuple[Any, int] | None:  # fmt: skip
+    """The runs the first step's actors read themselves and how many actors start (None: read
+    tasks read the input): as many as the step's concurrency that the cluster holds beside one
+    actor of every other step."""
+    import ray
+
+    from mixpeek_tools.runtime.engines.actor_shares import first_pool_size
+    from mixpeek_tools.runtime.engines.ray.readers import actor_reads
+
+    size = int(options.batch_size or step.batch_size)
+    starting = first_pool_size(shares, max(1, int(step.concurrency)), ray.cluster_resources())
+    reads = actor_reads(source, layout, starting, size)
+    return (reads, starting) if reads is not None else None
 
 
 def _iter_blocks(ds: Any) -> Any:
