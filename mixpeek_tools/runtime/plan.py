@@ -63,7 +63,7 @@ class PlanFactory:
     params: dict[str, Any]
     dataset_size: int | None = None
     package_name: str | None = None
-    shipped: bool = True
+    shipped: bool = False
 
     def __call__(self) -> PipelinePlan:
         from mixpeek_tools.plugin.loader import load_plugin
