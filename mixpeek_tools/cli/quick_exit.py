@@ -2,8 +2,8 @@
 
 Once ``mixpeek plugin run`` has written its output and printed its summary, what is left is
 CPython's shutdown: a last garbage collection and the teardown of every module and object of
-pandas, pyarrow and pydantic, about 70M instructions (15 ms) a run, as much as a short run's
-validation and bookkeeping together. A command whose work is complete calls :func:`allow`;
+pandas, pyarrow and pydantic, about 50-70M instructions (10-15 ms) a run, 2-3% of
+``benchmarks/bench_run_process.py``'s. A command whose work is complete calls :func:`allow`;
 :func:`run_and_leave` then does what a normal exit does that anyone can observe (the ``atexit``
 handlers: logging's flush, removal of staged plugin copies and temporary folders; stdout and
 stderr flushed) and ends the process with ``os._exit`` and the same exit code.
@@ -24,7 +24,7 @@ _ALLOWED: list[bool] = []
 
 
 def allow() -> None:
-    """Let :func:`run_and_leave` skip the interpreter's teardown: this process's work is complete."""
+    """Let :func:`run_and_leave` skip the interpreter's teardown: this process's work is done."""
     _ALLOWED.append(True)
 
 
