@@ -11,7 +11,6 @@ error (exit 2) that suggests the closest names.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 
 import click
@@ -54,6 +53,8 @@ class LazyGroup(click.Group):
         """Like click's, but an unknown name suggests the closest commands (``Did you mean``)."""
         name = click.utils.make_str(args[0]) if args else ""
         if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            import difflib  # only for a mistyped name: every command line resolves through here
+
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             ctx.fail(f"No such command {name!r}.{hint}")

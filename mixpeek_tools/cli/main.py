@@ -170,7 +170,9 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Console-script entry point for ``mixpeek``."""
-    sys.exit(run_cli(cli))
+    from mixpeek_tools.cli.quick_exit import run_and_leave
+
+    run_and_leave(lambda: run_cli(cli))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ object-store references to :func:`resolve_block`, which runs in Ray tasks next t
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +89,8 @@ def resolve_record(
                     "prefix), then the current directory",
                 )
         if not record.get("mime_type"):
+            import mimetypes  # only for rows that reference files
+
             guessed = mimetypes.guess_type(value.rsplit("/", 1)[-1])[0]
             if guessed:
                 record["mime_type"] = guessed

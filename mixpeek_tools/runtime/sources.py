@@ -11,7 +11,6 @@ The Ray engine reads splittable object-store inputs (Parquet, JSON Lines) in its
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +129,8 @@ def _media_files(folder: Any) -> Iterator[Any]:
 
 def media_row(target: Any, fetch: bool) -> dict[str, Any]:
     """One media file as a row: its bytes (unless left for the workers), path and mime type."""
+    import mimetypes  # media inputs only (its first guess also reads the system's type tables)
+
     location = str(target) if isinstance(target, RemoteFile) else str(target.resolve())
     mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return {

@@ -21,7 +21,7 @@ from mixpeek_tools.errors import BadInput, EnvironmentFailure
 if TYPE_CHECKING:
     import pandas as pd
 
-from mixpeek_tools.runtime.parquet_parts import ParquetParts
+from mixpeek_tools.runtime.parquet_parts import ArrowTables, ParquetParts
 from mixpeek_tools.runtime.storage import RemoteFile, StorageOptions, is_remote, upload
 
 
@@ -116,6 +116,7 @@ class FrameWriter:
         self._csv_columns: dict[str, None] = {}
         self._csv_filled: set[str] = set()
         self._parquet: ParquetParts | None = None
+        self._tables = ArrowTables()
 
     def __enter__(self) -> FrameWriter:
         if self.remote:  # written locally, uploaded once complete
@@ -196,15 +197,8 @@ class FrameWriter:
         import pyarrow as pa
 
         assert self._parquet is not None
-        if df.attrs:
-            # attrs carry the runtime's bookkeeping (which rows each step processed); it is not
-            # data and pyarrow would warn on every batch trying to store it as metadata.
-            df = df.copy(deep=False)
-            df.attrs = {}
         try:
-            # One thread: for a batch of a few thousand rows pyarrow's thread pool costs more
-            # than the conversion itself.
-            table = pa.Table.from_pandas(df, preserve_index=False, nthreads=1)
+            table = self._tables.table(df)  # what Table.from_pandas makes, cheaper
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
             raise BadInput(
                 f"cannot convert this batch to Parquet: {exc}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from pydantic import BaseModel, Field
 
 from mixpeek_tools.runtime.outputs import output_object, validate_output_rows
@@ -118,3 +119,31 @@ def test_plain_schema_checked_per_column_gives_the_row_by_row_answer() -> None:
     assert [e.row for e in validate_output_rows(fractional, Plain).errors] == [2]
     missing = frame.assign(upper=pd.array(["A", None, "C"], dtype="str"))
     assert [e.row for e in validate_output_rows(missing, Plain).errors] == [2]
+
+
+def test_a_plain_schema_over_matching_columns_never_reaches_pydantic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-column check is what keeps output validation cheap: a frame whose columns hold
+    exactly the plain fields' types is decided without one pydantic call."""
+    import pandas as pd
+    from pydantic import BaseModel
+
+    from mixpeek_tools.runtime import outputs
+
+    class Plain(BaseModel):
+        length: int
+        ratio: float
+        upper: str
+
+    def no_pydantic(*_args: object) -> None:
+        raise AssertionError("pydantic was asked")
+
+    monkeypatch.setattr(outputs, "_adapter", no_pydantic)
+    monkeypatch.setattr(Plain, "model_validate", no_pydantic)
+    frame = pd.DataFrame(
+        {"length": [1, 2], "ratio": [0.5, 1.0], "upper": pd.array(["A", "B"], dtype="str")},
+        index=[10, 11],
+    )
+    report = outputs.validate_output_rows(frame, Plain)
+    assert (report.checked, report.valid, report.error_count) == (2, 2, 0)

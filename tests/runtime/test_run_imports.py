@@ -29,6 +29,24 @@ NOT_IMPORTED = [
     "copier",
     "libcst",
     "tomllib",  # the config file is parsed only when there is one
+    "difflib",  # close-name suggestions, only for a mistyped command
+    "mimetypes",  # media inputs only
+    # Parts of the kit and libraries a local Parquet run has no use for.
+    "mixpeek_tools.runtime.serving",
+    "mixpeek_tools.runtime.shipping",
+    "mixpeek_tools.runtime.engines.actor_shares",
+    "mixpeek_tools.registry",
+    "mixpeek_tools.guard",
+    "mixpeek_tools.cli.commands.check",
+    "mixpeek_tools.cli.commands.scaffold",
+    "multiprocessing",  # worker processes, only with --cpu-processes
+    "pyarrow.dataset",
+    "fsspec",
+    "botocore",
+    "pathspec",  # only for a plugin with an ignore file
+    "jsonschema",
+    "httpx",
+    "fastapi",
 ]
 
 

@@ -181,6 +181,10 @@ def run_command(
         result = run_file(request)
     finally:
         progress.close()
+    if engine == "local":  # the output is in place; Ray's workers shut down the ordinary way
+        from mixpeek_tools.cli.quick_exit import allow
+
+        allow()
     _print_outcome(result, engine, output_format)
 
 
