@@ -65,14 +65,24 @@ RULES: tuple[type[Rule], ...] = (UndefinedName, MissingSiblingName)
 _PYFLAKES_UNDEFINED = ("UndefinedName", "UndefinedExport", "UndefinedLocal")
 
 
+def parse_source(source: bytes, relpath: str = "<unknown>") -> ast.Module | None:
+    """The ``ast`` module of ``source``, or None when it does not parse (MP104 reports that)."""
+    try:
+        return ast.parse(source, filename=relpath)
+    except (SyntaxError, ValueError):
+        return None
+
+
 def undefined_names(source: bytes, relpath: str) -> list[Finding]:
     """MP151 findings of one file (cacheable by content: depends on the bytes only)."""
+    tree = parse_source(source, relpath)
+    return tree_undefined_names(tree, source, relpath) if tree is not None else []
+
+
+def tree_undefined_names(tree: ast.Module, source: bytes, relpath: str) -> list[Finding]:
+    """MP151 findings of one file already parsed (pyflakes reads the tree, never the bytes)."""
     from pyflakes import checker, messages
 
-    try:
-        tree = ast.parse(source, filename=relpath)
-    except (SyntaxError, ValueError):
-        return []  # MP104 reports it
     wanted = tuple(getattr(messages, n) for n in _PYFLAKES_UNDEFINED)
     lines = source.decode("utf-8", errors="replace").splitlines()
     out = []
@@ -131,8 +141,9 @@ def _bound(node: ast.stmt) -> set[str]:
 class _Modules:
     """The plugin's own modules by dotted path relative to its package ('' is the package)."""
 
-    def __init__(self, ctx: CheckContext) -> None:
+    def __init__(self, ctx: CheckContext, parsed: dict[Path, ast.Module | None] | None = None) -> None:
         self.ctx = ctx
+        self.parsed = {} if parsed is None else parsed  # path -> tree, shared with the caller
         self.files: dict[str, Path] = {}
         for path in ctx.python_files():
             rel = Path(ctx.relpath(path))
@@ -142,13 +153,16 @@ class _Modules:
             self.files[".".join(parts)] = path
         self._trees: dict[str, set[str] | None] = {}
 
+    def tree(self, path: Path) -> ast.Module | None:
+        """The parsed module at ``path`` (each file is parsed once per run)."""
+        if path not in self.parsed:
+            self.parsed[path] = parse_source(path.read_bytes())
+        return self.parsed[path]
+
     def names(self, module: str) -> set[str] | None:
         if module not in self._trees:
             path = self.files.get(module)
-            try:
-                tree = ast.parse(path.read_bytes()) if path is not None else None
-            except (SyntaxError, ValueError):
-                tree = None
+            tree = self.tree(path) if path is not None else None
             self._trees[module] = _defined(tree) if tree is not None else None
         return self._trees[module]
 
@@ -174,14 +188,15 @@ def _target(node: ast.ImportFrom, here: str, is_package: bool, package: str) -> 
     return ".".join([*base, *(node.module.split(".") if node.module else [])])
 
 
-def sibling_findings(ctx: CheckContext) -> Iterator[Finding]:
+def sibling_findings(
+    ctx: CheckContext, parsed: dict[Path, ast.Module | None] | None = None
+) -> Iterator[Finding]:
     """MP152: ``from .x import y`` where the plugin's module ``x`` has no ``y``."""
-    modules = _Modules(ctx)
+    modules = _Modules(ctx, parsed)
     package = ctx.package_name
     for here, path in sorted(modules.files.items()):
-        try:
-            tree = ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError):
+        tree = modules.tree(path)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if not isinstance(node, ast.ImportFrom):
@@ -209,9 +224,13 @@ def sibling_findings(ctx: CheckContext) -> Iterator[Finding]:
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """Undefined names in every Python file of the plugin, then cross-module imports."""
+    parsed: dict[Path, ast.Module | None] = {}  # one parse of each file serves both parts
     for path in ctx.python_files():
-        yield from undefined_names(path.read_bytes(), ctx.relpath(path))
-    yield from sibling_findings(ctx)
+        source, rel = path.read_bytes(), ctx.relpath(path)
+        tree = parsed[path] = parse_source(source, rel)
+        if tree is not None:
+            yield from tree_undefined_names(tree, source, rel)
+    yield from sibling_findings(ctx, parsed)
 
 
 CHECK = Check(

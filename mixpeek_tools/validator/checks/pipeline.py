@@ -230,11 +230,11 @@ def exception_location(exc: BaseException, root: Path) -> tuple[str | None, int 
 
 def signature_findings(build_steps: Any, root: Path) -> Iterator[Finding]:
     """MP302: the platform's call must bind to the function's signature."""
-    path, line = function_location(build_steps, root)
     try:
         sig = inspect.signature(build_steps)
         sig.bind(object(), container=None, base_steps=None, dataset_size=None, content_flags=None)
     except (TypeError, ValueError) as exc:
+        path, line = function_location(build_steps, root)  # only then: it tokenizes the file
         yield BuildStepsSignature.finding(
             f"build_steps cannot be called as build_steps(extractor_request, container=..., "
             f"base_steps=..., dataset_size=..., content_flags=...): {exc}",
