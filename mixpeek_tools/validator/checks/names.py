@@ -104,38 +104,36 @@ def tree_undefined_names(tree: ast.Module, source: bytes, relpath: str) -> list[
     return out
 
 
-def _defined(tree: ast.Module) -> set[str] | None:
-    """Top-level names a module binds; None when it cannot be known (``*``, ``__getattr__``)."""
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _facts(tree: ast.Module) -> tuple[list[ast.ImportFrom], set[str] | None]:
+    """One walk of a module: its ``from ... import`` statements (in ``ast.walk`` order), and the
+    top-level names it binds, None when they cannot be known (``*``, ``__getattr__``).
+
+    Names bound anywhere inside a top-level statement count (a name set in a function body too:
+    generous, so no false alarm), and so do ``global`` statements, walrus targets and the like.
+    """
+    imports: list[ast.ImportFrom] = []
     names: set[str] = set()
+    known = True
+    top = {id(node) for node in tree.body}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            return None
-        if (
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name == "__getattr__"
-            and node in tree.body
-        ):
-            return None
-    for node in tree.body:
-        names.update(_bound(node))
-    for node in ast.walk(tree):  # global statements, walrus and the like bind at module level too
-        if isinstance(node, ast.Global):
+        if isinstance(node, ast.ImportFrom):
+            imports.append(node)
+            known = known and not any(a.name == "*" for a in node.names)
+        elif isinstance(node, _DEFINITIONS):
+            names.add(node.name)
+            known = known and not (node.name == "__getattr__" and id(node) in top)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Global):
             names.update(node.names)
-    return names
-
-
-def _bound(node: ast.stmt) -> set[str]:
-    out: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(sub.name)
-        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            out.add(sub.id)
-        elif isinstance(sub, ast.alias):
-            out.add((sub.asname or sub.name).split(".")[0])
-        elif isinstance(sub, ast.ExceptHandler) and sub.name:
-            out.add(sub.name)
-    return out
+    return imports, (names if known else None)
 
 
 class _Modules:
@@ -151,7 +149,7 @@ class _Modules:
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             self.files[".".join(parts)] = path
-        self._trees: dict[str, set[str] | None] = {}
+        self._facts: dict[Path, tuple[list[ast.ImportFrom], set[str] | None]] = {}
 
     def tree(self, path: Path) -> ast.Module | None:
         """The parsed module at ``path`` (each file is parsed once per run)."""
@@ -159,12 +157,16 @@ class _Modules:
             self.parsed[path] = parse_source(path.read_bytes())
         return self.parsed[path]
 
+    def facts(self, path: Path) -> tuple[list[ast.ImportFrom], set[str] | None]:
+        """:func:`_facts` of the module at ``path`` (one walk per file; unparsable: unknown)."""
+        if path not in self._facts:
+            tree = self.tree(path)
+            self._facts[path] = _facts(tree) if tree is not None else ([], None)
+        return self._facts[path]
+
     def names(self, module: str) -> set[str] | None:
-        if module not in self._trees:
-            path = self.files.get(module)
-            tree = self.tree(path) if path is not None else None
-            self._trees[module] = _defined(tree) if tree is not None else None
-        return self._trees[module]
+        path = self.files.get(module)
+        return self.facts(path)[1] if path is not None else None
 
     def is_package(self, module: str) -> bool:
         path = self.files.get(module)
@@ -195,12 +197,7 @@ def sibling_findings(
     modules = _Modules(ctx, parsed)
     package = ctx.package_name
     for here, path in sorted(modules.files.items()):
-        tree = modules.tree(path)
-        if tree is None:
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom):
-                continue
+        for node in modules.facts(path)[0]:
             target = _target(node, here, modules.is_package(here), package)
             if target is None or target not in modules.files:
                 continue
