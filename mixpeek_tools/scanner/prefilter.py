@@ -5,8 +5,8 @@ a whole ``bandit`` run on a small plugin. Most files are plainly harmless, so tw
 decide first whether the analysis is needed at all; either stage may only say "harmless" when
 the analyzer could not report anything either.
 
-1. A regex over the source text looks for *trigger words* (see
-   :meth:`~mixpeek_tools.scanner.catalog.Catalog.trigger_pattern`): the last part of every
+1. The source text's ``\\w+`` tokens are looked up among the *trigger words* (see
+   :meth:`~mixpeek_tools.scanner.catalog.Catalog.trigger_words`): the last part of every
    forbidden name and every gateway word. No trigger word anywhere, no analysis.
 2. Otherwise the stdlib ``ast`` tree (parsed anyway, for the syntax check) tells where the words
    are. A word in a string or a comment is inert: a string only becomes an attribute or a module
@@ -24,6 +24,7 @@ which reports the syntax error in its own words.
 from __future__ import annotations
 
 import ast
+import re
 import unicodedata
 import warnings
 
@@ -35,6 +36,7 @@ from mixpeek_tools.scanner.catalog import (
     canonical,
 )
 
+_WORD = re.compile(r"\w+")  # a token; a trigger word counts only as a whole one
 # ast fields that hold text but are not identifiers.
 _NOT_IDENTIFIERS = frozenset({"kind", "type_comment"})
 
@@ -47,7 +49,7 @@ def may_reach_forbidden(text: str, catalog: Catalog, tree: ast.AST | None = None
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    words = {match.group(0) for match in catalog.trigger_pattern().finditer(text)}
+    words = set(catalog.trigger_words().intersection(_WORD.findall(text)))
     if not words:
         return False
     if "__code__" in words and "setattr" in text:

@@ -65,14 +65,24 @@ RULES: tuple[type[Rule], ...] = (UndefinedName, MissingSiblingName)
 _PYFLAKES_UNDEFINED = ("UndefinedName", "UndefinedExport", "UndefinedLocal")
 
 
+def parse_source(source: bytes, relpath: str = "<unknown>") -> ast.Module | None:
+    """The ``ast`` module of ``source``, or None when it does not parse (MP104 reports that)."""
+    try:
+        return ast.parse(source, filename=relpath)
+    except (SyntaxError, ValueError):
+        return None
+
+
 def undefined_names(source: bytes, relpath: str) -> list[Finding]:
     """MP151 findings of one file (cacheable by content: depends on the bytes only)."""
+    tree = parse_source(source, relpath)
+    return tree_undefined_names(tree, source, relpath) if tree is not None else []
+
+
+def tree_undefined_names(tree: ast.Module, source: bytes, relpath: str) -> list[Finding]:
+    """MP151 findings of one file already parsed (pyflakes reads the tree, never the bytes)."""
     from pyflakes import checker, messages
 
-    try:
-        tree = ast.parse(source, filename=relpath)
-    except (SyntaxError, ValueError):
-        return []  # MP104 reports it
     wanted = tuple(getattr(messages, n) for n in _PYFLAKES_UNDEFINED)
     lines = source.decode("utf-8", errors="replace").splitlines()
     out = []
@@ -94,45 +104,44 @@ def undefined_names(source: bytes, relpath: str) -> list[Finding]:
     return out
 
 
-def _defined(tree: ast.Module) -> set[str] | None:
-    """Top-level names a module binds; None when it cannot be known (``*``, ``__getattr__``)."""
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _facts(tree: ast.Module) -> tuple[list[ast.ImportFrom], set[str] | None]:
+    """One walk of a module: its ``from ... import`` statements (in ``ast.walk`` order), and the
+    top-level names it binds, None when they cannot be known (``*``, ``__getattr__``).
+
+    Names bound anywhere inside a top-level statement count (a name set in a function body too:
+    generous, so no false alarm), and so do ``global`` statements, walrus targets and the like.
+    """
+    imports: list[ast.ImportFrom] = []
     names: set[str] = set()
+    known = True
+    top = {id(node) for node in tree.body}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            return None
-        if (
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name == "__getattr__"
-            and node in tree.body
-        ):
-            return None
-    for node in tree.body:
-        names.update(_bound(node))
-    for node in ast.walk(tree):  # global statements, walrus and the like bind at module level too
-        if isinstance(node, ast.Global):
+        if isinstance(node, ast.ImportFrom):
+            imports.append(node)
+            known = known and not any(a.name == "*" for a in node.names)
+        elif isinstance(node, _DEFINITIONS):
+            names.add(node.name)
+            known = known and not (node.name == "__getattr__" and id(node) in top)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Global):
             names.update(node.names)
-    return names
-
-
-def _bound(node: ast.stmt) -> set[str]:
-    out: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(sub.name)
-        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            out.add(sub.id)
-        elif isinstance(sub, ast.alias):
-            out.add((sub.asname or sub.name).split(".")[0])
-        elif isinstance(sub, ast.ExceptHandler) and sub.name:
-            out.add(sub.name)
-    return out
+    return imports, (names if known else None)
 
 
 class _Modules:
     """The plugin's own modules by dotted path relative to its package ('' is the package)."""
 
-    def __init__(self, ctx: CheckContext) -> None:
+    def __init__(self, ctx: CheckContext, parsed: dict[Path, ast.Module | None] | None = None) -> None:
         self.ctx = ctx
+        self.parsed = {} if parsed is None else parsed  # path -> tree, shared with the caller
         self.files: dict[str, Path] = {}
         for path in ctx.python_files():
             rel = Path(ctx.relpath(path))
@@ -140,17 +149,24 @@ class _Modules:
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             self.files[".".join(parts)] = path
-        self._trees: dict[str, set[str] | None] = {}
+        self._facts: dict[Path, tuple[list[ast.ImportFrom], set[str] | None]] = {}
+
+    def tree(self, path: Path) -> ast.Module | None:
+        """The parsed module at ``path`` (each file is parsed once per run)."""
+        if path not in self.parsed:
+            self.parsed[path] = parse_source(path.read_bytes())
+        return self.parsed[path]
+
+    def facts(self, path: Path) -> tuple[list[ast.ImportFrom], set[str] | None]:
+        """:func:`_facts` of the module at ``path`` (one walk per file; unparsable: unknown)."""
+        if path not in self._facts:
+            tree = self.tree(path)
+            self._facts[path] = _facts(tree) if tree is not None else ([], None)
+        return self._facts[path]
 
     def names(self, module: str) -> set[str] | None:
-        if module not in self._trees:
-            path = self.files.get(module)
-            try:
-                tree = ast.parse(path.read_bytes()) if path is not None else None
-            except (SyntaxError, ValueError):
-                tree = None
-            self._trees[module] = _defined(tree) if tree is not None else None
-        return self._trees[module]
+        path = self.files.get(module)
+        return self.facts(path)[1] if path is not None else None
 
     def is_package(self, module: str) -> bool:
         path = self.files.get(module)
@@ -174,18 +190,14 @@ def _target(node: ast.ImportFrom, here: str, is_package: bool, package: str) -> 
     return ".".join([*base, *(node.module.split(".") if node.module else [])])
 
 
-def sibling_findings(ctx: CheckContext) -> Iterator[Finding]:
+def sibling_findings(
+    ctx: CheckContext, parsed: dict[Path, ast.Module | None] | None = None
+) -> Iterator[Finding]:
     """MP152: ``from .x import y`` where the plugin's module ``x`` has no ``y``."""
-    modules = _Modules(ctx)
+    modules = _Modules(ctx, parsed)
     package = ctx.package_name
     for here, path in sorted(modules.files.items()):
-        try:
-            tree = ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom):
-                continue
+        for node in modules.facts(path)[0]:
             target = _target(node, here, modules.is_package(here), package)
             if target is None or target not in modules.files:
                 continue
@@ -209,9 +221,13 @@ def sibling_findings(ctx: CheckContext) -> Iterator[Finding]:
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """Undefined names in every Python file of the plugin, then cross-module imports."""
+    parsed: dict[Path, ast.Module | None] = {}  # one parse of each file serves both parts
     for path in ctx.python_files():
-        yield from undefined_names(path.read_bytes(), ctx.relpath(path))
-    yield from sibling_findings(ctx)
+        source, rel = path.read_bytes(), ctx.relpath(path)
+        tree = parsed[path] = parse_source(source, rel)
+        if tree is not None:
+            yield from tree_undefined_names(tree, source, rel)
+    yield from sibling_findings(ctx, parsed)
 
 
 CHECK = Check(

@@ -1,6 +1,6 @@
 """MP3xx pipeline: ``build_steps`` exists, has the platform's signature and returns real steps.
 
-Calls ``build_steps`` through the local runtime (:func:`mixpeek_tools.runtime.executor.plan_pipeline`)
+Calls ``build_steps`` through the local runtime (:func:`mixpeek_tools.runtime.plan.plan_pipeline`)
 with the parameter schema's defaults, exactly as the platform would for a collection that sets no
 parameters, and inspects what comes back.
 """
@@ -230,11 +230,11 @@ def exception_location(exc: BaseException, root: Path) -> tuple[str | None, int 
 
 def signature_findings(build_steps: Any, root: Path) -> Iterator[Finding]:
     """MP302: the platform's call must bind to the function's signature."""
-    path, line = function_location(build_steps, root)
     try:
         sig = inspect.signature(build_steps)
         sig.bind(object(), container=None, base_steps=None, dataset_size=None, content_flags=None)
     except (TypeError, ValueError) as exc:
+        path, line = function_location(build_steps, root)  # only then: it tokenizes the file
         yield BuildStepsSignature.finding(
             f"build_steps cannot be called as build_steps(extractor_request, container=..., "
             f"base_steps=..., dataset_size=..., content_flags=...): {exc}",
@@ -299,7 +299,7 @@ def definition_findings(pipeline: Any, metadata: Any) -> Iterator[Finding]:
 
 def plan_findings(ctx: CheckContext, plugin: Any) -> Iterator[Finding]:
     """MP303/MP304/MP306: call build_steps through the runtime and inspect the plan."""
-    from mixpeek_tools.runtime.executor import plan_pipeline
+    from mixpeek_tools.runtime.plan import plan_pipeline  # not .executor: no engine is needed
 
     try:
         plan = plan_pipeline(plugin, params=None)
