@@ -46,6 +46,9 @@ def execute(
         no_cache=no_cache,
     )  # fmt: skip
     done = check_and_render(request, say=settings().say)
+    from mixpeek_tools.cli.quick_exit import allow
+
+    allow()  # the checks are done and their cache written: only the printing is left
     report = done.report
     if done.written_to is None:
         click.echo(done.text, nl=False)
