@@ -32,6 +32,7 @@ from mixpeek_tools.validator.model import (
 
 if TYPE_CHECKING:
     from mixpeek_tools.validator.check_cache import CheckCache
+    from mixpeek_tools.validator.import_child import ImportChild
 
 SECURITY = config_mod.SECURITY
 TESTS = "tests"
@@ -217,7 +218,14 @@ class Session:
         cache = open_check_cache(config)
         early = self._drain()
         ordered = _gate_first(self.selected(config))
-        done = self._run_all(ordered, ctx, cache)
+        from mixpeek_tools.validator import import_child
+
+        child = import_child.start(ordered, ctx, cache)  # imports pydantic while the gate runs
+        try:
+            done = self._run_all(ordered, ctx, cache, child)
+        finally:
+            if child is not None:
+                child.stop()
         if cache is not None:
             cache.save()
         results = [done[check.name][0] for check, _reason in ordered]  # in the listed order
@@ -238,7 +246,8 @@ class Session:
         return report
 
     def _run_all(
-        self, ordered: list[tuple[Check, str]], ctx: CheckContext, cache: CheckCache | None
+        self, ordered: list[tuple[Check, str]], ctx: CheckContext, cache: CheckCache | None,
+        child: ImportChild | None = None,
     ) -> dict[str, tuple[CheckResult, list[Finding]]]:
         """Each check's result and findings (its own, then its hooks'), by check name.
 
@@ -251,7 +260,9 @@ class Session:
         started: dict[str, Callable[[], Iterable[Finding]]] | None = None
         for check, reason in _deferring_shared(_security_first(ordered), ctx):
             if started is None and not gate_failed and (scanned or runs_plugin_code(check)):
-                started = _start_background(ordered, ctx, cache)  # the security scan has passed
+                if child is not None:
+                    child.go(ctx)  # the security scan has passed: the child imports the plugin
+                started = _start_background(ordered, ctx, cache)
             if reason:
                 done[check.name] = (CheckResult(check.name, [], 0.0, "skipped", reason), [])
                 continue
