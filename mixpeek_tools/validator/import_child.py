@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from mixpeek_tools.validator.model import Check, CheckContext
 
 GO, STOP = b"g", b"s"
-TESTS_CHECK = "tests"
 WARM_MODULES = (
     "mixpeek_tools.plugin.loader",
     "mixpeek_tools.validator.checks.schemas",
@@ -88,12 +87,13 @@ class ImportChild:
 def start(ordered: Iterable[tuple[Check, str]], ctx: CheckContext,
           cache: CheckCache | None) -> ImportChild | None:  # fmt: skip
     """Fork the child when this run would import the plugin for shareable checks; else None."""
+    from mixpeek_tools.validator.runner import TESTS
     from mixpeek_tools.validator.shared_import import shareable
 
     selected = list(ordered)
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return None
-    if any(check.name == TESTS_CHECK and not reason for check, reason in selected):
+    if any(check.name == TESTS and not reason for check, reason in selected):
         return None  # the plugin's pytest child runs these checks
     names = shareable(selected, cache)
     if not names:
