@@ -1,3 +1,3 @@
-from mixpeek_tools.cli.main import main
+from mixpeek_tools.cli.entry import main
 
 main()

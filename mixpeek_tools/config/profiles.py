@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess  # nosec B404 - runs only the key command the user wrote into their own config
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -195,6 +194,8 @@ def run_key_command(profile: Profile) -> str:
     """The API key printed by the profile's ``api_key_command`` (run without a shell)."""
     command = profile.api_key_command or ""
     where = f"{profile.path}: [profiles.{profile.name}] api_key_command"
+    import subprocess  # nosec B404 - runs only the key command the user wrote into their own config
+
     try:
         argv = shlex.split(command)
         proc = subprocess.run(  # nosec B603 - the user's own command from the user's own config

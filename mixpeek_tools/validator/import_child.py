@@ -13,15 +13,21 @@ Only where it is safe and useful: Linux (``fork`` without ``exec`` is unsafe on 
 missing on Windows), a single-threaded process, no tests check in the run (the plugin's pytest
 child already runs these checks), and import checks that the check cache does not answer. Any
 failure in the child leaves the report empty and the parent runs the checks itself, as before.
+
+The child is forked as early as possible, since the time it takes to import pydantic is the
+critical path of a cold validate: ``mixpeek plugin validate`` forks a *spare* child before the CLI
+imports anything (:func:`prefork`, called by :mod:`mixpeek_tools.cli.entry`), and
+:func:`start` adopts it when the run needs one. The child is told which checks and which plugin
+only when the gate has passed (:meth:`ImportChild.go`), so a spare is the same for every run. A
+spare that no run adopts, or a child that was never told to go on, only ever imported libraries:
+it is killed and reaped at once, never left waiting.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +39,9 @@ if TYPE_CHECKING:
 GO, STOP = b"g", b"s"
 WARM_MODULES = (
     "mixpeek_tools.plugin.loader",
+    "mixpeek_tools.validator.shared_import",
+    "mixpeek_tools.validator.check_run",
+    "mixpeek_tools.validator.builtin",
     "mixpeek_tools.validator.checks.schemas",
     "mixpeek_tools.validator.checks.pipeline",
     "mixpeek_tools.runtime.plan",
@@ -44,23 +53,34 @@ WARM_MODULES = (
 class ImportChild:
     """The forked child of one run: told to go on or stop, then read once."""
 
-    def __init__(self, pid: int, signal_fd: int, results_fd: int, names: tuple[str, ...]) -> None:
+    def __init__(self, pid: int, signal_fd: int, results_fd: int) -> None:
         self.pid = pid
-        self.names = names
+        self.names: tuple[str, ...] = ()
         self._signal_fd: int | None = signal_fd
         self._results_fd = results_fd
         self._results: dict[str, Any] | None = None
         self._read = False
+        self._gone = False
 
     def go(self, ctx: CheckContext) -> None:
         """The gate passed: the child imports the plugin; its checks' results come from it."""
-        if self._send(GO):
+        import json
+
+        job = json.dumps({"names": list(self.names), "root": str(ctx.root)}).encode()
+        if self._send(GO + job):
+            self._gone = True
             ctx.shared_checks = self.names
             ctx.shared_results = self.results
 
     def stop(self) -> None:
-        """No plugin import (the gate failed, or the run ended): end the child, reap it."""
-        self._send(STOP)
+        """The run is over: reap the child. One never told to go on has imported nothing of the
+        plugin and holds nothing to clean up, so it is killed rather than waited for."""
+        if not self._gone and not self._read:
+            import signal
+
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._send(STOP)
         self.results()
 
     def results(self) -> dict[str, Any] | None:
@@ -71,12 +91,14 @@ class ImportChild:
             os.waitpid(self.pid, 0)
         return self._results
 
-    def _send(self, signal: bytes) -> bool:
+    def _send(self, message: bytes) -> bool:
         if self._signal_fd is None:
             return False
         fd, self._signal_fd = self._signal_fd, None
         try:
-            os.write(fd, signal)
+            view = memoryview(message)
+            while view:
+                view = view[os.write(fd, view) :]
             return True
         except OSError:
             return False
@@ -84,44 +106,93 @@ class ImportChild:
             os.close(fd)
 
 
+_spare: list[ImportChild] = []  # the child :func:`prefork` made, until a run adopts it
+
+
+def prefork() -> None:
+    """Fork a spare child now, before the command's own imports, for :func:`start` to adopt.
+
+    For ``mixpeek plugin validate`` only (the caller decides); a no-op where forking is unsafe.
+    The process's exit kills the spare if no run adopted it."""
+    if _spare or not _can_fork():
+        return
+    import atexit
+
+    child = _fork()
+    if child is not None:
+        _spare.append(child)
+        atexit.register(_discard_spare)
+
+
+def _discard_spare() -> None:
+    while _spare:
+        _spare.pop().stop()
+
+
 def start(ordered: Iterable[tuple[Check, str]], ctx: CheckContext,
           cache: CheckCache | None) -> ImportChild | None:  # fmt: skip
-    """Fork the child when this run would import the plugin for shareable checks; else None."""
+    """A child (the spare, else a fresh fork) when this run would import the plugin for
+    shareable checks; else None, and the spare is discarded."""
     from mixpeek_tools.validator.runner import TESTS
     from mixpeek_tools.validator.shared_import import shareable
 
     selected = list(ordered)
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return None
-    if any(check.name == TESTS and not reason for check, reason in selected):
-        return None  # the plugin's pytest child runs these checks
-    names = shareable(selected, cache)
+    names: tuple[str, ...] = ()
+    if not any(check.name == TESTS and not reason for check, reason in selected):
+        names = shareable(selected, cache)  # the plugin's pytest child runs these when it runs
     if not names:
+        _discard_spare()
         return None
-    signal_read, signal_write = os.pipe()
-    results_read, results_write = os.pipe()
-    pid = os.fork()
+    child = _spare.pop() if _spare else (_fork() if _can_fork() else None)
+    if child is not None:
+        child.names = names
+    return child
+
+
+def _can_fork() -> bool:
+    """Linux, and this process has one thread (counted by the kernel: a thread a C library
+    started counts too), so the child cannot inherit a lock another thread held."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _fork() -> ImportChild | None:
+    try:
+        signal_read, signal_write = os.pipe()
+        results_read, results_write = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
     if pid == 0:  # the child: never returns
         os.close(signal_write)
         os.close(results_read)
-        _child(signal_read, results_write, names, ctx.root)
+        _child(signal_read, results_write)
     os.close(signal_read)
     os.close(results_write)
-    return ImportChild(pid, signal_write, results_read, names)
+    return ImportChild(pid, signal_write, results_read)
 
 
-def _child(signal_fd: int, results_fd: int, names: tuple[str, ...], root: Path) -> None:
+def _child(signal_fd: int, results_fd: int) -> None:
     """Import pydantic, wait for the parent's word, run the checks, send their results."""
     import atexit
 
     code = 0
     try:
         atexit._clear()  # the parent's exit handlers (its temporary folders) are not ours
+        _spare.clear()  # the parent's spare is not this process's child
         _warm()
-        if os.read(signal_fd, 1) == GO:
+        message = _read_all(signal_fd)
+        if message[:1] == GO:
+            import json
+
             from mixpeek_tools.validator.shared_import import run_here
 
-            payload = json.dumps(run_here(list(names), root)).encode()
+            job = json.loads(message[1:])
+            payload = json.dumps(run_here(list(job["names"]), Path(job["root"]))).encode()
             view = memoryview(payload)
             while view:
                 view = view[os.write(results_fd, view) :]
@@ -167,6 +238,8 @@ def _read_all(fd: int) -> bytes:
 
 
 def _report(data: bytes) -> dict[str, Any] | None:
+    import json
+
     try:
         report = json.loads(data) if data else None
     except ValueError:

@@ -100,8 +100,8 @@ def run_here(names: list[str], root: Path) -> dict[str, Any]:
     """
     from mixpeek_tools.plugin.loader import package_name_for, purge
     from mixpeek_tools.validator.builtin import builtin_checks
+    from mixpeek_tools.validator.check_run import run_check_uncached
     from mixpeek_tools.validator.model import RunConfig
-    from mixpeek_tools.validator.runner import run_check_uncached
 
     purge(package_name_for(root))
     checks = {c.name: c for c in builtin_checks(scanner_rules=False)}

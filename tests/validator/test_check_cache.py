@@ -213,7 +213,8 @@ def _warm_probe(root: Path, cache: Path) -> dict[str, object]:
 def test_a_warm_run_on_an_untouched_folder_imports_nothing_it_does_not_need(
     tmp_path: Path, make_plugin: MakePlugin
 ) -> None:
-    root = make_plugin({".gitignore": "*.log\n"})
+    # A negation needs pathspec (plain globs do not), so its import shows the file set was read.
+    root = make_plugin({".gitignore": "*.log\n!keep.log\n"})
     cache = tmp_path / "cache"
     cold = _warm_probe(root, cache)
     assert cold["pathspec"] is True and cold["pydantic"] is True and cold["scanner"] is True

@@ -74,3 +74,68 @@ def test_a_failing_gate_never_lets_the_child_import_the_plugin(tmp_path: Path) -
     assert report["child"] is not None
     assert report["failed"] and report["statuses"]["schemas"] == "not-run"
     assert not mark.exists()
+
+
+SPARE_PROBE = """
+import json, os, sys
+from pathlib import Path
+from mixpeek_tools.validator import import_child, runner
+import_child.prefork()
+spare = import_child._spare[0].pid
+report = runner.run(Path(sys.argv[1]), static_only=True, cache_dir=Path(sys.argv[2]))
+try:
+    os.kill(spare, 0)
+    alive = True
+except ProcessLookupError:
+    alive = False
+print(json.dumps({"pid": os.getpid(), "spare": spare, "left": len(import_child._spare),
+                  "alive": alive, "failed": report.failed}))
+"""
+
+
+def _spare_run(root: Path, mark: Path, cache: Path) -> dict[str, Any]:
+    env = dict(os.environ, MIXPEEK_IMPORT_PID=str(mark),
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", SPARE_PROBE, str(root), str(cache)], capture_output=True,
+                          text=True, timeout=300, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_spare_forked_at_start_up_imports_the_plugin_and_a_warm_run_kills_it(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(tmp_path / "plugin", CASES["passing"])
+    mark, cache = tmp_path / "imported-by", tmp_path / "cache"
+    cold = _spare_run(root, mark, cache)
+    assert int(mark.read_text()) == cold["spare"] != cold["pid"]
+    assert cold["left"] == 0 and not cold["alive"] and not cold["failed"]
+    mark.unlink()
+    warm = _spare_run(root, mark, cache)  # every check answered by the cache: no import at all
+    assert not mark.exists() and warm["left"] == 0 and not warm["alive"] and not warm["failed"]
+
+
+def test_a_spare_no_run_adopts_is_gone_when_the_process_ends(tmp_path: Path) -> None:
+    script = ("import os, sys\nfrom mixpeek_tools.validator import import_child\n"
+              "import_child.prefork()\nprint(import_child._spare[0].pid)\n")  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not Path(f"/proc/{int(done.stdout)}").exists()  # killed and reaped at exit
+
+
+@pytest.mark.parametrize(("argv", "wanted"), [
+    (["plugin", "validate"], True),
+    (["-v", "plugin", "validate", "-p", "x"], True),
+    (["plugin", "validate", "--help"], False),
+    (["plugin", "test"], False),
+    (["plugin", "run", "validate"], False),
+    (["--version"], False),
+])  # fmt: skip
+def test_the_console_script_forks_the_spare_for_plugin_validate_only(
+    argv: list[str], wanted: bool
+) -> None:
+    from mixpeek_tools.cli.entry import wants_import_child
+
+    assert wants_import_child(argv) is wanted

@@ -196,7 +196,8 @@ MEMO_PROBE = PROBE.replace('"scanner": ', '"config": "mixpeek_tools.validator.co
 def test_an_unchanged_folder_is_answered_without_reading_settings_or_ignore_rules(
     tmp_path: Path,
 ) -> None:
-    write_tree(tmp_path, {**FORBIDDEN, ".gitignore": "*.log\n"})
+    # A negation needs pathspec (plain globs do not): its import shows the ignore rules were read.
+    write_tree(tmp_path, {**FORBIDDEN, ".gitignore": "*.log\n!keep.log\n"})
     cache = tmp_path / "cache"
     env = dict(os.environ, MIXPEEK_CACHE_DIR=str(cache))
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.findings import Finding, Severity
 from mixpeek_tools.validator.examples import TEST
 from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
 from mixpeek_tools.validator.shared_import import child_env, read_report
+
+if TYPE_CHECKING:  # imported where the pytest child starts: a validate never needs them
+    import subprocess
+    import tempfile
 
 REPORT_PLUGIN = "mixpeek_tools.validator.checks._pytest_outcomes"
 DEFAULT_TIMEOUT = 900.0
@@ -159,6 +161,8 @@ class _PytestChild:
     def finish(self) -> tuple[int | None, str, dict[str, Any]]:
         """pytest's exit status (None: it timed out), its output tail and the outcomes."""
         if self.outcome is None:
+            import subprocess
+
             with self.tmp:
                 try:
                     out, err = self.proc.communicate(timeout=self.timeout)
@@ -196,6 +200,9 @@ def start(ctx: CheckContext) -> Callable[[], Iterator[Finding]]:
     checks the runner put in ``ctx.shared_checks`` (schemas, pipeline), so that the plugin is
     imported in one process only; :func:`run` is start-then-wait.
     """
+    import subprocess
+    import tempfile
+
     from mixpeek_tools.plugin.files import stage
 
     timeout = float(ctx.config.options.get("tests-timeout", DEFAULT_TIMEOUT))
