@@ -41,7 +41,6 @@ WARM_MODULES = (
     "mixpeek_tools.plugin.loader",
     "mixpeek_tools.validator.shared_import",
     "mixpeek_tools.validator.check_run",
-    "mixpeek_tools.validator.builtin",
     "mixpeek_tools.validator.checks.schemas",
     "mixpeek_tools.validator.checks.pipeline",
     "mixpeek_tools.runtime.plan",

@@ -39,9 +39,7 @@ BUILTIN_SOURCE = "mixpeek-tools"
 
 def shareable(selected: Iterable[tuple[Check, str]], cache: CheckCache | None) -> tuple[str, ...]:
     """The selected built-in import checks the pytest child can run (a cached one needs no run)."""
-    from mixpeek_tools.validator.builtin import builtin_checks
-
-    ours = {c.name: c for c in builtin_checks(scanner_rules=False) if c.name in SHARED_CHECKS}
+    ours = _shared_checks()
     out = []
     for check, reason in selected:
         if reason or ours.get(check.name) is not check or check.source != BUILTIN_SOURCE:
@@ -50,6 +48,14 @@ def shareable(selected: Iterable[tuple[Check, str]], cache: CheckCache | None) -
             continue
         out.append(check.name)
     return tuple(out)
+
+
+def _shared_checks() -> dict[str, Check]:
+    """The built-in checks a child may run, by name: the very objects the runner registers
+    (:func:`~mixpeek_tools.validator.builtin.builtin_checks` lists them), without pluggy."""
+    from mixpeek_tools.validator.checks import pipeline, schemas
+
+    return {check.name: check for check in (schemas.CHECK, pipeline.CHECK)}
 
 
 def child_env(names: tuple[str, ...], root: Path, report: Path) -> dict[str, str]:
@@ -99,12 +105,11 @@ def run_here(names: list[str], root: Path) -> dict[str, Any]:
     plugin afresh under its own name, from its own staged copy, as the kit's process would.
     """
     from mixpeek_tools.plugin.loader import package_name_for, purge
-    from mixpeek_tools.validator.builtin import builtin_checks
     from mixpeek_tools.validator.check_run import run_check_uncached
     from mixpeek_tools.validator.model import RunConfig
 
     purge(package_name_for(root))
-    checks = {c.name: c for c in builtin_checks(scanner_rules=False)}
+    checks = _shared_checks()
     ctx = CheckContext(RunConfig(root=root))
     results: dict[str, Any] = {}
     printed = io.StringIO()

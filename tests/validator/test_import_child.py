@@ -139,3 +139,13 @@ def test_the_console_script_forks_the_spare_for_plugin_validate_only(
     from mixpeek_tools.cli.entry import wants_import_child
 
     assert wants_import_child(argv) is wanted
+
+
+def test_the_checks_a_child_runs_are_the_registered_built_ins() -> None:
+    from mixpeek_tools.validator import shared_import
+    from mixpeek_tools.validator.builtin import builtin_checks
+
+    registered = {c.name: c for c in builtin_checks(scanner_rules=False)}
+    ours = shared_import._shared_checks()
+    assert tuple(ours) == shared_import.SHARED_CHECKS
+    assert all(registered[name] is check for name, check in ours.items())
