@@ -10,7 +10,7 @@ and sends their results back as JSON, while the parent runs the remaining static
 the scan fails, the child is told to stop and never imports the plugin.
 
 Only where it is safe and useful: Linux (``fork`` without ``exec`` is unsafe on macOS and
-missing on Windows), a single-threaded process, no tests check in the run (the plugin's pytest
+missing on Windows), two CPUs or more, a single-threaded process, no tests check in the run (the plugin's pytest
 child already runs these checks), and import checks that the check cache does not answer. Any
 failure in the child leaves the report empty and the parent runs the checks itself, as before.
 
@@ -149,12 +149,14 @@ def start(ordered: Iterable[tuple[Check, str]], ctx: CheckContext,
 
 
 def _can_fork() -> bool:
-    """Linux, and this process has one thread (counted by the kernel: a thread a C library
-    started counts too), so the child cannot inherit a lock another thread held."""
+    """Linux; at least two CPUs this process may use (on one, the child could only take turns
+    with the parent and would add its imports to the run); and one thread in this process
+    (counted by the kernel: a thread a C library started counts too), so the child cannot
+    inherit a lock another thread held."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        return len(os.listdir("/proc/self/task")) == 1
+        return len(os.sched_getaffinity(0)) >= 2 and len(os.listdir("/proc/self/task")) == 1
     except OSError:
         return False
 

@@ -20,6 +20,10 @@ import pytest
 from mixpeek_tools.validator.examples import MANIFEST, write_tree
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked on Linux only")
+two_cpus = pytest.mark.skipif(
+    sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) < 2,
+    reason="the child is forked only where two CPUs can run it beside the parent",
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PID_MARK = 'import os\nimport pathlib\n\npathlib.Path(os.environ["MIXPEEK_IMPORT_PID"]).write_text(str(os.getpid()))\n'
@@ -52,6 +56,7 @@ def _validate(root: Path, mark: Path, route: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+@two_cpus
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_the_child_imports_the_plugin_and_gives_the_findings_the_kits_process_gives(
     tmp_path: Path, case: str
@@ -66,6 +71,7 @@ def test_the_child_imports_the_plugin_and_gives_the_findings_the_kits_process_gi
     assert forked["failed"] == (case != "passing")
 
 
+@two_cpus
 def test_a_failing_gate_never_lets_the_child_import_the_plugin(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"manifest.py": PID_MARK + MANIFEST,
                                  "processors/extra.py": "import subprocess\n"})  # fmt: skip
@@ -102,6 +108,7 @@ def _spare_run(root: Path, mark: Path, cache: Path) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+@two_cpus
 def test_the_spare_forked_at_start_up_imports_the_plugin_and_a_warm_run_kills_it(
     tmp_path: Path,
 ) -> None:
@@ -115,6 +122,7 @@ def test_the_spare_forked_at_start_up_imports_the_plugin_and_a_warm_run_kills_it
     assert not mark.exists() and warm["left"] == 0 and not warm["alive"] and not warm["failed"]
 
 
+@two_cpus
 def test_a_spare_no_run_adopts_is_gone_when_the_process_ends(tmp_path: Path) -> None:
     script = ("import os, sys\nfrom mixpeek_tools.validator import import_child\n"
               "import_child.prefork()\nprint(import_child._spare[0].pid)\n")  # fmt: skip
@@ -149,3 +157,14 @@ def test_the_checks_a_child_runs_are_the_registered_built_ins() -> None:
     ours = shared_import._shared_checks()
     assert tuple(ours) == shared_import.SHARED_CHECKS
     assert all(registered[name] is check for name, check in ours.items())
+
+
+def test_no_child_on_a_single_cpu_where_it_could_only_take_turns_with_the_parent() -> None:
+    script = ("import os\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+              "from mixpeek_tools.validator import import_child\nimport_child.prefork()\n"
+              "print(len(import_child._spare))\n")  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
