@@ -13,6 +13,19 @@ Row groups are encoded and written behind the pipeline: a full row group goes to
 background thread (:mod:`.write_behind`; pyarrow encodes without the GIL) while the next
 batches are processed, at most :data:`WRITES_WAITING` of them waiting. An output smaller than
 one row group never starts the thread and is written at :meth:`ParquetParts.finish`, as before.
+
+Why :data:`ROW_GROUP_ROWS` is 131,072 rows (or :data:`ROW_GROUP_BYTES`, 8 MiB of Arrow data,
+whichever comes first). Only a full row group can be written while the pipeline runs (the last
+one is always written after the last batch), so smaller groups overlap more of the encoding;
+but each group restarts pyarrow's dictionary attempt for every column (for a column of unique
+strings about 1 MiB of values hashed again per group) and adds a footer entry. On 200,000 short
+text rows (``benchmarks/bench_run_process.py``'s output, three columns) encoding one group costs
+254M instructions, 131,072-row groups 315M, 65,536-row groups 356M. At 2,000,000 rows the writer
+thread had more work than the pipeline with 65,536-row groups and the run was slower than with
+131,072 (664 against 531 ms median, in-process); at 200,000 rows both gave the same wall time,
+131,072 with 8 ms less CPU. DuckDB's groups are of the same order (122,880 rows). The byte
+ceiling keeps a column of images or embeddings to groups of a few MiB, and memory bounded: one
+group held, :data:`WRITES_WAITING` queued and one being written, about 32 MiB at most.
 """
 
 from __future__ import annotations
@@ -26,16 +39,8 @@ from typing import Any
 from mixpeek_tools.errors import BadInput, EnvironmentFailure
 from mixpeek_tools.runtime.write_behind import WriteBehind
 
-# Row-group size. Only a full row group can be written early, and the last one is always
-# written after the last batch, so smaller groups overlap more of the encoding with processing;
-# but each row group restarts pyarrow's dictionary attempt for every column (for a column of
-# unique strings about 1 MiB of values hashed again per group) and adds a footer entry, so
-# very small groups cost CPU and file size. 65,536 rows (the size DuckDB's 122,880 and Spark's
-# 128 MiB groups are of the same order as) or 8 MiB: a 200,000-row run of short text makes
-# three full groups written while later batches are processed, and a large output costs about
-# a tenth more encoding CPU than in 1 MiB-row groups, nearly all of it off the main thread.
-ROW_GROUP_ROWS = 1 << 16
-ROW_GROUP_BYTES = 8 << 20  # a column of images still makes groups of a few MiB; memory bounded
+ROW_GROUP_ROWS = 1 << 17  # why this size: the module's docstring
+ROW_GROUP_BYTES = 8 << 20
 WRITES_WAITING = 2  # full row groups queued behind the one being written; then add() waits
 
 
