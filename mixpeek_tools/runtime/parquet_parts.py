@@ -31,6 +31,7 @@ group held, :data:`WRITES_WAITING` queued and one being written, about 32 MiB at
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -138,11 +139,16 @@ class ParquetParts:
                 where=str(self.where),
                 hint="Make each output column hold one type, or write .jsonl instead",
             ) from None
-        with pq.ParquetWriter(str(target), schema) as writer:
-            for part in self.parts:
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=ROW_GROUP_ROWS):
-                    table = pa.Table.from_batches([batch])
-                    writer.write_table(conform(table, schema, self.where))
+        with _write_errors(self.where), pq.ParquetWriter(str(target), schema) as writer:
+            behind = WriteBehind(WRITES_WAITING, name="mixpeek-parquet-writer")
+            try:  # each part read and conformed here while the group before is written behind
+                for part in self.parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=ROW_GROUP_ROWS):
+                        table = conform(pa.Table.from_batches([batch]), schema, self.where)
+                        behind.submit(functools.partial(_write_group, writer, table, self.where))
+                behind.drain()
+            finally:
+                behind.abandon()  # after a failure here or in a write: the thread joined first
 
     def close(self) -> None:
         """Stop writing and release every part (after a failure; the caller then removes the
@@ -152,6 +158,11 @@ class ParquetParts:
             with contextlib.suppress(Exception):
                 writer.close()
         self._writers, self._writer = [], None
+
+
+def _write_group(writer: Any, table: Any, where: Path) -> None:
+    with _write_errors(where):
+        writer.write_table(table)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from mixpeek_tools.errors import EnvironmentFailure
 from mixpeek_tools.runtime import parquet_parts
 from mixpeek_tools.runtime.write_behind import WriteBehind
 from mixpeek_tools.runtime.writers import write_frames
@@ -143,6 +144,7 @@ def test_a_write_error_in_the_thread_surfaces_with_its_message_and_leaves_nothin
 CHILD = """
 import resource, signal, sys, traceback
 import pandas as pd
+from mixpeek_tools.errors import EnvironmentFailure
 from mixpeek_tools.runtime import parquet_parts
 from mixpeek_tools.runtime.writers import write_frames
 from mixpeek_tools.errors import EnvironmentFailure
@@ -299,3 +301,29 @@ def test_abandon_skips_waiting_jobs_and_joins() -> None:
     opener.join()
     assert ran == [] and not behind.started
     assert "test-write-behind" not in {t.name for t in _threads()}
+
+
+def test_a_write_error_while_merging_the_parts_surfaces_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge of parts with differing schemas also writes behind; its errors too come out."""
+    monkeypatch.setattr(parquet_parts, "ROW_GROUP_ROWS", 1000)
+    real = pq.ParquetWriter.write_table
+    merged: list[str] = []
+
+    def failing(self: pq.ParquetWriter, table: pa.Table, row_group_size: int | None = None) -> None:
+        if "part" not in Path(str(self.where)).name:  # the merged output, not a part
+            merged.append(threading.current_thread().name)
+            if len(merged) == 4:
+                raise OSError(28, "No space left on device")
+        real(self, table, row_group_size)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
+    before = _threads()
+    out = tmp_path / "out" / "out.parquet"
+    out.parent.mkdir()
+    with pytest.raises(EnvironmentFailure, match=r"cannot write the output: .*No space left"):
+        write_frames(out, _batches(120))
+    assert merged == [WRITER] * 4
+    assert list(out.parent.iterdir()) == []
+    assert _threads() == before
