@@ -13,6 +13,8 @@ Row groups are encoded and written behind the pipeline: a full row group goes to
 background thread (:mod:`.write_behind`; pyarrow encodes without the GIL) while the next
 batches are processed, at most :data:`WRITES_WAITING` of them waiting. An output smaller than
 one row group never starts the thread and is written at :meth:`ParquetParts.finish`, as before.
+Merging parts works the same way: each piece is read and conformed here while the writer thread
+encodes the one before.
 
 Why :data:`ROW_GROUP_ROWS` is 131,072 rows (or :data:`ROW_GROUP_BYTES`, 8 MiB of Arrow data,
 whichever comes first). Only a full row group can be written while the pipeline runs (the last
