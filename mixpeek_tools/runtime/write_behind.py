@@ -12,7 +12,9 @@ in the caller's thread at its next :meth:`~WriteBehind.check`, :meth:`~WriteBehi
 :meth:`~WriteBehind.drain`,
 so the caller sees the very error a synchronous write would have raised. The thread is never a
 daemon (a daemon killed at exit would lose data) and every way out, :meth:`~WriteBehind.drain`
-on success and :meth:`~WriteBehind.abandon` on failure, joins it.
+on success and :meth:`~WriteBehind.abandon` on failure, joins it. Should a caller leave without
+either (an interrupt in the middle of its cleanup), the idle thread notices the main thread has
+ended and returns, so it never holds the exiting process.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ Job = Callable[[], None]
 
 _STOP = None  # the sentinel that ends the thread
 _PUT_WAIT = 0.1  # seconds between checks that the thread still lives while the queue is full
+_GET_WAIT = 0.5  # seconds between the idle thread's checks that the main thread still runs
 
 
 class WriteBehind:
@@ -33,7 +36,7 @@ class WriteBehind:
     def __init__(self, depth: int = 2, name: str = "mixpeek-write-behind") -> None:
         self.depth = depth
         self.name = name
-        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=max(1, depth))
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._skip = False
@@ -92,7 +95,7 @@ class WriteBehind:
             self._put(_STOP)
         self._thread.join()
         self._thread = None
-        self._jobs = queue.Queue(maxsize=self.depth)
+        self._jobs = queue.Queue(maxsize=max(1, self.depth))
 
     def _raise_error(self) -> None:
         if self._error is not None:
@@ -100,7 +103,12 @@ class WriteBehind:
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get(timeout=_GET_WAIT)
+            except queue.Empty:
+                if threading.main_thread().is_alive():
+                    continue
+                return  # the interpreter is exiting without having stopped us: never hold it
             if job is _STOP:
                 return
             if self._error is not None or self._skip:

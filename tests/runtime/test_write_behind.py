@@ -327,3 +327,26 @@ def test_a_write_error_while_merging_the_parts_surfaces_and_leaves_nothing(
     assert merged == [WRITER] * 4
     assert list(out.parent.iterdir()) == []
     assert _threads() == before
+
+
+LEFT_RUNNING = """
+from mixpeek_tools.runtime.write_behind import WriteBehind
+behind = WriteBehind(name="left-running")
+behind.submit(lambda: None)
+print("leaving")  # neither drain nor abandon: the main thread simply ends
+"""
+
+
+def test_a_writer_left_running_does_not_hold_the_exiting_process(tmp_path: Path) -> None:
+    (tmp_path / "left.py").write_text(LEFT_RUNNING)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "left.py")],
+        capture_output=True, text=True, timeout=30, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "leaving\n", done.stderr
+    assert time.perf_counter() - started < 15
