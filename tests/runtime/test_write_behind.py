@@ -350,3 +350,46 @@ def test_a_writer_left_running_does_not_hold_the_exiting_process(tmp_path: Path)
     )  # fmt: skip
     assert done.returncode == 0 and done.stdout == "leaving\n", done.stderr
     assert time.perf_counter() - started < 15
+
+
+PROBE = """
+import threading, sys
+import pyarrow.parquet as pq
+from mixpeek_tools.cli import quick_exit
+from mixpeek_tools.cli.main import cli, run_cli
+from mixpeek_tools.runtime import io, parquet_parts
+
+parquet_parts.ROW_GROUP_ROWS, io.READ_ROWS = 1000, 2000
+names = set()
+real = pq.ParquetWriter.write_table
+def spy(self, table, row_group_size=None):
+    names.add(threading.current_thread().name)
+    real(self, table, row_group_size)
+pq.ParquetWriter.write_table = spy
+reading = io.read_ahead
+io.read_ahead = lambda items, **kw: names.add("read ahead") or reading(items, **kw)
+code = run_cli(cli, sys.argv[1:])
+print(code, bool(quick_exit._ALLOWED), quick_exit._others_running(), sorted(names),
+      sorted(t.name for t in threading.enumerate()))
+"""
+
+
+def test_the_cli_run_still_ends_with_the_quick_exit(
+    tmp_path: Path, make_plugin: Callable[..., Path]
+) -> None:
+    """Reader and writer threads both ran, and neither is alive when the command returns, so
+    the quick exit (refused while a non-daemon thread lives) is still taken."""
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": [f"t{i}" for i in range(20_000)]}), source)
+    argv = ["plugin", "run", "--path", str(make_plugin()), "--input", str(source),
+            "--output", str(tmp_path / "out.parquet"), "--batch-size", "500"]  # fmt: skip
+    env = {**os.environ, "MIXPEEK_CONFIG": str(tmp_path / "none.toml"),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "0 True False ['mixpeek-parquet-writer', 'read ahead'] ['MainThread']", (
+        done.stdout + done.stderr
+    )
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == 20_000
