@@ -17,6 +17,7 @@ Writers live in :mod:`.writers` (re-exported here).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput, KitError
 from mixpeek_tools.runtime.files import needs_resolving, resolve_record
+from mixpeek_tools.runtime.read_ahead import read_ahead
 from mixpeek_tools.runtime.storage import RemoteFile, StorageOptions, is_remote
 
 if TYPE_CHECKING:
@@ -220,10 +222,15 @@ def _parquet_frames(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path.open_binary() if isinstance(path, RemoteFile) else path)
-        for batch in pf.iter_batches(batch_size=_rows_per_read(pf, batch_size)):
-            frame = pa.Table.from_batches([batch]).to_pandas()
-            for start in range(0, len(frame), batch_size):
-                yield frame.iloc[start : start + batch_size]
+        rows_per_read = _rows_per_read(pf, batch_size)
+        pieces = pf.iter_batches(batch_size=rows_per_read)
+        if pf.metadata.num_rows > rows_per_read:  # more than one piece: decode the next ahead
+            pieces = read_ahead(pieces, name="mixpeek-parquet-reader")
+        with contextlib.closing(pieces):  # a reader thread ends with the loop, however left
+            for batch in pieces:
+                frame = pa.Table.from_batches([batch]).to_pandas()
+                for start in range(0, len(frame), batch_size):
+                    yield frame.iloc[start : start + batch_size]
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise BadInput(
             f"cannot read Parquet: {exc}",

@@ -3,24 +3,48 @@
 Batches arrive as Arrow tables, a few thousand rows each. Written one row group per batch, a
 200,000-row output costs half again what one pandas ``to_parquet`` does, and spooling every
 batch to a side file to rewrite it at the end doubles that. So tables are held until they make
-a large row group (:data:`ROW_GROUP_ROWS` rows or :data:`ROW_GROUP_BYTES` bytes, which keeps
-memory bounded) and written straight into a Parquet *part*; a batch whose schema differs (a
-step adds its columns only to batches where it selected rows) starts the next part. One part,
-the usual case, simply becomes the output; several are rewritten at the end under the union of
-their schemas (types unified, missing columns as nulls), as the writer always did.
+a row group (:data:`ROW_GROUP_ROWS` rows or :data:`ROW_GROUP_BYTES` bytes, which keeps memory
+bounded) and written straight into a Parquet *part*; a batch whose schema differs (a step adds
+its columns only to batches where it selected rows) starts the next part. One part, the usual
+case, simply becomes the output; several are rewritten at the end under the union of their
+schemas (types unified, missing columns as nulls), as the writer always did.
+
+Row groups are encoded and written behind the pipeline: a full row group goes to one
+background thread (:mod:`.write_behind`; pyarrow encodes without the GIL) while the next
+batches are processed, at most :data:`WRITES_WAITING` of them waiting. An output smaller than
+one row group never starts the thread and is written at :meth:`ParquetParts.finish`, as before.
+Merging parts works the same way: each piece is read and conformed here while the writer thread
+encodes the one before.
+
+Why :data:`ROW_GROUP_ROWS` is 131,072 rows (or :data:`ROW_GROUP_BYTES`, 8 MiB of Arrow data,
+whichever comes first). Only a full row group can be written while the pipeline runs (the last
+one is always written after the last batch), so smaller groups overlap more of the encoding;
+but each group restarts pyarrow's dictionary attempt for every column (for a column of unique
+strings about 1 MiB of values hashed again per group) and adds a footer entry. On 200,000 short
+text rows (``benchmarks/bench_run_process.py``'s output, three columns) encoding one group costs
+254M instructions, 131,072-row groups 315M, 65,536-row groups 356M. At 2,000,000 rows the writer
+thread had more work than the pipeline with 65,536-row groups and the run was slower than with
+131,072 (664 against 531 ms median, in-process); at 200,000 rows both gave the same wall time,
+131,072 with 8 ms less CPU. DuckDB's groups are of the same order (122,880 rows). The byte
+ceiling keeps a column of images or embeddings to groups of a few MiB, and memory bounded: one
+group held, :data:`WRITES_WAITING` queued and one being written, about 32 MiB at most.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mixpeek_tools.errors import BadInput
+from mixpeek_tools.errors import BadInput, EnvironmentFailure
+from mixpeek_tools.runtime.write_behind import WriteBehind
 
-ROW_GROUP_ROWS = 1 << 20  # pyarrow's own default row-group ceiling
-ROW_GROUP_BYTES = 16 << 20  # enough for ~250,000 short rows; memory stays bounded by it
+ROW_GROUP_ROWS = 1 << 17  # why this size: the module's docstring
+ROW_GROUP_BYTES = 8 << 20
+WRITES_WAITING = 2  # full row groups queued behind the one being written; then add() waits
 
 
 class ParquetParts:
@@ -30,28 +54,40 @@ class ParquetParts:
         self.folder = folder
         self.where = where  # the output the user named, for error messages
         self.parts: list[Path] = []
-        self._writer: Any = None
+        self._writer: Any = None  # the open part's
+        self._writers: list[Any] = []  # every part's, closed on failure
+        self._schema: Any = None
         self._held: list[Any] = []
         self._held_rows = 0
         self._held_bytes = 0
+        self._behind = WriteBehind(WRITES_WAITING, name="mixpeek-parquet-writer")
 
     def add(self, table: Any) -> None:
-        """Queue one batch; writes a row group once enough rows are held."""
-        if self._writer is None or not table.schema.equals(self._writer.schema):
+        """Queue one batch; a full row group goes to the writer thread. Raises the error an
+        earlier row group's write raised."""
+        self._behind.check()
+        if self._writer is None or not table.schema.equals(self._schema):
             self._start_part(table.schema)
         self._held.append(table)
         self._held_rows += table.num_rows
         self._held_bytes += table.nbytes
         if self._held_rows >= ROW_GROUP_ROWS or self._held_bytes >= ROW_GROUP_BYTES:
-            self._flush()
+            self._behind.submit(self._flush())
 
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        if self._held:
-            table = self._held[0] if len(self._held) == 1 else pa.concat_tables(self._held)
-            self._writer.write_table(table)
+    def _flush(self) -> Callable[[], None]:
+        """The job that writes the held tables as one row group of the open part."""
+        held, writer, where = self._held, self._writer, self.where
         self._held, self._held_rows, self._held_bytes = [], 0, 0
+
+        def write() -> None:
+            import pyarrow as pa
+
+            if held:
+                table = held[0] if len(held) == 1 else pa.concat_tables(held)
+                with _write_errors(where):
+                    writer.write_table(table)
+
+        return write
 
     def _start_part(self, schema: Any) -> None:
         import pyarrow.parquet as pq
@@ -59,12 +95,23 @@ class ParquetParts:
         self._close_part()
         part = self.folder / f"part{len(self.parts):05d}.parquet"
         self.parts.append(part)
-        self._writer = pq.ParquetWriter(str(part), schema)
+        with _write_errors(self.where):
+            self._writer = pq.ParquetWriter(str(part), schema)
+        self._writers.append(self._writer)
+        self._schema = schema
 
     def _close_part(self) -> None:
+        """The rest of the open part written and its footer closed, in order behind the
+        queued row groups (here, when the writer thread never started)."""
         if self._writer is not None:
-            self._flush()
-            self._writer.close()
+            self._behind.run(self._flush())
+            writer, where = self._writer, self.where
+
+            def close() -> None:
+                with _write_errors(where):
+                    writer.close()
+
+            self._behind.run(close)
             self._writer = None
 
     def finish(self, target: Path) -> None:
@@ -73,6 +120,7 @@ class ParquetParts:
         import pyarrow.parquet as pq
 
         self._close_part()
+        self._behind.drain()  # every part complete; a write's error is raised here
         if not self.parts:
             pq.write_table(pa.table({}), str(target))
         elif len(self.parts) == 1:
@@ -93,18 +141,39 @@ class ParquetParts:
                 where=str(self.where),
                 hint="Make each output column hold one type, or write .jsonl instead",
             ) from None
-        with pq.ParquetWriter(str(target), schema) as writer:
-            for part in self.parts:
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=ROW_GROUP_ROWS):
-                    table = pa.Table.from_batches([batch])
-                    writer.write_table(conform(table, schema, self.where))
+        with _write_errors(self.where), pq.ParquetWriter(str(target), schema) as writer:
+            behind = WriteBehind(WRITES_WAITING, name="mixpeek-parquet-writer")
+            try:  # each part read and conformed here while the group before is written behind
+                for part in self.parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=ROW_GROUP_ROWS):
+                        table = conform(pa.Table.from_batches([batch]), schema, self.where)
+                        behind.submit(functools.partial(_write_group, writer, table, self.where))
+                behind.drain()
+            finally:
+                behind.abandon()  # after a failure here or in a write: the thread joined first
 
     def close(self) -> None:
-        """Release the open part (after a failure; the caller removes the folder)."""
-        with contextlib.suppress(Exception):
-            if self._writer is not None:
-                self._writer.close()
-        self._writer = None
+        """Stop writing and release every part (after a failure; the caller then removes the
+        folder, so the writer thread is ended first)."""
+        self._behind.abandon()
+        for writer in self._writers:
+            with contextlib.suppress(Exception):
+                writer.close()
+        self._writers, self._writer = [], None
+
+
+def _write_group(writer: Any, table: Any, where: Path) -> None:
+    with _write_errors(where):
+        writer.write_table(table)
+
+
+@contextlib.contextmanager
+def _write_errors(where: Path) -> Iterator[None]:
+    """A failed write of the output (disk full, no permission) as the kit's environment error."""
+    try:
+        yield
+    except OSError as err:
+        raise EnvironmentFailure(f"cannot write the output: {err}", where=str(where)) from None
 
 
 class ArrowTables:
@@ -197,4 +266,11 @@ def conform(table: Any, schema: Any, path: Path) -> Any:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-__all__ = ["ROW_GROUP_BYTES", "ROW_GROUP_ROWS", "ArrowTables", "ParquetParts", "conform"]
+__all__ = [
+    "ROW_GROUP_BYTES",
+    "ROW_GROUP_ROWS",
+    "WRITES_WAITING",
+    "ArrowTables",
+    "ParquetParts",
+    "conform",
+]
