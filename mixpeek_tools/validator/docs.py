@@ -156,6 +156,13 @@ _INTRO = [
     "and their findings come back to the report unchanged; without a `tests` folder, or when",
     "pytest stops before the end (bad options, a timeout), they run in the kit's own process.",
     "",
+    "**A cold `validate` imports the plugin in a child.** On Linux, while a CPU is free, the",
+    "`mixpeek` command forks a child the moment it starts; the child imports pydantic and the",
+    "kit's loading code (libraries only) while the parent runs the static gate, and imports the",
+    "plugin for schemas and pipeline only once the gate has passed. Findings are the same as in",
+    "the kit's own process; any failure in the child falls back to it. `MIXPEEK_IMPORT_CHILD=off`",
+    "never forks, `on` forks even when no CPU is free (`validator/import_child.py`).",
+    "",
 ]
 
 

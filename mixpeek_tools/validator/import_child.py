@@ -10,7 +10,7 @@ and sends their results back as JSON, while the parent runs the remaining static
 the scan fails, the child is told to stop and never imports the plugin.
 
 Only where it is safe and useful: Linux (``fork`` without ``exec`` is unsafe on macOS and
-missing on Windows), two CPUs or more, a single-threaded process, no tests check in the run (the plugin's pytest
+missing on Windows), a CPU free this instant, a single-threaded process, no tests check in the run (the plugin's pytest
 child already runs these checks), and import checks that the check cache does not answer. Any
 failure in the child leaves the report empty and the parent runs the checks itself, as before.
 
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from mixpeek_tools.validator.model import Check, CheckContext
 
 GO, STOP = b"g", b"s"
+# "off": never fork; "on": fork even with no CPU free (tests, measurements); "auto" (default).
+SWITCH_ENV = "MIXPEEK_IMPORT_CHILD"
 WARM_MODULES = (
     "mixpeek_tools.plugin.loader",
     "mixpeek_tools.validator.shared_import",
@@ -149,16 +151,28 @@ def start(ordered: Iterable[tuple[Check, str]], ctx: CheckContext,
 
 
 def _can_fork() -> bool:
-    """Linux; at least two CPUs this process may use (on one, the child could only take turns
-    with the parent and would add its imports to the run); and one thread in this process
+    """Linux; a CPU free for the child right now (where none is, it could only take turns with
+    the parent and would add its own imports to the run); and one thread in this process
     (counted by the kernel: a thread a C library started counts too), so the child cannot
     inherit a lock another thread held."""
-    if not sys.platform.startswith("linux"):
+    choice = os.environ.get(SWITCH_ENV, "auto")
+    if choice == "off" or not sys.platform.startswith("linux"):
         return False
     try:
-        return len(os.sched_getaffinity(0)) >= 2 and len(os.listdir("/proc/self/task")) == 1
-    except OSError:
+        if choice != "on":
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                if not cpu_free(len(os.sched_getaffinity(0)), handle.read()):
+                    return False
+        return len(os.listdir("/proc/self/task")) == 1
+    except (OSError, ValueError, IndexError):
         return False
+
+
+def cpu_free(cpus: int, loadavg: str) -> bool:
+    """Whether another task can run beside this one now: fewer tasks runnable this instant
+    (the fourth field of ``/proc/loadavg``, this process included) than usable CPUs."""
+    runnable = int(loadavg.split()[3].split("/")[0])
+    return cpus >= 2 and runnable < cpus
 
 
 def _fork() -> ImportChild | None:
