@@ -169,10 +169,13 @@ def _can_fork() -> bool:
 
 
 def cpu_free(cpus: int, loadavg: str) -> bool:
-    """Whether another task can run beside this one now: fewer tasks runnable this instant
-    (the fourth field of ``/proc/loadavg``, this process included) than usable CPUs."""
-    runnable = int(loadavg.split()[3].split("/")[0])
-    return cpus >= 2 and runnable < cpus
+    """Whether another task can run beside this one: fewer tasks runnable this instant (the
+    fourth field of ``/proc/loadavg``, this process included) than usable CPUs, or a load over
+    the last minute that leaves half a CPU spare (a task runnable for an instant, the kernel's
+    own work or a process just ending, is not a load)."""
+    fields = loadavg.split()
+    runnable, minute = int(fields[3].split("/")[0]), float(fields[0])
+    return cpus >= 2 and (runnable < cpus or minute < cpus - 0.5)
 
 
 def _fork() -> ImportChild | None:

@@ -157,6 +157,7 @@ def test_the_checks_a_child_runs_are_the_registered_built_ins() -> None:
 @pytest.mark.parametrize(("cpus", "loadavg", "free"), [
     (2, "0.20 0.30 0.40 1/300 4242", True),    # only this process runnable
     (2, "1.90 1.50 1.20 2/310 4242", False),   # another task holds the second CPU
+    (2, "0.30 0.50 0.40 2/310 4242", True),    # another runnable for an instant: no load
     (16, "3.00 2.00 1.00 5/900 4242", True),
     (1, "0.00 0.00 0.00 1/80 4242", False),    # one CPU: the child could only take turns
 ])  # fmt: skip
