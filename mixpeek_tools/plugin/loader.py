@@ -27,9 +27,12 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.errors import BadInput
+
+if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
 
 _ROOT_MARK = "__mixpeek_plugin_root__"
 
@@ -180,11 +183,11 @@ def _load_error(exc: BaseException, root: Path, what: str) -> PluginLoadError:
     )
 
 
-def _import_package(root: Path, name: str) -> tuple[ModuleType, Path]:
+def _import_package(root: Path, name: str, files: FileSet | None) -> tuple[ModuleType, Path]:
     """Stage the plugin's file set and import its top-level package from the copy."""
     from mixpeek_tools.plugin.staging import find_root_spec, stage_plugin
 
-    staged = stage_plugin(root, name)
+    staged = stage_plugin(root, name, files)
     spec = find_root_spec(staged)
     if spec is None:
         raise PluginLoadError("cannot build an import spec", path=str(root))
@@ -227,8 +230,9 @@ def _check_root(path: str | Path) -> Path:
     return root
 
 
-def load_plugin(path: str | Path) -> LoadedPlugin:
-    """Import the plugin at ``path`` (fresh) and return its modules and schemas."""
+def load_plugin(path: str | Path, *, files: FileSet | None = None) -> LoadedPlugin:
+    """Import the plugin at ``path`` (fresh) and return its modules and schemas; ``files`` is
+    its file set when the caller has read it already (staged as it is, not read again)."""
     from mixpeek_tools.local_platform import install
 
     install()
@@ -236,7 +240,7 @@ def load_plugin(path: str | Path) -> LoadedPlugin:
     name = _choose_name(root)
     purge(name)
     try:
-        package, staged = _import_package(root, name)
+        package, staged = _import_package(root, name, files)
     except Exception as exc:
         raise _load_error(exc, root, "__init__.py") from exc
     manifest = _import_part(name, "manifest", root, staged)

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-from mixpeek_tools.plugin.files import plugin_files, stage
+from mixpeek_tools.plugin.files import FileSet, plugin_files, stage
 
 
 @dataclass(frozen=True)
@@ -106,15 +106,20 @@ def _install() -> None:
         sys.meta_path.insert(0, _FINDER)
 
 
-def stage_plugin(root: Path, name: str) -> Staged:
-    """Copy ``root``'s file set to a fresh temporary folder and route ``name`` imports to it."""
+def stage_plugin(root: Path, name: str, files: FileSet | None = None) -> Staged:
+    """Copy ``root``'s file set to a fresh temporary folder and route ``name`` imports to it.
+
+    ``files``: the file set the caller already read for ``root`` (the one its checks saw),
+    so the folder is walked once; read here when missing or taken of another folder."""
     _install()
     previous = _STAGES.pop(root, None)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     holder = Path(tempfile.mkdtemp(prefix="mixpeek-stage-"))
     _STAGES[root] = holder
-    staged = stage(plugin_files(root), holder)
+    if files is None or files.root != root.resolve():
+        files = plugin_files(root)
+    staged = stage(files, holder)
     plugin = Staged(original=root, staged=staged, name=name)
     _FINDER.plugins[name] = plugin
     return plugin

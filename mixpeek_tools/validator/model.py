@@ -160,7 +160,7 @@ class CheckContext:
             from mixpeek_tools.plugin.loader import load_plugin
 
             try:
-                self._plugin = load_plugin(self.root)
+                self._plugin = load_plugin(self.root, files=self.files())
             except (Exception, SystemExit) as exc:  # plugin code may call sys.exit() on import
                 self._load_error = exc if isinstance(exc, Exception) else _exited(exc)
         if self._load_error is not None:
