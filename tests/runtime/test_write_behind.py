@@ -64,6 +64,13 @@ def _inline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(WriteBehind, "submit", lambda self, job: job())
 
 
+def _text_input(folder: Path, rows: int = 20_000) -> Path:
+    """A Parquet input of ``rows`` short texts (t0, t1, ...), enough for several row groups."""
+    source = folder / "in.parquet"
+    pq.write_table(pa.table({"text": [f"t{i}" for i in range(rows)]}), source)
+    return source
+
+
 def _threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.is_alive()}
 
@@ -188,8 +195,7 @@ def test_rows_failing_under_on_error_stop_leave_no_output_and_no_thread(
     from mixpeek_tools.runtime.run import RunRequest, run_file
 
     monkeypatch.setattr(parquet_parts, "ROW_GROUP_ROWS", 1000)
-    source = tmp_path / "in.parquet"
-    pq.write_table(pa.table({"text": [f"t{i}" for i in range(20_000)]}), source)
+    source = _text_input(tmp_path)
     out = tmp_path / "out" / "out.parquet"
     out.parent.mkdir()
     before = _threads()
@@ -211,8 +217,7 @@ def test_a_whole_run_joins_the_writer_thread(
     from mixpeek_tools.runtime.run import RunRequest, run_file
 
     monkeypatch.setattr(parquet_parts, "ROW_GROUP_ROWS", 1000)
-    source = tmp_path / "in.parquet"
-    pq.write_table(pa.table({"text": [f"t{i}" for i in range(20_000)]}), source)
+    source = _text_input(tmp_path)
     before = _threads()
     report = run_file(RunRequest(plugin=make_plugin(), input=source, output=tmp_path / "o.parquet"))
     assert report.ok and WRITER in writes
@@ -379,8 +384,7 @@ def test_the_cli_run_still_ends_with_the_quick_exit(
 ) -> None:
     """Reader and writer threads both ran, and neither is alive when the command returns, so
     the quick exit (refused while a non-daemon thread lives) is still taken."""
-    source = tmp_path / "in.parquet"
-    pq.write_table(pa.table({"text": [f"t{i}" for i in range(20_000)]}), source)
+    source = _text_input(tmp_path)
     argv = ["plugin", "run", "--path", str(make_plugin()), "--input", str(source),
             "--output", str(tmp_path / "out.parquet"), "--batch-size", "500"]  # fmt: skip
     env = {**os.environ, "MIXPEEK_CONFIG": str(tmp_path / "none.toml"),
