@@ -38,6 +38,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # Folders (trailing "/") and file names (globs) that never belong in a published plugin. Every
 # pattern is matched against one path component, at any depth, like a slash-free .gitignore line.
@@ -123,6 +124,22 @@ class FileSet:
 
     def python_sources(self) -> list[PluginFile]:
         return [f for f in self.files if f.rel.endswith(SOURCE_SUFFIXES)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The set as JSON-ready data, for a process that must use exactly this set."""
+        return {
+            "root": str(self.root),
+            "untrusted": self.untrusted,
+            "files": [[f.rel, str(f.path), f.size, f.executable] for f in self.files],
+            "refused": [list(r) for r in self.refused],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileSet:
+        """The set :meth:`to_dict` described (no walk of the folder: the same files, as read)."""
+        files = [PluginFile(rel, Path(path), size, exe) for rel, path, size, exe in data["files"]]
+        refused = [(rel, why) for rel, why in data["refused"]]
+        return cls(Path(data["root"]), bool(data["untrusted"]), files, refused)
 
     def folders(self) -> list[str]:
         """Every folder that holds at least one file of the set (POSIX, relative; no root)."""

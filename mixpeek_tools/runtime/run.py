@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mixpeek_tools.collector import collector_paused
 from mixpeek_tools.errors import BadInput
 
 if TYPE_CHECKING:
@@ -95,17 +96,19 @@ def run_file(request: RunRequest) -> RunReport:
     from mixpeek_tools.runtime.storage import StorageOptions
 
     storage = StorageOptions.from_env(request.s3_endpoint_url)
-    source = _source(request, storage)
-    options = _options(request)
-    plugin = _plugin(request.plugin)
-    size = source.rows()
-    if request.on_size is not None:
-        request.on_size(size)
-    plan = plan_pipeline(plugin, request.params, dataset_size=size)
-    if request.freeze_heap:
-        import gc
+    with collector_paused():  # the set-up imports pyarrow, pandas and the plugin (pydantic)
+        source = _source(request, storage)
+        options = _options(request)
+        plugin = _plugin(request.plugin)
+        size = source.rows()
+        if request.on_size is not None:
+            request.on_size(size)
+        plan = plan_pipeline(plugin, request.params, dataset_size=size)
+        _import_frames()
+        if request.freeze_heap:
+            import gc
 
-        gc.freeze()
+            gc.freeze()
     read_size = request.batch_size or (plan.steps[0].batch_size if plan.steps else 1024)
     kwargs: dict[str, Any] = {}
     if request.engine == "ray":
@@ -123,6 +126,12 @@ def run_file(request: RunRequest) -> RunReport:
     frame = sink.frame() if isinstance(sink, FrameCollector) else None
     target = "" if request.output is None else str(request.output)
     return RunReport(plan, request.engine, runner.stats, report, target, frame)
+
+
+def _import_frames() -> None:
+    """Import pandas with the set-up, under its paused collector: every engine hands the
+    plugin's steps pandas frames, so the first batch would import it anyway."""
+    import pandas  # noqa: F401
 
 
 def _plugin(plugin: Any) -> Any:

@@ -12,6 +12,7 @@ from mixpeek_tools.scanner.engine import (
     SCANNER_VERSION,
     ScanResult,
     scan_bytes,
+    scan_file_set,
     scan_paths,
     scan_source,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ScanCache",
     "ScanResult",
     "scan_bytes",
+    "scan_file_set",
     "scan_paths",
     "scan_source",
 ]

@@ -6,7 +6,6 @@ Positions come from libcst's PositionProvider, computed only for files that have
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ import libcst as cst
 from libcst._nodes.base import CSTNode
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from mixpeek_tools.collector import collector_paused
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.scanner.catalog import Catalog
 from mixpeek_tools.scanner.project import Project
@@ -62,18 +62,15 @@ def analyze_source(text: str, path: str | None, catalog: Catalog, project: Proje
     The cyclic garbage collector is paused for the file: a parsed tree is millions of
     short-lived acyclic objects, and collections in the middle of it cost a third of the time.
     """
-    enabled = gc.isenabled()
     limit = sys.getrecursionlimit()
-    gc.disable()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        return _analyze_source(text, path, catalog, project, disk_path)
+        with collector_paused():
+            return _analyze_source(text, path, catalog, project, disk_path)
     except RecursionError:
         return [_syntax_finding(text, path, 1, 0, "too deeply nested to analyse")]
     finally:
         sys.setrecursionlimit(limit)
-        if enabled:
-            gc.enable()
 
 
 def _analyze_source(text: str, path: str | None, catalog: Catalog, project: Project | None, disk_path: str | None) -> list[Finding]:

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mixpeek_tools.errors import BadInput
 from mixpeek_tools.findings import Finding
@@ -31,10 +32,14 @@ from mixpeek_tools.scanner.sources import (
     SourceFile,
     classify,
     decode_python,
+    file_set_sources,
     iter_files,
     notebook_code,
     pth_code,
 )
+
+if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
 
 SCANNER_VERSION = "1.0.0"
 # Below this much Python to analyse, worker start-up costs more than it saves.
@@ -289,10 +294,26 @@ def scan_paths(
     Finding paths are the given path joined with the file's path below it. With ``cache``,
     files whose bytes (and the rules) are unchanged are not analysed again.
     """
-    catalog = build_catalog(extra_forbidden)
     if jobs is not None and jobs < 1:
         raise BadInput(f"--jobs must be at least 1, not {jobs}", where="--jobs", hint="Use --jobs 1 for one process")
-    files = collect(paths)
+    return _scan_sources(collect(paths), extra_forbidden, jobs, cache)
+
+
+def scan_file_set(
+    files: FileSet, *, extra_forbidden: ExtraForbidden = None, cache: FindingsCache | None = None
+) -> ScanResult:
+    """Scan exactly the plugin file set ``files`` (the one a caller already read), as
+    ``scan_paths([files.root])`` would scan the folder: same findings, same paths.
+
+    The validator scans the set it then stages and imports, so a file that appears in the
+    folder after the scan cannot be imported unscanned."""
+    return _scan_sources(file_set_sources(files, str(files.root)), extra_forbidden, None, cache)
+
+
+def _scan_sources(
+    files: list[SourceFile], extra_forbidden: ExtraForbidden, jobs: int | None, cache: FindingsCache | None
+) -> ScanResult:
+    catalog = build_catalog(extra_forbidden)
     project = Project.from_paths([s.path for s in files])
     findings: list[Finding] = []
     todo = files

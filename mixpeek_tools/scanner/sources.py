@@ -17,6 +17,10 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
 
 # Bytecode suffixes: classified as ``bytecode`` (MP415) wherever they are found.
 SKIP_FILE_SUFFIXES = (".pyc", ".pyo")
@@ -64,8 +68,12 @@ def iter_files(root: Path, display: str) -> Iterator[SourceFile]:
     """
     from mixpeek_tools.plugin.files import plugin_files
 
-    for f in plugin_files(root):
-        yield SourceFile(f.path, os.path.join(display, *f.rel.split("/")))
+    yield from file_set_sources(plugin_files(root), display)
+
+
+def file_set_sources(files: FileSet, display: str) -> list[SourceFile]:
+    """The files of a plugin file set, each shown as ``display`` joined with its path in it."""
+    return [SourceFile(f.path, os.path.join(display, *f.rel.split("/"))) for f in files]
 
 
 def classify(path: Path, head: bytes) -> str:

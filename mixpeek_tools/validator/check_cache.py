@@ -33,12 +33,17 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mixpeek_tools import __version__
 from mixpeek_tools.findings import Finding
 from mixpeek_tools.findings_cache import ScanCache
 from mixpeek_tools.validator.model import Check, RunConfig
+
+if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
 
 BUILTIN_SOURCE = "mixpeek-tools"
 STATIC_CHECKS = frozenset({"structure", "names", "security"})
@@ -88,12 +93,14 @@ def environment_fingerprint() -> str:
     return digest.hexdigest()[:24]
 
 
-def plugin_digest(root: Path) -> str:
-    """The exact file set of the plugin and what shapes it (see the module docstring)."""
+def plugin_digest(root: Path, files: FileSet | None = None) -> str:
+    """The exact file set of the plugin and what shapes it (see the module docstring);
+    ``files`` is the set the run's checks read, when the caller has it."""
     from mixpeek_tools.plugin.files import USER_IGNORE_FILES, plugin_files
     from mixpeek_tools.validator.session import BIG_FILE, file_content
 
-    files = plugin_files(root)
+    if files is None:
+        files = plugin_files(root)
     digest = hashlib.sha256(_VERSION + str(root).encode("utf-8", "surrogateescape"))
     for f in files:
         digest.update(f"\0{f.rel}:{int(f.executable)}:".encode("utf-8", "surrogateescape"))
@@ -124,8 +131,10 @@ class CheckCache:
     rule; any change to the folder falls back to the contents.
     """
 
-    def __init__(self, directory: Path, config: RunConfig) -> None:
+    def __init__(self, directory: Path, config: RunConfig,
+                 files: Callable[[], FileSet] | None = None) -> None:  # fmt: skip
         self.config = config
+        self._files = files  # the run's file set (CheckContext.files): keys and checks agree
         salt = f"{_VERSION!r}{kit_fingerprint()}"
         self.stores = {
             "files": ScanCache(directory, scope=f"validate\0{config.root}", salt=salt),
@@ -148,7 +157,8 @@ class CheckCache:
 
                 self._digests[kind] = tree_key(self.config.root)
             else:
-                self._digests[kind] = plugin_digest(self.config.root)
+                files = self._files() if self._files is not None else None
+                self._digests[kind] = plugin_digest(self.config.root, files)
         return self._digests[kind]
 
     def key(self, check: Check, kind: str = "files") -> str | None:
@@ -206,6 +216,9 @@ class CheckCache:
             self.stores[kind].save()
 
 
-def open_check_cache(config: RunConfig) -> CheckCache | None:
-    """The cache of this run, or None when the run has no cache folder (``--no-cache``)."""
-    return CheckCache(config.cache_dir, config) if config.cache_dir is not None else None
+def open_check_cache(config: RunConfig, files: Callable[[], FileSet] | None = None) -> CheckCache | None:
+    """The cache of this run, or None when the run has no cache folder (``--no-cache``);
+    ``files`` gives the run's file set, which the cache keys are then computed from."""
+    if config.cache_dir is None:
+        return None
+    return CheckCache(config.cache_dir, config, files)

@@ -159,9 +159,12 @@ _INTRO = [
     "**A cold `validate` imports the plugin in a child.** On Linux, while a CPU is free, the",
     "`mixpeek` command forks a child the moment it starts; the child imports pydantic and the",
     "kit's loading code (libraries only) while the parent runs the static gate, and imports the",
-    "plugin for schemas and pipeline only once the gate has passed. Findings are the same as in",
-    "the kit's own process; any failure in the child falls back to it. `MIXPEEK_IMPORT_CHILD=off`",
-    "never forks, `on` forks even when no CPU is free (`validator/import_child.py`).",
+    "plugin for schemas and pipeline only once the gate has passed. It is sent the file set the",
+    "gate scanned and stages exactly those files: a file that appears in the folder after the",
+    "scan is never imported. Findings are the same as in the kit's own process; any failure in",
+    "the child falls back to it. `MIXPEEK_IMPORT_CHILD=off` never forks, `on` forks even when no",
+    "CPU is free (`validator/import_child.py`). The child's garbage collector is off (it imports,",
+    "runs two checks and exits).",
     "",
 ]
 

@@ -26,6 +26,7 @@ it is killed and reaped at once, never left waiting.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Iterable
@@ -62,13 +63,15 @@ class ImportChild:
         self._results: dict[str, Any] | None = None
         self._read = False
         self._gone = False
+        self._reaped = False
 
     def go(self, ctx: CheckContext) -> None:
         """The gate passed: the child imports the plugin; its checks' results come from it."""
         import json
 
-        job = json.dumps({"names": list(self.names), "root": str(ctx.root)}).encode()
-        if self._send(GO + job):
+        # The file set the gate scanned: the child stages and imports exactly those files.
+        job = {"names": list(self.names), "root": str(ctx.root), "files": ctx.files().to_dict()}
+        if self._send(GO + json.dumps(job).encode()):
             self._gone = True
             ctx.shared_checks = self.names
             ctx.shared_results = self.results
@@ -83,13 +86,16 @@ class ImportChild:
                 os.kill(self.pid, signal.SIGKILL)
             self._send(STOP)
         self.results()
+        if not self._reaped:
+            self._reaped = True
+            os.waitpid(self.pid, 0)
 
     def results(self) -> dict[str, Any] | None:
-        """The child's report (waiting for it), or None when it sent none."""
+        """The child's report (waiting for it), or None when it sent none. The child closes
+        its end once it has written, so this returns before the child has exited."""
         if not self._read:
             self._read = True
             self._results = _report(_read_all(self._results_fd))
-            os.waitpid(self.pid, 0)
         return self._results
 
     def _send(self, message: bytes) -> bool:
@@ -202,18 +208,11 @@ def _child(signal_fd: int, results_fd: int) -> None:
     try:
         atexit._clear()  # the parent's exit handlers (its temporary folders) are not ours
         _spare.clear()  # the parent's spare is not this process's child
+        # One burst of imports and two checks, then os._exit: automatic collections would only
+        # re-walk objects that live until then (the collector stays off to the end).
+        gc.disable()
         _warm()
-        message = _read_all(signal_fd)
-        if message[:1] == GO:
-            import json
-
-            from mixpeek_tools.validator.shared_import import run_here
-
-            job = json.loads(message[1:])
-            payload = json.dumps(run_here(list(job["names"]), Path(job["root"]))).encode()
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(results_fd, view) :]
+        _run_job(_read_all(signal_fd), results_fd)
     except BaseException:  # the parent runs the checks itself
         code = 1
     finally:
@@ -221,6 +220,24 @@ def _child(signal_fd: int, results_fd: int) -> None:
             atexit._run_exitfuncs()  # the child's own: its staged copy of the plugin
         finally:
             os._exit(code)
+
+
+def _run_job(message: bytes, results_fd: int) -> None:
+    """Run the checks the parent named at "go" and write their results to the parent."""
+    if message[:1] != GO:
+        return
+    import json
+
+    from mixpeek_tools.plugin.files import FileSet
+    from mixpeek_tools.validator.shared_import import run_here
+
+    job = json.loads(message[1:])
+    files = FileSet.from_dict(job["files"])
+    payload = json.dumps(run_here(list(job["names"]), Path(job["root"]), files)).encode()
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(results_fd, view) :]
+    os.close(results_fd)  # the parent reads on now, while this process cleans up and exits
 
 
 def _warm() -> None:

@@ -111,7 +111,7 @@ class SampleRow:
 class CheckContext:
     """Everything a check may look at, with the plugin imported at most once per run."""
 
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, files: Any = None) -> None:
         self.config = config
         self.root = config.root
         self.sample_outputs: list[SampleRow] = []
@@ -119,7 +119,7 @@ class CheckContext:
         self._plugin: Any = None
         self._load_error: Exception | None = None
         self._loaded = False
-        self._files: Any = None
+        self._files: Any = files  # the plugin's FileSet, read on first use unless given
         # plugin test: the import-based checks that run inside the plugin's pytest child
         # (validator.shared_import), and the function that waits for their results there
         self.shared_checks: tuple[str, ...] = ()

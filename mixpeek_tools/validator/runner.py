@@ -174,7 +174,7 @@ class Session:
         from mixpeek_tools.validator.check_cache import open_check_cache
 
         ctx = CheckContext(config)
-        cache = open_check_cache(config)
+        cache = open_check_cache(config, ctx.files)
         early = self._drain()
         ordered = _gate_first(self.selected(config))
         from mixpeek_tools.validator import import_child

@@ -28,6 +28,7 @@ from mixpeek_tools.findings import Finding
 from mixpeek_tools.validator.model import Check, CheckContext, CheckResult
 
 if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
     from mixpeek_tools.validator.check_cache import CheckCache
 
 SHARED_CHECKS = ("schemas", "pipeline")
@@ -98,11 +99,13 @@ def result_from_report(check: Check, ctx: CheckContext) -> CheckResult | None:
     )
 
 
-def run_here(names: list[str], root: Path) -> dict[str, Any]:
+def run_here(names: list[str], root: Path, files: FileSet | None = None) -> dict[str, Any]:
     """Child side: run the built-in checks ``names`` on the plugin at ``root`` in this process.
 
     The tests are over: the package they imported is forgotten, so the loader imports the
     plugin afresh under its own name, from its own staged copy, as the kit's process would.
+    ``files`` is the parent's file set when it sent one (the import child): the staged copy is
+    then made of exactly the files the parent's gate scanned, without a second walk.
     """
     from mixpeek_tools.plugin.loader import package_name_for, purge
     from mixpeek_tools.validator.check_run import run_check_uncached
@@ -110,7 +113,7 @@ def run_here(names: list[str], root: Path) -> dict[str, Any]:
 
     purge(package_name_for(root))
     checks = _shared_checks()
-    ctx = CheckContext(RunConfig(root=root))
+    ctx = CheckContext(RunConfig(root=root), files=files)
     results: dict[str, Any] = {}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mixpeek_tools.errors import BadInput
-from mixpeek_tools.scanner import MemoryCache, ScanCache, scan_paths, scan_source
+from mixpeek_tools.plugin.files import plugin_files
+from mixpeek_tools.scanner import MemoryCache, ScanCache, scan_file_set, scan_paths, scan_source
 from mixpeek_tools.scanner.catalog import DEFAULT_CATALOG
 from mixpeek_tools.scanner.engine import PARALLEL_MIN_BYTES
 from mixpeek_tools.scanner.prefilter import may_reach_forbidden
@@ -38,6 +39,18 @@ def test_parallel_and_serial_scans_agree(tmp_path: Path) -> None:
     parallel = scan_paths([tmp_path], jobs=2)
     assert serial.files_scanned == parallel.files_scanned == 60
     assert serial.findings and _key(serial.findings) == _key(parallel.findings)
+
+
+def test_a_file_set_scans_as_its_folder_does_and_only_the_files_it_holds(tmp_path: Path) -> None:
+    _tree(tmp_path, count=20)
+    (tmp_path / ".gitignore").write_text("ignored_*.py\n")
+    (tmp_path / "ignored_run.py").write_text("import subprocess\nsubprocess.run(['id'])\n")
+    files = plugin_files(tmp_path)
+    folder = scan_paths([tmp_path], jobs=1)
+    assert folder.findings and _key(scan_file_set(files).findings) == _key(folder.findings)
+    (tmp_path / "late.py").write_text("import os\nos.system('id')\n")  # after the set was read
+    assert _key(scan_file_set(files).findings) == _key(folder.findings)
+    assert any("late.py" in (f.path or "") for f in scan_paths([tmp_path], jobs=1).findings)
 
 
 def test_cache_reuses_results_for_unchanged_bytes(tmp_path: Path) -> None:

@@ -180,3 +180,40 @@ def test_off_or_a_single_cpu_means_no_child(switch: str, one_cpu: bool) -> None:
                           timeout=120, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+LATE_PROBE = """
+import sys
+from pathlib import Path
+from mixpeek_tools.validator import import_child, run_checks
+go = import_child.ImportChild.go
+def go_after_a_late_file(self, ctx):  # the gate has passed; a module appears only now
+    (ctx.root / "late.py").write_text("import subprocess\\n")
+    go(self, ctx)
+import_child.ImportChild.go = go_after_a_late_file
+report = run_checks(Path(sys.argv[1]), static_only=True)
+print("failed" if report.failed else "passed")
+"""
+LATE_IMPORT = """
+import os
+import pathlib
+
+try:
+    from . import late  # noqa: F401
+    _state = "late module imported"
+except ImportError:
+    _state = "no late module"
+pathlib.Path(os.environ["MIXPEEK_IMPORT_PID"]).write_text(_state)
+"""
+
+
+def test_the_child_imports_only_the_files_the_gate_scanned(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "plugin", {"manifest.py": LATE_IMPORT + MANIFEST})
+    mark = tmp_path / "imported"
+    env = dict(os.environ, MIXPEEK_IMPORT_PID=str(mark), **FORK_ON,
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", LATE_PROBE, str(root)], capture_output=True,
+                          text=True, timeout=300, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (root / "late.py").exists()
+    assert mark.read_text() == "no late module"

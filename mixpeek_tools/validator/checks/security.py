@@ -36,16 +36,17 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
-    """The security check over every file that would be published (the scanner walks the tree)."""
+    """The security check over every file that would be published: the run's file set, the
+    one the import checks then stage and import."""
     try:
-        from mixpeek_tools.scanner import scan_paths
+        from mixpeek_tools.scanner import scan_file_set
     except ImportError as exc:
         yield CheckUnavailable.finding(
             f"the security scanner could not be imported ({exc}); the plugin was not scanned"
         )
         return
     extra = sorted(set(ctx.config.extra_forbidden)) or None
-    result = scan_paths([ctx.root], extra_forbidden=extra)
+    result = scan_file_set(ctx.files(), extra_forbidden=extra)
     for finding in result.findings:
         rel = _relative(Path(finding.path), ctx.root) if finding.path else None
         yield dataclasses.replace(finding, path=rel, check="security")

@@ -10,10 +10,14 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mixpeek_tools.findings import Finding, Severity
 from mixpeek_tools.validator.examples import SYNTAX_ERROR
 from mixpeek_tools.validator.model import Check, CheckContext, Example, Rule
+
+if TYPE_CHECKING:
+    from mixpeek_tools.plugin.files import FileSet
 
 # What the platform's docs require; everything else of the usual layout is optional.
 REQUIRED_FILES = ("manifest.py", "pipeline.py")
@@ -157,8 +161,9 @@ def syntax_findings(source: bytes, relpath: str) -> list[Finding]:
     return []
 
 
-def layout_findings(root: Path) -> Iterator[Finding]:
-    """MP101/MP102/MP103/MP105: what the directory tree itself gets wrong."""
+def layout_findings(root: Path, files: FileSet | None = None) -> Iterator[Finding]:
+    """MP101/MP102/MP103/MP105: what the directory tree itself gets wrong (``files``: the
+    plugin's file set when the caller has read it)."""
     name = root.name
     if not name.isidentifier() or keyword.iskeyword(name):
         suggestion = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
@@ -177,7 +182,7 @@ def layout_findings(root: Path) -> Iterator[Finding]:
                 hint=f"Create {required} in the plugin directory (mixpeek plugin init writes it)",
             )
     yield from _optional_parts(root)
-    yield from _packages_without_init(root)
+    yield from _packages_without_init(root, files)
 
 
 def _optional_parts(root: Path) -> Iterator[Finding]:
@@ -199,11 +204,11 @@ def _optional_parts(root: Path) -> Iterator[Finding]:
         )
 
 
-def _packages_without_init(root: Path) -> Iterator[Finding]:
+def _packages_without_init(root: Path, files: FileSet | None) -> Iterator[Finding]:
     """Folders of the plugin's file set that hold ``.py`` files but no ``__init__.py``."""
     from mixpeek_tools.plugin.files import plugin_files
 
-    rels = set(plugin_files(root).rels())
+    rels = set((files if files is not None else plugin_files(root)).rels())
     folders = sorted({r.rsplit("/", 1)[0] for r in rels if "/" in r and r.endswith(".py")})
     for rel in folders:
         if any(part in NOT_PACKAGES or part.startswith(".") for part in rel.split("/")):
@@ -218,7 +223,7 @@ def _packages_without_init(root: Path) -> Iterator[Finding]:
 
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """The structure check: layout, then every file's syntax."""
-    yield from layout_findings(ctx.root)
+    yield from layout_findings(ctx.root, ctx.files())
     for path in ctx.python_files():
         yield from syntax_findings(path.read_bytes(), ctx.relpath(path))
 
