@@ -8,8 +8,6 @@ that caused it (an MP001/MP002 finding), never a traceback and never a silent sk
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -111,38 +109,11 @@ def build_manager(*, entry_points: bool = True) -> Manager:
 
 
 def may_declare_checks() -> bool:
-    """False only when no installed distribution can declare a ``mixpeek.checks`` entry point.
+    """False only when no installed distribution can declare a ``mixpeek.checks`` entry point
+    (:mod:`.entry_point_probe`: a few small reads instead of ``importlib.metadata``)."""
+    from mixpeek_tools.validator.entry_point_probe import may_declare
 
-    Reads the ``entry_points.txt`` of every ``*.dist-info`` / ``*.egg-info`` folder on
-    ``sys.path`` for the group's name, which costs a few small reads, where importing
-    ``importlib.metadata`` and parsing every distribution costs tens of milliseconds on each
-    run. Anything it cannot see through (a zip or egg file on ``sys.path``, an unreadable
-    entry, a distribution finder other than Python's own) answers True: the full lookup runs.
-    """
-    import importlib.machinery
-
-    if any(getattr(f, "find_distributions", None) is not None
-           and f is not importlib.machinery.PathFinder for f in sys.meta_path):
-        return True
-    needle = f"[{hookspecs.ENTRY_POINT_GROUP}]".encode()
-    for entry in sys.path:
-        if os.path.isfile(entry):
-            return True
-        try:
-            with os.scandir(entry or ".") as found:
-                infos = [e.path for e in found if e.name.endswith((".dist-info", ".egg-info"))]
-        except OSError:
-            continue
-        for info in infos:
-            try:
-                with open(os.path.join(info, "entry_points.txt"), "rb") as handle:
-                    if needle in handle.read():
-                        return True
-            except FileNotFoundError:
-                continue
-            except OSError:
-                return True
-    return False
+    return may_declare(hookspecs.ENTRY_POINT_GROUP)
 
 
 def _register_entry_point(manager: Manager, ep: importlib.metadata.EntryPoint) -> None:

@@ -20,7 +20,6 @@ from mixpeek_tools.plugin.loader import purge
 from mixpeek_tools.validator import runner
 from mixpeek_tools.validator.check_cache import CheckCache, kit_fingerprint
 from mixpeek_tools.validator.examples import MANIFEST, PIPELINE
-from mixpeek_tools.validator.manager import may_declare_checks
 from mixpeek_tools.validator.model import Check, CheckReport, RunConfig
 
 from .conftest import MakePlugin
@@ -225,21 +224,3 @@ def test_a_warm_run_on_an_untouched_folder_imports_nothing_it_does_not_need(
     touched = _warm_probe(root, cache)
     assert touched["notes"] == ["cached"] * 5 and touched["pathspec"] is True
     assert _warm_probe(root, cache)["pathspec"] is False  # and the memo knows the new stat
-
-
-def test_the_entry_point_scan_finds_a_distribution_declaring_checks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = tmp_path / "site"
-    info = site / "team_checks-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "entry_points.txt").write_text("[console_scripts]\nx = y\n")
-    monkeypatch.setattr(sys, "path", [str(site)])
-    assert may_declare_checks() is False  # nothing on this path declares a check
-    (info / "entry_points.txt").write_text("[mixpeek.checks]\nteam = team_mod\n")
-    assert may_declare_checks() is True
-    (info / "entry_points.txt").unlink()
-    archive = tmp_path / "lib.zip"
-    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
-    monkeypatch.setattr(sys, "path", [str(site), str(archive)])
-    assert may_declare_checks() is True  # a zip cannot be seen through: the full lookup runs
