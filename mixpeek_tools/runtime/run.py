@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_tools.collector import collector_paused
+from mixpeek_tools.entry_points import pydantic_plugin_search_skipped
 from mixpeek_tools.errors import BadInput
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def run_file(request: RunRequest) -> RunReport:
     from mixpeek_tools.runtime.storage import StorageOptions
 
     storage = StorageOptions.from_env(request.s3_endpoint_url)
-    with collector_paused():  # the set-up imports pyarrow, pandas and the plugin (pydantic)
+    # The set-up imports pyarrow, pandas and the plugin (pydantic, its first models).
+    with collector_paused(), pydantic_plugin_search_skipped():
         source = _source(request, storage)
         options = _options(request)
         plugin = _plugin(request.plugin)

@@ -165,7 +165,7 @@ _INTRO = [
     "the child falls back to it. `MIXPEEK_IMPORT_CHILD=off` never forks, `on` forks even when no",
     "CPU is free (`validator/import_child.py`). The child's garbage collector is off (it imports,",
     "runs two checks and exits), and when no installed distribution declares a pydantic plugin",
-    "(`validator/entry_point_probe.py`) it sets `PYDANTIC_DISABLE_PLUGINS`, which skips",
+    "(`mixpeek_tools/entry_points.py`) it sets `PYDANTIC_DISABLE_PLUGINS`, which skips",
     "pydantic's search for them and changes nothing else; with one installed, pydantic loads it.",
     "",
 ]

@@ -246,7 +246,9 @@ def _warm() -> None:
     load and check a plugin, and the platform paths the docs and the template import. Only
     libraries and the kit's own modules: nothing the plugin names is imported here."""
     with contextlib.suppress(Exception):
-        _skip_pydantic_plugin_search()
+        from mixpeek_tools.entry_points import skip_pydantic_plugin_search
+
+        skip_pydantic_plugin_search()  # when no distribution declares a pydantic plugin
         from pydantic import BaseModel, Field
 
         class _First(BaseModel):  # pydantic's one-time set-up happens at the first model
@@ -261,17 +263,6 @@ def _warm() -> None:
         local_platform.install()
         for name in WARM_MODULES:
             importlib.import_module(name)
-
-
-def _skip_pydantic_plugin_search() -> None:
-    """At its first model pydantic looks for its own plugins (``pydantic`` entry points) through
-    ``importlib.metadata``, about 8 ms. When no distribution can declare one, its documented
-    switch ``PYDANTIC_DISABLE_PLUGINS`` skips that search and changes nothing else; otherwise
-    (or when the user set the switch) pydantic searches as usual."""
-    from mixpeek_tools.validator.entry_point_probe import may_declare
-
-    if "PYDANTIC_DISABLE_PLUGINS" not in os.environ and not may_declare("pydantic"):
-        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 
 def _read_all(fd: int) -> bytes:

@@ -110,8 +110,8 @@ def build_manager(*, entry_points: bool = True) -> Manager:
 
 def may_declare_checks() -> bool:
     """False only when no installed distribution can declare a ``mixpeek.checks`` entry point
-    (:mod:`.entry_point_probe`: a few small reads instead of ``importlib.metadata``)."""
-    from mixpeek_tools.validator.entry_point_probe import may_declare
+    (:mod:`mixpeek_tools.entry_points`: a few small reads instead of ``importlib.metadata``)."""
+    from mixpeek_tools.entry_points import may_declare
 
     return may_declare(hookspecs.ENTRY_POINT_GROUP)
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mixpeek_tools.validator.entry_point_probe import may_declare
+from mixpeek_tools.entry_points import may_declare
 from mixpeek_tools.validator.examples import MANIFEST, write_tree
 from mixpeek_tools.validator.manager import may_declare_checks
+from tests.support.pydantic_plugin import site_with_a_pydantic_plugin
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,21 +68,6 @@ def test_another_distribution_finder_answers_maybe(monkeypatch: pytest.MonkeyPat
 # The manifest records, in the process that imports it, pydantic's switch as the kit left it.
 SWITCH_MARK = ('import os\nimport pathlib\n\npathlib.Path(os.environ["MIXPEEK_SWITCH_MARK"])'
                '.write_text(str(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))\n')  # fmt: skip
-PYDANTIC_PLUGIN = '''
-import os
-import pathlib
-
-pathlib.Path(os.environ["MIXPEEK_PLUGIN_MARK"]).write_text("loaded")
-
-
-class _Observer:
-    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):
-        pathlib.Path(os.environ["MIXPEEK_PLUGIN_MARK"]).write_text("used")
-        return None, None, None
-
-
-plugin = _Observer()
-'''
 VALIDATE = """
 import sys
 from pathlib import Path
@@ -90,15 +76,6 @@ import_child.prefork()
 report = run_checks(Path(sys.argv[1]), static_only=True)
 print("failed" if report.failed else "passed")
 """
-
-
-def _site_with_a_pydantic_plugin(site: Path) -> Path:
-    info = site / "observer_plugin-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: observer-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[pydantic]\nobserver = observer_plugin:plugin\n")
-    (site / "observer_plugin.py").write_text(PYDANTIC_PLUGIN)
-    return site
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the import child is Linux-only")
@@ -110,7 +87,7 @@ def test_the_import_child_skips_pydantics_plugin_search_only_when_none_is_instal
     switch, used = tmp_path / "switch", tmp_path / "plugin-used"
     path = [str(REPO), os.environ.get("PYTHONPATH", "")]
     if installed:
-        path.insert(0, str(_site_with_a_pydantic_plugin(tmp_path / "site")))
+        path.insert(0, str(site_with_a_pydantic_plugin(tmp_path / "site")))
     env = dict(os.environ, MIXPEEK_IMPORT_CHILD="on", MIXPEEK_SWITCH_MARK=str(switch),
                MIXPEEK_PLUGIN_MARK=str(used), PYTHONPATH=os.pathsep.join(path))  # fmt: skip
     env.pop("PYDANTIC_DISABLE_PLUGINS", None)
